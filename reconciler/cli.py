@@ -1,0 +1,130 @@
+"""Command-line entry: parse arguments, call one function, map known errors to exit code 1.
+
+Exit codes follow Terraform: 0 no changes / success, 1 error, 2 changes present (with
+`plan --detailed-exitcode`). Plans go to stdout, progress and logs to stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from reconciler import __version__, commands
+from reconciler.errors import ReconcilerError
+
+EXIT_ERROR = 1
+
+manifest_path = click.argument("path", type=click.Path(path_type=Path), metavar="MANIFESTS")
+api_url_option = click.option(
+    "--api-url",
+    metavar="URL",
+    help="Netlify API base URL (default: $NETLIFY_API_URL, else https://api.netlify.com). "
+    "http://host:port means http://host:port/api/v1.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="netlify-reconciler")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for every request).")
+def cli(verbose: int) -> None:
+    """Declare Netlify teams and sites in YAML; plan and apply the difference.
+
+    The token comes from NETLIFY_AUTH_TOKEN; the API from --api-url or NETLIFY_API_URL.
+    """
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(message)s", stream=sys.stderr)
+
+
+@cli.command()
+@manifest_path
+def validate(path: Path) -> int:
+    """Check manifests (schema, duplicates, ${VAR}s) without contacting Netlify."""
+    return commands.validate(path)
+
+
+@cli.command()
+@manifest_path
+@api_url_option
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none, 1 on error."
+)
+def plan(path: Path, api_url: str | None, detailed_exitcode: bool) -> int:
+    """Show what apply would change, read from the live API."""
+    return commands.plan(path, api_url, detailed_exitcode=detailed_exitcode)
+
+
+@cli.command()
+@manifest_path
+@api_url_option
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+def apply(path: Path, api_url: str | None, auto_approve: bool) -> int:
+    """Show the plan, ask, then make Netlify match the manifests."""
+    return commands.apply(path, api_url, auto_approve=auto_approve)
+
+
+@cli.command()
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8989, show_default=True, help="0 picks a free port."
+)
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True, help="State directory.")
+@click.option(
+    "--token", "tokens", multiple=True, help="Register a token (owns a personal account and team `demo`)."
+)
+@click.option(
+    "--seed", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Tokens/teams seed file."
+)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default)."
+)
+@click.option("--request-log", type=click.Path(path_type=Path), help="Append one JSON line per request here.")
+def emulator(
+    port: int, data_dir: Path, tokens: tuple[str, ...], seed: Path | None, host: str, request_log: Path | None
+) -> int:
+    """Run the local Netlify API emulator (serves /api/v1 until interrupted)."""
+    return commands.emulator(port, data_dir, tokens, seed, host, request_log)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path), default="examples", metavar="[MANIFESTS]")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    default=Path(".netlify-reconciler/demo"),
+    show_default=True,
+    help="Emulator state directory (emptied first).",
+)
+def demo(path: Path, data_dir: Path) -> int:
+    """Apply the examples to a fresh in-process emulator, then show that nothing is left to do."""
+    return commands.demo(path, data_dir)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; a known failure is one clear message and exit 1, never a traceback."""
+    try:
+        code = cli.main(args=argv, prog_name="netlify-reconciler", standalone_mode=False)
+    except ReconcilerError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        code = EXIT_ERROR
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        code = EXIT_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        code = 130
+    except Exception as exc:  # a bug: say where, but not the message (it could quote a value)
+        click.echo(f"Internal error ({type(exc).__name__}); please report it. Where it happened:", err=True)
+        frames = traceback.extract_tb(exc.__traceback__)
+        click.echo("".join(traceback.format_list(frames)), err=True, nl=False)
+        if os.environ.get("NETLIFY_RECONCILER_DEBUG"):
+            click.echo(repr(exc), err=True)
+        code = EXIT_ERROR
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,35 @@
+"""User-facing errors: the CLI prints their message (never a traceback) and exits 1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reconciler.manifest.model import Location
+
+
+class ReconcilerError(Exception):
+    """An expected failure with a message that tells the user what to do next."""
+
+
+@dataclass(frozen=True)
+class ManifestIssue:
+    """One problem in a manifest: where it is, which node, and what was expected."""
+
+    location: Location | None
+    doc_path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        node = f"{self.doc_path}: " if self.doc_path else ""
+        return f"{where}{node}{self.message}"
+
+
+class ManifestError(ReconcilerError):
+    """All problems found in one load, reported together."""
+
+    def __init__(self, issues: list[ManifestIssue]) -> None:
+        self.issues = sorted(issues, key=lambda i: (i.location or Location("", 0, 0), i.doc_path, i.message))
+        count = len(self.issues)
+        header = f"{count} error{'s' if count != 1 else ''} in manifests:"
+        super().__init__("\n".join([header, *(f"  {issue}" for issue in self.issues)]))

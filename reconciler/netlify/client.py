@@ -1,0 +1,230 @@
+"""One pooled session to the Netlify API with pacing, safe retries and Link pagination."""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from reconciler import __version__
+from reconciler.errors import ReconcilerError
+from reconciler.netlify.errors import ApiError, NetworkError
+from reconciler.netlify.pacing import RateLimitBudget
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.netlify.com/api/v1"
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+_LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
+
+
+def resolve_api_url(url: str | None) -> str:
+    """Give `http://host:port` the `/api/v1` prefix, as netlify-cli's NETLIFY_API_URL does.
+
+    Unlike netlify-cli, a trailing slash does not drop the prefix (a known pitfall there);
+    a URL that already has a path (a proxy, say) is used as given.
+    """
+    if not url:
+        return DEFAULT_API_URL
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ReconcilerError(f"API URL {url!r} is not an http(s) URL like http://127.0.0.1:8989")
+    path = parts.path.rstrip("/")
+    if not path:
+        path = "/api/v1"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+class NetlifyClient:
+    """Thread-safe enough for a pool of workers: requests.Session pools connections per host."""
+
+    def __init__(
+        self,
+        api_url: str | None,
+        token: str,
+        *,
+        timeout: tuple[float, float] = (10.0, 60.0),
+        max_attempts: int = 6,
+        backoff_cap: float = 10.0,
+        budget: RateLimitBudget | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        pool_size: int = 16,
+    ) -> None:
+        self.base_url = resolve_api_url(api_url)
+        self._timeout = timeout
+        self._max_attempts = max_attempts
+        self._backoff_cap = backoff_cap
+        self._sleep = sleep
+        self.budget = budget or RateLimitBudget(sleep=sleep)
+        self.session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update(
+            {
+                "Authorization": f"Bearer {token}",
+                "User-Agent": f"netlify-reconciler/{__version__}",
+                "Accept": "application/json",
+            }
+        )
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- verbs -----------------------------------------------------------------------------
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return _json(self.request("GET", path, params=params))
+
+    def get_all(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """Every item of a paginated list, following `Link: <...>; rel="next"`."""
+        items: list[Any] = []
+        for page in self._pages(path, params):
+            body = _json(page)
+            if not isinstance(body, list):
+                raise ApiError("GET", path, page.status_code, "expected a JSON array")
+            items.extend(body)
+        return items
+
+    def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        return _json(self.request(method, path, params=params, json=body, idempotent=idempotent))
+
+    def post(self, path: str, body: Any = None, params: Mapping[str, Any] | None = None) -> Any:
+        return _json(self.request("POST", path, json=body, params=params))
+
+    def put(self, path: str, body: Any = None, params: Mapping[str, Any] | None = None) -> Any:
+        return _json(self.request("PUT", path, json=body, params=params))
+
+    def patch(
+        self, path: str, body: Any = None, params: Mapping[str, Any] | None = None, idempotent: bool = False
+    ) -> Any:
+        return _json(self.request("PATCH", path, json=body, params=params, idempotent=idempotent))
+
+    def delete(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return _json(self.request("DELETE", path, params=params))
+
+    # -- core ------------------------------------------------------------------------------
+    def _pages(self, path: str, params: Mapping[str, Any] | None) -> Iterator[requests.Response]:
+        response = self.request("GET", path, params=params)
+        yield response
+        seen: set[str] = set()
+        while (next_url := _next_link(response.headers.get("Link", ""))) and next_url not in seen:
+            seen.add(next_url)
+            response = self.request("GET", next_url)
+            yield response
+
+    def url_for(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return self.base_url + "/" + path.lstrip("/")
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> requests.Response:
+        """Send one call; retry 429 always (the server did nothing) and 5xx/network errors when safe."""
+        method = method.upper()
+        safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        url = self.url_for(path)
+        shown = _display_path(url)
+        attempt = 0
+        while True:
+            attempt += 1
+            self.budget.wait_turn()
+            try:
+                response = self.session.request(
+                    method, url, params=params, json=json, data=data, headers=headers, timeout=self._timeout
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if safe and attempt < self._max_attempts:
+                    self._backoff(attempt, f"{method} {shown}: {type(exc).__name__}")
+                    continue
+                raise NetworkError(method, shown, _reason(exc)) from None
+            self.budget.observe(response.headers)
+            log.debug("%s %s -> %s", method, shown, response.status_code)
+            if response.status_code == 429 and attempt < self._max_attempts:
+                wait = self.budget.seconds_until_reset(response.headers, default=self._delay(attempt))
+                log.info("rate limited on %s %s; waiting %.1fs", method, shown, wait)
+                self._sleep(wait)
+                continue
+            if response.status_code in RETRY_STATUSES and safe and attempt < self._max_attempts:
+                self._backoff(attempt, f"{method} {shown}: HTTP {response.status_code}")
+                continue
+            if response.status_code >= 400:
+                raise ApiError(method, shown, response.status_code, _error_message(response))
+            return response
+
+    def _delay(self, attempt: int) -> float:
+        return min(self._backoff_cap, 0.25 * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+
+    def _backoff(self, attempt: int, what: str) -> None:
+        delay = self._delay(attempt)
+        log.info("retrying %s in %.2fs (attempt %d of %d)", what, delay, attempt + 1, self._max_attempts)
+        self._sleep(delay)
+
+
+def _json(response: requests.Response) -> Any:
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _next_link(header: str) -> str | None:
+    match = _LINK_NEXT.search(header)
+    return match.group(1) if match else None
+
+
+def _display_path(url: str) -> str:
+    """The path and query of a call, for messages: no host noise, and never a credential."""
+    parts = urlsplit(url)
+    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("access_token="))
+    return parts.path + (f"?{query}" if query else "")
+
+
+def _error_message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for key in ("message", "error", "errors"):
+            if body.get(key):
+                return str(body[key])[:500]
+    text = response.text.strip()
+    return text[:200] if text else (response.reason or "error")
+
+
+def _reason(exc: Exception) -> str:
+    """A short cause without the URL (requests puts the whole URL and pool details in its text)."""
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    text = str(exc)
+    markers = ("Connection refused", "Connection reset", "Name or service not known", "Remote end closed")
+    for marker in markers:
+        if marker in text:
+            return marker.lower()
+    return type(exc).__name__

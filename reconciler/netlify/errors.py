@@ -1,0 +1,30 @@
+"""Client errors that name the call and Netlify's answer, never the credentials."""
+
+from __future__ import annotations
+
+from reconciler.errors import ReconcilerError
+
+
+class ApiError(ReconcilerError):
+    """Netlify answered with an error status."""
+
+    def __init__(self, method: str, path: str, status: int, message: str) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.api_message = message
+        hint = ""
+        if status == 401:
+            hint = " (check NETLIFY_AUTH_TOKEN: it is missing, expired or for another API)"
+        elif status == 404:
+            hint = " (not found, or not visible to this token)"
+        super().__init__(f"{method} {path}: HTTP {status}: {message}{hint}")
+
+
+class NetworkError(ReconcilerError):
+    """No answer at all: connection refused, reset or timed out, after retries."""
+
+    def __init__(self, method: str, path: str, reason: str) -> None:
+        self.method = method
+        self.path = path
+        super().__init__(f"{method} {path}: no answer from the API: {reason}")

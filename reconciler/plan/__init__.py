@@ -1,0 +1,1 @@
+"""Plans: the ordered changes that would make live Netlify match the manifests."""

@@ -1,0 +1,129 @@
+"""Plan and Change: plain data shared by the planner, the renderers and apply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from reconciler.manifest.model import Location
+from reconciler.sensitive import is_sensitive
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    REPLACE = "replace"
+
+
+class _Absent:
+    """Marks a field that does not exist on one side of a change."""
+
+    _instance: _Absent | None = None
+
+    def __new__(cls) -> _Absent:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+ABSENT: Any = _Absent()
+FieldPath = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One changed leaf (or atomic list) of an object; ABSENT on the side where it is missing."""
+
+    path: FieldPath
+    before: Any
+    after: Any
+
+    @property
+    def sensitive(self) -> bool:
+        return is_sensitive(self.before) or is_sensitive(self.after)
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(frozen=True)
+class OwnerRef:
+    """The team or site a change belongs to."""
+
+    kind: str  # "team" | "site"
+    name: str
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}.{self.name}"
+
+
+@dataclass
+class Change:
+    """One object to create, update or delete, with everything apply and the renderers need."""
+
+    owner: OwnerRef
+    kind: str
+    identity: str
+    action: Action
+    before: Any = None
+    after: Any = None
+    fields: list[FieldChange] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    note: str = ""
+    location: Location | None = None
+    live_ref: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def address(self) -> str:
+        if self.kind == "site":
+            return self.owner.address
+        suffix = f".{self.identity}" if self.identity and self.identity != self.kind else ""
+        return f"{self.owner.address}.{self.kind}{suffix}"
+
+
+@dataclass(frozen=True)
+class Unmanaged:
+    """A live object nobody declared and we may not touch: reported, never changed."""
+
+    owner: OwnerRef
+    kind: str
+    identity: str
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    unmanaged: list[Unmanaged] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def counts(self) -> dict[str, int]:
+        counts = {action.value: 0 for action in Action}
+        for change in self.changes:
+            counts[change.action.value] += 1
+        return counts
+
+    def summary(self) -> str:
+        if not self.changes:
+            return "No changes. Live state matches the manifests."
+        c = self.counts()
+        add = c["create"]
+        change = c["update"]
+        destroy = c["delete"]
+        text = f"Plan: {add} to add, {change} to change, {destroy} to destroy"
+        if c["replace"]:
+            text += f", {c['replace']} to replace"
+        return text + "."

@@ -1,0 +1,120 @@
+"""The contract every resource kind implements, so the planner stays generic.
+
+A kind knows four things: which objects an owner (team or site) declares, how to read the live
+ones, how to compare the two (normalised: ids and timestamps never drive a diff), and which API
+calls turn a Change into reality. The planner, renderers and apply only talk to this interface.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from reconciler.errors import ManifestIssue
+from reconciler.manifest.model import Location, Owner
+from reconciler.netlify.client import NetlifyClient
+from reconciler.plan.diff import field_changes
+from reconciler.plan.model import Change, FieldChange
+from reconciler.sensitive import reveal
+
+
+@dataclass
+class Target:
+    """Where an owner lives on Netlify. For a site still to be created, `site_id` is None until apply."""
+
+    kind: str  # "team" | "site"
+    name: str
+    account: str | None = None  # account id or slug (Netlify accepts both)
+    site_id: str | None = None
+    site: dict[str, Any] = field(default_factory=dict)  # the live site object, when there is one
+
+    @property
+    def exists(self) -> bool:
+        return self.kind == "team" or self.site_id is not None
+
+    @property
+    def account_ref(self) -> str:
+        """The account for a call; a placeholder while a personal site's account is not known yet."""
+        return self.account or "{account}"
+
+    @property
+    def site_ref(self) -> str:
+        """The site's id for a call; its name while it does not exist yet (plan display only)."""
+        return self.site_id or self.name
+
+
+@dataclass
+class DesiredObject:
+    identity: str
+    state: Any
+    location: Location | None = None
+    absent: bool = False  # declared, but must not exist (e.g. `state: absent`)
+
+
+@dataclass
+class LiveObject:
+    identity: str
+    state: Any
+    ref: dict[str, Any] = field(default_factory=dict)  # ids and timestamps: needed for calls, never diffed
+
+
+@dataclass(frozen=True)
+class Request:
+    """One API call a change implies; rendered in plans and executed by apply."""
+
+    method: str
+    path: str
+    params: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    idempotent: bool | None = None  # None: by HTTP method
+
+    def describe(self) -> str:
+        query = "&".join(f"{k}={v}" for k, v in self.params.items())
+        return f"{self.method} {self.path}" + (f"?{query}" if query else "")
+
+
+class ResourceKind(ABC):
+    """One kind of Netlify object (site settings, env vars, metadata, ...)."""
+
+    name: ClassVar[str]
+    owners: ClassVar[frozenset[str]]  # which owners can declare it: {"site"}, {"team", "site"}
+    order: ClassVar[int]  # position in the fixed per-owner apply order (docs/decisions.md)
+    owns_target: ClassVar[bool] = False  # True for the kind whose create/delete is the owner itself
+
+    @abstractmethod
+    def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
+        """Declared objects by identity; None when the owner's manifest does not manage this kind."""
+
+    @abstractmethod
+    def read(self, client: NetlifyClient, target: Target) -> dict[str, LiveObject]:
+        """Live objects by identity, normalised like `desired` so that equal means unchanged."""
+
+    def live_when_missing(self, owner: Owner) -> dict[str, LiveObject]:
+        """What the live side looks like for an owner that does not exist yet."""
+        return {}
+
+    def validate(self, owner: Owner) -> list[ManifestIssue]:
+        """Checks beyond the JSON Schema that need this kind's knowledge."""
+        return []
+
+    def diff(self, desired: DesiredObject, live: LiveObject) -> list[FieldChange]:
+        return field_changes(live.state, desired.state)
+
+    @abstractmethod
+    def requests(self, change: Change, target: Target) -> list[Request]:
+        """The calls that carry out `change`, used both to show the plan and to apply it."""
+
+    def apply(self, client: NetlifyClient, change: Change, target: Target) -> None:
+        for request in self.requests(change, target):
+            send(client, request)
+
+
+def send(client: NetlifyClient, request: Request) -> Any:
+    return client.request_json(
+        request.method,
+        request.path,
+        params=request.params or None,
+        body=reveal(request.body),
+        idempotent=request.idempotent,
+    )

@@ -1,0 +1,130 @@
+"""Environment variables, at team (shared) and site level, with scopes, contexts and secrets.
+
+Identity is the key. Normalised state: `{"scopes": sorted list, "secret": bool, "values":
+{context: value}}` where a branch value's context is `branch:NAME`. Netlify does not return a
+secret's values, so until the ledger knows their digests only the set of contexts is compared.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.manifest.model import Owner
+from reconciler.netlify.client import NetlifyClient
+from reconciler.plan.diff import field_changes
+from reconciler.plan.model import ABSENT, Action, Change, FieldChange
+from reconciler.resources.base import DesiredObject, LiveObject, Request, ResourceKind, Target
+from reconciler.sensitive import UNREADABLE, Sensitive
+
+ALL_SCOPES = ("builds", "functions", "post-processing", "runtime")
+_SCOPE_ALIASES = {"post_processing": "post-processing"}
+SECRET_VALUE = "(secret: value not readable)"
+
+
+def normalise_scopes(scopes: Any) -> list[str]:
+    if not scopes:
+        return list(ALL_SCOPES)
+    return sorted({_SCOPE_ALIASES.get(s, s) for s in scopes})
+
+
+def desired_var(spec: Any) -> dict[str, Any]:
+    """The normalised state of one declared variable (shorthand or full form)."""
+    if not isinstance(spec, dict):
+        return {"scopes": list(ALL_SCOPES), "secret": False, "values": {"all": spec}}
+    secret = bool(spec.get("secret", False))
+    values = {"all": spec["value"]} if "value" in spec else dict(spec.get("values", {}))
+    if secret:
+        values = {ctx: v if isinstance(v, Sensitive) else Sensitive(str(v)) for ctx, v in values.items()}
+    return {"scopes": normalise_scopes(spec.get("scopes")), "secret": secret, "values": values}
+
+
+def live_var(raw: dict[str, Any]) -> LiveObject:
+    values: dict[str, Any] = {}
+    value_ids: dict[str, str] = {}
+    for item in raw.get("values") or []:
+        context = item.get("context", "all")
+        if context == "branch":
+            context = f"branch:{item.get('context_parameter', '')}"
+        values[context] = item.get("value", UNREADABLE)
+        value_ids[context] = str(item.get("id", ""))
+    state = {
+        "scopes": normalise_scopes(raw.get("scopes")),
+        "secret": bool(raw.get("is_secret", False)),
+        "values": values,
+    }
+    return LiveObject(raw["key"], state, {"value_ids": value_ids, "updated_at": raw.get("updated_at")})
+
+
+def api_values(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [api_value(context, value) for context, value in sorted(values.items())]
+
+
+def api_value(context: str, value: Any) -> dict[str, Any]:
+    if context.startswith("branch:"):
+        return {"context": "branch", "context_parameter": context.split(":", 1)[1], "value": value}
+    return {"context": context, "value": value}
+
+
+class EnvKind(ResourceKind):
+    name = "env"
+    owners = frozenset({"team", "site"})
+    order = 20
+
+    def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
+        section = owner.spec.get("env")
+        if section is None:
+            return None
+        return {
+            key: DesiredObject(key, desired_var(spec), owner.location("env", key))
+            for key, spec in section.items()
+        }
+
+    def read(self, client: NetlifyClient, target: Target) -> dict[str, LiveObject]:
+        params = {"site_id": target.site_id} if target.kind == "site" else None
+        items = client.get(f"/accounts/{target.account}/env", params=params) or []
+        return {obj.identity: obj for obj in map(live_var, items)}
+
+    def diff(self, desired: DesiredObject, live: LiveObject) -> list[FieldChange]:
+        """Where Netlify hides a value, compare only that the context has one."""
+        hidden = {ctx for ctx, v in live.state["values"].items() if v is UNREADABLE}
+        if not hidden:
+            return field_changes(live.state, desired.state)
+
+        def view(state: dict[str, Any]) -> dict[str, Any]:
+            values = {ctx: SECRET_VALUE if ctx in hidden else v for ctx, v in state["values"].items()}
+            return {**state, "values": values}
+
+        return field_changes(live.state, desired.state, view(live.state), view(desired.state))
+
+    def requests(self, change: Change, target: Target) -> list[Request]:
+        base = f"/accounts/{target.account_ref}/env"
+        params = {"site_id": target.site_ref} if target.kind == "site" else {}
+        key = change.identity
+        if change.action is Action.DELETE:
+            return [Request("DELETE", f"{base}/{key}", params)]
+        state = change.after
+        body: dict[str, Any] = {
+            "key": key,
+            "values": api_values(state["values"]),
+            "is_secret": state["secret"],
+        }
+        if state["scopes"] != list(ALL_SCOPES):  # explicit scopes are refused on free plans
+            body["scopes"] = state["scopes"]
+        if change.action is Action.CREATE:
+            return [Request("POST", base, params, [body])]
+        narrow = self._narrow_request(change, f"{base}/{key}", params)
+        return [narrow or Request("PUT", f"{base}/{key}", params, body)]
+
+    @staticmethod
+    def _narrow_request(change: Change, path: str, params: dict[str, str]) -> Request | None:
+        """One value added, changed or removed and nothing else: PATCH or DELETE just that value."""
+        if len(change.fields) != 1:
+            return None
+        only = change.fields[0]
+        if len(only.path) != 2 or only.path[0] != "values":
+            return None
+        context = only.path[1]
+        if only.after is ABSENT:
+            value_id = change.live_ref.get("value_ids", {}).get(context)
+            return Request("DELETE", f"{path}/value/{value_id}", params) if value_id else None
+        return Request("PATCH", path, params, api_value(context, only.after), idempotent=True)

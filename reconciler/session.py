@@ -1,0 +1,77 @@
+"""The shared front half of plan, apply and demo: where to talk to, and what to compare."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.errors import ManifestError, ReconcilerError
+from reconciler.live import LiveState, read_live
+from reconciler.manifest import load_manifests
+from reconciler.manifest.model import DesiredState
+from reconciler.netlify.client import NetlifyClient, resolve_api_url
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import build_plan
+from reconciler.resources import all_kinds
+from reconciler.resources.base import ResourceKind
+
+NO_TARGET_HELP = """\
+no Netlify API to talk to: NETLIFY_AUTH_TOKEN is not set.
+  To manage your Netlify account: create a personal access token (Netlify UI > User settings >
+    Applications) and run with NETLIFY_AUTH_TOKEN=<token>; the API is https://api.netlify.com.
+  To try it without an account, start the local emulator and point at it:
+    netlify-reconciler emulator --port 8989 --data ./emu-data --token dev-token &
+    NETLIFY_API_URL=http://127.0.0.1:8989 NETLIFY_AUTH_TOKEN=dev-token netlify-reconciler plan examples/
+  Or run `netlify-reconciler demo`, which does all of this in one command."""
+
+
+@dataclass(frozen=True)
+class ApiTarget:
+    url: str
+    token: str
+
+
+def resolve_target(api_url: str | None, environ: Mapping[str, str] = os.environ) -> ApiTarget:
+    """Never guess: a token is required, and the URL is the flag, else NETLIFY_API_URL, else Netlify."""
+    token = environ.get("NETLIFY_AUTH_TOKEN", "").strip()
+    url = api_url or environ.get("NETLIFY_API_URL") or None
+    if not token:
+        if url:
+            raise ReconcilerError(
+                f"NETLIFY_AUTH_TOKEN is not set: the API at {resolve_api_url(url)} needs a token "
+                "(for the emulator, the one it was started with via --token)"
+            )
+        raise ReconcilerError(NO_TARGET_HELP)
+    return ApiTarget(resolve_api_url(url), token)
+
+
+@dataclass
+class Planned:
+    desired: DesiredState
+    live: LiveState
+    plan: Plan
+    kinds: list[ResourceKind]
+
+
+def load_and_check(path: Path) -> tuple[DesiredState, list[ResourceKind]]:
+    """Load manifests and run every kind's own checks; all problems are reported together."""
+    desired = load_manifests(path)
+    kinds = all_kinds()
+    issues = [
+        issue
+        for owner in [*desired.teams.values(), *desired.sites.values()]
+        for kind in kinds
+        if owner.kind in kind.owners
+        for issue in kind.validate(owner)
+    ]
+    if issues:
+        raise ManifestError(issues)
+    return desired, kinds
+
+
+def make_plan(client: NetlifyClient, path: Path) -> Planned:
+    desired, kinds = load_and_check(path)
+    live = read_live(client, desired, kinds)
+    return Planned(desired, live, build_plan(desired, live, kinds), kinds)

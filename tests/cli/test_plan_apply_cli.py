@@ -1,0 +1,107 @@
+"""The skeleton's promise end to end: apply the examples, re-plan empty, see a change, no traceback."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.cli.conftest import EXAMPLES, REPO, EmulatorProcess, clean_env, run_cli
+
+
+def test_apply_examples_then_plan_is_empty(emulator_process: EmulatorProcess) -> None:
+    env = emulator_process.env()
+    applied = run_cli("apply", "examples/", "--auto-approve", env=env)
+    assert applied.returncode == 0, applied.stderr
+    assert "Apply complete:" in applied.stdout
+    assert "+ site.demo-docs" in applied.stdout
+    assert f"Target: {emulator_process.url}/api/v1" in applied.stderr
+
+    again = run_cli("plan", "examples/", "--detailed-exitcode", env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "No changes." in again.stdout
+
+
+def test_changed_value_is_planned_with_exit_2_then_applied(
+    emulator_process: EmulatorProcess, tmp_path: Path
+) -> None:
+    env = emulator_process.env()
+    manifests = tmp_path / "manifests"
+    shutil.copytree(EXAMPLES, manifests)
+    assert run_cli("apply", str(manifests), "--auto-approve", env=env).returncode == 0
+
+    docs = manifests / "sites" / "docs.yaml"
+    docs.write_text(docs.read_text().replace("tier: gold", "tier: platinum"))
+    planned = run_cli("plan", str(manifests), "--detailed-exitcode", env=env)
+    assert planned.returncode == 2, planned.stderr
+    assert "~ site.demo-docs.metadata" in planned.stdout
+    assert '~ tier = "gold" → "platinum"' in planned.stdout
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in planned.stdout
+
+    plain = run_cli("plan", str(manifests), env=env)
+    assert plain.returncode == 0, "without --detailed-exitcode a plan with changes still succeeds"
+
+    assert run_cli("apply", str(manifests), "--auto-approve", env=env).returncode == 0
+    assert run_cli("plan", str(manifests), "--detailed-exitcode", env=env).returncode == 0
+
+
+def test_apply_without_a_terminal_refuses_instead_of_hanging(emulator_process: EmulatorProcess) -> None:
+    result = run_cli("apply", "examples/", env=emulator_process.env())
+    assert result.returncode == 1
+    assert "--auto-approve" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert run_cli("plan", "examples/", "--detailed-exitcode", env=emulator_process.env()).returncode == 2
+
+
+def test_no_token_and_no_url_explains_both_ways_and_targets_nothing() -> None:
+    result = run_cli("plan", "examples/")
+    assert result.returncode == 1
+    assert "NETLIFY_AUTH_TOKEN" in result.stderr
+    assert "netlify-reconciler emulator" in result.stderr
+    assert "Target:" not in result.stderr
+
+
+def test_url_without_token_is_an_error() -> None:
+    result = run_cli("plan", "examples/", env=clean_env(NETLIFY_API_URL="http://127.0.0.1:9"))
+    assert result.returncode == 1
+    assert "NETLIFY_AUTH_TOKEN is not set" in result.stderr
+
+
+def test_wrong_token_names_the_call_and_status_not_the_token(emulator_process: EmulatorProcess) -> None:
+    env = emulator_process.env(NETLIFY_AUTH_TOKEN="wrong-token-5d2c")
+    result = run_cli("plan", "examples/", env=env)
+    assert result.returncode == 1
+    assert "GET /api/v1/accounts: HTTP 401" in result.stderr
+    assert "wrong-token-5d2c" not in result.stderr + result.stdout
+
+
+def test_unreachable_api_is_a_clear_error() -> None:
+    env = clean_env(NETLIFY_API_URL="http://127.0.0.1:9", NETLIFY_AUTH_TOKEN="t")
+    result = run_cli("plan", "examples/", env=env)
+    assert result.returncode == 1
+    assert "no answer from the API" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_python_dash_m_and_version() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "reconciler", "--version"], capture_output=True, text=True, cwd=REPO
+    )
+    assert result.returncode == 0
+    assert "netlify-reconciler" in result.stdout
+
+
+def test_validate_examples() -> None:
+    result = run_cli("validate", "examples/")
+    assert result.returncode == 0, result.stderr
+    assert "Valid: 1 team(s) and 2 site(s) in 3 file(s)." in result.stdout
+
+
+def test_demo_applies_examples_and_ends_with_no_changes(tmp_path: Path) -> None:
+    result = run_cli("demo", "--data", str(tmp_path / "demo"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Apply complete:" in result.stdout
+    assert result.stdout.rstrip().count("No changes.") == 1
+    tail = result.stdout.split("Planning again")[1]
+    assert "No changes." in tail

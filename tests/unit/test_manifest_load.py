@@ -1,0 +1,375 @@
+"""load_manifests: files and directories, ${VAR} secrets, merging, and one located error per bad input."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from reconciler.errors import ManifestError
+from reconciler.manifest import load_manifests
+from reconciler.manifest.model import Location
+from reconciler.sensitive import Sensitive
+
+ROOT = Path(__file__).resolve().parents[2]
+BAD = ROOT / "tests" / "bad_manifests"
+DEMO = ROOT / "tests" / "fixtures" / "manifests"
+DEMO_ENV = {
+    "DEMO_STRIPE_LIVE_KEY": "sk_live_123",
+    "DEMO_STRIPE_TEST_KEY": "sk_test_456",
+    "DEMO_APP_PASSWORD": "open-sesame",
+    "DEMO_HOST": "app.demo.example",
+}
+
+# (fixture below tests/bad_manifests, file:line:col, doc path, message fragment)
+BAD_CASES = [
+    (
+        "duplicate_key.yaml",
+        "6:5",
+        "sites.docs.force_ssl",
+        "duplicate key 'force_ssl' (first defined at tests/bad_manifests/duplicate_key.yaml:4:5)",
+    ),
+    ("wrong_type.yaml", "4:16", "sites.docs.force_ssl", "expected boolean, got string"),
+    (
+        "unknown_site_field.yaml",
+        "5:5",
+        "sites.docs.custom_domian",
+        "unknown field 'custom_domian' (expected one of: team, state, custom_domain, force_ssl,",
+    ),
+    (
+        "unknown_env_field.yaml",
+        "7:9",
+        "sites.docs.env.API_KEY.secert",
+        "unknown field 'secert' (expected one of: secret, scopes, value, values); did you mean 'secret'?",
+    ),
+    (
+        "bad_site_name.yaml",
+        "3:3",
+        "sites.Docs_Site",
+        "site name must be lowercase letters, digits and hyphens",
+    ),
+    ("bad_team_slug.yaml", "3:3", "teams.-acme", "team slug must be lowercase letters, digits and hyphens"),
+    (
+        "bad_env_name.yaml",
+        "5:7",
+        "teams.acme.env.API-URL",
+        "environment variable name must be letters, digits and underscores",
+    ),
+    ("missing_version.yaml", "2:1", "", "missing required field 'version'"),
+    ("wrong_version.yaml", "1:10", "version", "unsupported manifest version 2"),
+    ("yaml_syntax_error.yaml", "5:4", "", "(while parsing a block mapping at line 3, column 3)"),
+    (
+        "missing_env_var.yaml",
+        "5:19",
+        "sites.docs.env.STRIPE_KEY",
+        "environment variable STRIPE_KEY is not set",
+    ),
+    (
+        "malformed_reference.yaml",
+        "5:16",
+        "sites.docs.env.API_URL",
+        "malformed environment variable reference '${}'",
+    ),
+    (
+        "malformed_reference_name.yaml",
+        "4:15",
+        "sites.docs.password",
+        "malformed environment variable reference '${1A}'",
+    ),
+    (
+        "all_with_other_context.yaml",
+        "6:9",
+        "sites.docs.env.API_URL.values",
+        "'all' covers every context and cannot be combined with other contexts",
+    ),
+    (
+        "unknown_context.yaml",
+        "8:11",
+        "sites.docs.env.API_URL.values.staging",
+        "unknown deploy context 'staging' (expected one of: all, dev, dev-server, branch-deploy, "
+        "deploy-preview, production, branch:NAME)",
+    ),
+    (
+        "unknown_scope.yaml",
+        "7:26",
+        "sites.docs.env.API_URL.scopes[1]",
+        "expected one of: builds, functions, runtime, post-processing; got 'edge'",
+    ),
+    (
+        "empty_values.yaml",
+        "6:9",
+        "sites.docs.env.API_URL.values",
+        "values must name at least one deploy context",
+    ),
+    (
+        "value_and_values.yaml",
+        "5:7",
+        "sites.docs.env.API_URL",
+        "set exactly one of 'value' (all contexts) or 'values' (per context)",
+    ),
+    (
+        "number_env_value.yaml",
+        "5:13",
+        "sites.docs.env.PORT",
+        "expected a string or a mapping with value/values, got integer; quote numbers and booleans",
+    ),
+    (
+        "too_many_aliases.yaml",
+        "8:14",
+        "sites.docs.metadata.d[0]",
+        "too many YAML aliases / document too large",
+    ),
+    ("two_documents.yaml", "4:1", "", "only one YAML document per file is allowed"),
+    (
+        "non_string_key.yaml",
+        "5:7",
+        "sites.docs.metadata",
+        "keys must be strings: '404' is read as an integer",
+    ),
+    ("unsupported_tag.yaml", "4:15", "sites.docs.password", "unsupported YAML tag '!vault'"),
+    ("empty_file.yaml", "1:1", "", "file is empty"),
+    (
+        "dup_site_dir",
+        "b.yaml:4:3",
+        "sites.docs",
+        "site 'docs' is also declared at tests/bad_manifests/dup_site_dir/a.yaml:3:3",
+    ),
+]
+
+
+@pytest.fixture
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """File names in messages are relative to the working directory."""
+    monkeypatch.chdir(ROOT)
+
+
+def _issues(path: Path | str, environ: dict[str, str] | None = None) -> ManifestError:
+    with pytest.raises(ManifestError) as caught:
+        load_manifests(path, {} if environ is None else environ)
+    return caught.value
+
+
+@pytest.mark.usefixtures("in_repo")
+@pytest.mark.parametrize(
+    ("fixture", "where", "doc_path", "fragment"), BAD_CASES, ids=[c[0] for c in BAD_CASES]
+)
+def test_bad_manifest_is_reported_at_its_node(fixture: str, where: str, doc_path: str, fragment: str) -> None:
+    error = _issues(BAD / fixture)
+    assert len(error.issues) == 1, str(error)
+    issue = error.issues[0]
+    shown = f"tests/bad_manifests/{fixture}" + (f"/{where}" if fixture.endswith("_dir") else f":{where}")
+    assert str(issue.location) == shown
+    assert issue.doc_path == doc_path
+    assert fragment in issue.message
+    assert f"  {shown}: {doc_path + ': ' if doc_path else ''}{issue.message}" in str(error)
+
+
+def test_every_bad_fixture_has_a_case() -> None:
+    listed = {case[0] for case in BAD_CASES}
+    present = {entry.name for entry in BAD.iterdir() if not entry.name.startswith(".")}
+    assert present == listed
+
+
+def test_demo_manifest_loads(in_repo: None) -> None:
+    state = load_manifests(DEMO, DEMO_ENV)
+    assert state.files == ["tests/fixtures/manifests/demo.yaml"]
+    assert list(state.teams) == ["demo"]
+    assert list(state.sites) == ["demo-docs", "demo-app"]
+    team = state.teams["demo"]
+    assert (team.kind, team.doc_path, team.address) == ("team", ("teams", "demo"), "team.demo")
+    assert team.spec == {"env": {"SENTRY_DSN": "https://example.ingest/1"}}
+    docs = state.sites["demo-docs"].spec
+    assert docs["force_ssl"] is True and docs["password"] is None
+    assert docs["metadata"] == {"owner": "docs-team", "tier": 1, "released": "2024-05-01"}  # no dates
+    assert docs["processing_settings"] == {"html": {"pretty_urls": True}}
+    assert docs["prune"] == ["env"]
+
+
+def test_shorthand_and_full_env_forms() -> None:
+    state = load_manifests(DEMO, DEMO_ENV)
+    app_env = state.sites["demo-app"].spec["env"]
+    assert app_env["PORT"] == "8080"
+    assert app_env["LOG_LEVEL"] == {"secret": False, "values": {"all": "info"}}
+    stripe = state.sites["demo-docs"].spec["env"]["STRIPE_KEY"]
+    assert stripe["secret"] is True and stripe["scopes"] == ["functions", "runtime"]
+    assert set(stripe["values"]) == {"production", "deploy-preview", "branch:staging"}
+
+
+def test_references_become_sensitive() -> None:
+    state = load_manifests(DEMO, DEMO_ENV)
+    values = state.sites["demo-docs"].spec["env"]["STRIPE_KEY"]["values"]
+    live = values["production"]
+    assert isinstance(live, Sensitive)
+    assert str(live) == "(sensitive)" and f"{live}" == "(sensitive)"
+    assert live.reveal() == "sk_live_123"
+    assert values["branch:staging"].reveal() == "sk_test_456"
+    app = state.sites["demo-app"].spec
+    assert app["password"].reveal() == "open-sesame"
+    assert app["env"]["CALLBACK_URL"].reveal() == "https://app.demo.example/callback"  # embedded reference
+    assert "open-sesame" not in repr(app)
+
+
+def test_dollar_dollar_brace_is_a_literal(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        "version: 1\nsites:\n  s:\n    metadata:\n      a: 'pay $${AMOUNT} now'\n      b: 'cost: $$5 or $9'\n"
+        "      c: '${A}${B}'\n      '${KEY}': kept\n      d: ['${A}', plain]\n"
+    )
+    metadata = load_manifests(manifest, {"A": "1", "B": "2"}).sites["s"].spec["metadata"]
+    assert metadata["a"] == "pay ${AMOUNT} now" and not isinstance(metadata["a"], Sensitive)
+    assert metadata["b"] == "cost: $$5 or $9"
+    assert metadata["c"].reveal() == "12"
+    assert metadata["${KEY}"] == "kept"  # keys are never substituted
+    assert isinstance(metadata["d"][0], Sensitive) and metadata["d"][1] == "plain"
+
+
+def test_environ_defaults_to_process_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("version: 1\nsites:\n  s:\n    password: ${RECONCILER_TEST_PW}\n")
+    monkeypatch.setenv("RECONCILER_TEST_PW", "from-os")
+    assert load_manifests(str(manifest)).sites["s"].spec["password"].reveal() == "from-os"
+
+
+def test_locations_of_nested_nodes(in_repo: None) -> None:
+    state = load_manifests(DEMO, DEMO_ENV)
+    docs, app = state.sites["demo-docs"], state.sites["demo-app"]
+    file = "tests/fixtures/manifests/demo.yaml"
+    assert docs.location() == Location(file, 9, 3)
+    assert docs.location("env", "STRIPE_KEY", "values", "production") == Location(file, 22, 11)
+    assert docs.location("env", "STRIPE_KEY", "scopes", 1) == Location(file, 20, 29)
+    assert docs.location("processing_settings", "html", "pretty_urls") == Location(file, 14, 34)
+    assert app.location("processing_settings", "html", "pretty_urls") == Location(file, 33, 9)
+    assert app.location("env", "NOT_DECLARED") == app.location("env") == Location(file, 35, 5)
+
+
+def test_directory_loads_recursively_in_sorted_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "b.yaml").write_text("version: 1\nsites:\n  bee: {team: acme}\n")
+    (tmp_path / "a.yml").write_text("version: 1\nteams:\n  acme: {}\n")
+    (tmp_path / "sub" / "c.yaml").write_text("version: 1\nsites:\n  sea: {}\n")
+    (tmp_path / ".hidden.yaml").write_text("not: [valid")
+    (tmp_path / ".git" / "x.yaml").write_text("not: [valid")
+    (tmp_path / "notes.txt").write_text("not: [valid")
+    monkeypatch.chdir(tmp_path)
+    state = load_manifests(".", {})
+    assert state.files == ["a.yml", "b.yaml", os.path.join("sub", "c.yaml")]
+    assert list(state.teams) == ["acme"] and list(state.sites) == ["bee", "sea"]
+    assert state.sites["sea"].location() == Location(os.path.join("sub", "c.yaml"), 3, 3)
+
+
+def test_undeclared_team_and_empty_sections_are_fine(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("version: 1\nteams:\nsites:\n  s: {team: nobody-declared-me}\n")
+    assert load_manifests(manifest, {}).sites["s"].spec == {"team": "nobody-declared-me"}
+
+
+def test_merge_keys_and_aliases(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        "version: 1\nsites:\n  a:\n    env: &common\n      LOG: info\n      URL: x\n"
+        "  b:\n    env:\n      <<: *common\n      URL: y\n  c:\n    env: *common\n"
+    )
+    state = load_manifests(manifest, {})
+    assert state.sites["b"].spec["env"] == {"LOG": "info", "URL": "y"}
+    assert state.sites["c"].spec["env"] == {"LOG": "info", "URL": "x"}
+    assert state.sites["b"].location("env", "URL").line == 10  # the explicit key wins
+
+
+def test_all_errors_of_all_files_are_reported_together(tmp_path: Path) -> None:
+    (tmp_path / "one.yaml").write_text("version: 1\nsites:\n  s:\n    force_ssl: 1\n    bogus: 2\n")
+    (tmp_path / "two.yaml").write_text("version: 3\nsites:\n  t:\n    password: ${NOPE}\n")
+    error = _issues(tmp_path)
+    messages = [issue.message for issue in error.issues]
+    assert len(messages) == 4, str(error)
+    assert str(error).startswith("4 errors in manifests:\n")
+
+
+def test_error_output_never_contains_a_set_variable(tmp_path: Path) -> None:
+    planted = "PLANTED-s3cr3t-value-7781"
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nsites:\n  s:\n    password: ${SITE_PW}\n    custom_domain: ${SITE_PW}\n"
+        "    env:\n      KEY: {secret: true, value: '${SITE_PW}', bogus: '${SITE_PW}'}\n"
+        "      OTHER: '${MISSING} and ${SITE_PW}'\n  s:\n    password: '${SITE_PW}'\n"
+    )
+    error = _issues(tmp_path, {"SITE_PW": planted})
+    assert len(error.issues) >= 3
+    text = str(error) + repr(error.issues) + repr(error.args)
+    assert planted not in text and "s3cr3t" not in text
+
+
+def test_missing_path_and_empty_directory(tmp_path: Path) -> None:
+    missing = _issues(tmp_path / "nope")
+    assert "no such file or directory" in str(missing) and missing.issues[0].location is None
+    empty = _issues(tmp_path)
+    assert "no manifest files (*.yaml, *.yml)" in str(empty)
+
+
+def test_file_that_is_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / "latin1.yaml").write_bytes(b"version: 1\nsites:\n  s:\n    metadata: {city: M\xfcnchen}\n")
+    (issue,) = _issues(tmp_path / "latin1.yaml").issues
+    assert (issue.location.line, issue.location.column) == (4, 23)  # type: ignore[union-attr]
+    assert issue.message == "file is not valid UTF-8 (byte 0xfc)"
+
+
+def test_utf8_bom_does_not_shift_columns(tmp_path: Path) -> None:
+    (tmp_path / "bom.yaml").write_bytes(b"\xef\xbb\xbfversion: 1\nbogus: 1\n")
+    (issue,) = _issues(tmp_path / "bom.yaml").issues
+    assert (issue.location.line, issue.location.column) == (2, 1)  # type: ignore[union-attr]
+
+
+def test_unreadable_file_is_an_issue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "locked.yaml").write_text("version: 1\n")
+
+    def denied(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)  # chmod 000 does not stop root
+    (issue,) = _issues(tmp_path).issues
+    assert issue.message == "cannot read file (Permission denied)"
+    assert str(issue.location).endswith("locked.yaml:1:1")
+
+
+def test_document_size_is_bounded_without_aliases_too(tmp_path: Path) -> None:
+    items = ", ".join(["x"] * 10_000)
+    lines = "".join(f"      k{n}: *big\n" for n in range(11))
+    (tmp_path / "big.yaml").write_text(
+        f"version: 1\nsites:\n  s:\n    metadata:\n      big: &big [{items}]\n{lines}"
+    )
+    (issue,) = _issues(tmp_path / "big.yaml").issues
+    assert "too many YAML aliases / document too large" in issue.message
+    assert issue.doc_path == "sites.s.metadata.k8"  # 10,006 nodes + 9 copies of 10,001
+
+
+def test_recursive_alias_is_an_issue(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text("version: 1\nsites:\n  s:\n    metadata: &m {self: *m}\n")
+    (issue,) = _issues(tmp_path / "r.yaml").issues
+    assert "recursive YAML alias" in issue.message and issue.doc_path == "sites.s.metadata.self"
+
+
+def test_yaml_11_scalars(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nsites:\n  s:\n    force_ssl: yes\n"
+        "    metadata: {n: 0x10, f: 1.5, z: ~, d: 2024-01-02 10:00:00}\n"
+    )
+    spec = load_manifests(tmp_path, {}).sites["s"].spec
+    assert spec["force_ssl"] is True
+    assert spec["metadata"] == {"n": 16, "f": 1.5, "z": None, "d": "2024-01-02 10:00:00"}
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "fragment"),
+    [
+        ("a: 1\n b: 2\n", (2, 3), "mapping values are not allowed"),
+        ("é: ü\nb:\n\tc: 1\n", (3, 1), "; tabs cannot be used for indentation"),
+        ("a: [1, 2\nb: 3\n", (2, 2), "(while parsing a flow sequence at line 1, column 4)"),
+        ("a: *nope\n", (1, 4), "found undefined alias 'nope'"),
+        ("a: \x07\n", (1, 4), "unexpected character '\\x07'"),
+    ],
+)
+def test_yaml_syntax_errors(tmp_path: Path, text: str, where: tuple[int, int], fragment: str) -> None:
+    (tmp_path / "s.yaml").write_text(text)
+    (issue,) = _issues(tmp_path / "s.yaml").issues
+    assert issue.location is not None and (issue.location.line, issue.location.column) == where
+    assert issue.message.startswith("YAML syntax error: ") and fragment in issue.message
