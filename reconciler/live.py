@@ -68,7 +68,7 @@ def _read_owner(
     for kind in kinds:
         if owner.kind not in kind.owners:
             continue
-        objects[kind.name] = kind.read(client, target) if target.exists else kind.live_when_missing(owner)
+        objects[kind.name] = kind.read(client, target) if target.exists else {}
     return objects
 
 

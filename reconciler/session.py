@@ -9,7 +9,7 @@ from pathlib import Path
 
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.live import LiveState, read_live
-from reconciler.manifest import load_manifests
+from reconciler.manifest.load import load_manifests
 from reconciler.manifest.model import DesiredState
 from reconciler.netlify.client import NetlifyClient, resolve_api_url
 from reconciler.plan.model import Plan

@@ -35,6 +35,8 @@ def _plan_owner(
             continue
         desired = kind.desired(owner)
         live = live_objects.get(kind.name, {})
+        if kind.owns_target and desired and any(obj.absent for obj in desired.values()) and not live:
+            return  # declared absent and already gone: nothing inside it to plan
         if desired is None:
             plan.unmanaged.extend(Unmanaged(ref, kind.name, identity) for identity in sorted(live))
             continue

@@ -90,10 +90,6 @@ class ResourceKind(ABC):
     def read(self, client: NetlifyClient, target: Target) -> dict[str, LiveObject]:
         """Live objects by identity, normalised like `desired` so that equal means unchanged."""
 
-    def live_when_missing(self, owner: Owner) -> dict[str, LiveObject]:
-        """What the live side looks like for an owner that does not exist yet."""
-        return {}
-
     def validate(self, owner: Owner) -> list[ManifestIssue]:
         """Checks beyond the JSON Schema that need this kind's knowledge."""
         return []

@@ -22,10 +22,9 @@ class MetadataKind(ResourceKind):
         return {IDENTITY: DesiredObject(IDENTITY, dict(section), owner.location("metadata"))}
 
     def read(self, client: NetlifyClient, target: Target) -> dict[str, LiveObject]:
-        return {IDENTITY: LiveObject(IDENTITY, client.get(f"/sites/{target.site_id}/metadata") or {})}
-
-    def live_when_missing(self, owner: Owner) -> dict[str, LiveObject]:
-        return {IDENTITY: LiveObject(IDENTITY, {})}  # every site has metadata, empty at first
+        """Empty metadata counts as none, so a new or bare site plans a create, not an update."""
+        live = client.get(f"/sites/{target.site_id}/metadata") or {}
+        return {IDENTITY: LiveObject(IDENTITY, live)} if live else {}
 
     def requests(self, change: Change, target: Target) -> list[Request]:
         return [Request("PUT", f"/sites/{target.site_ref}/metadata", body=change.after)]

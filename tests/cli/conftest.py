@@ -33,8 +33,9 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [console_script(), *args],
         env=env if env is not None else clean_env(),
@@ -52,12 +53,22 @@ class EmulatorProcess:
         self.process = process
 
     def env(self, **extra: str) -> dict[str, str]:
-        return clean_env(NETLIFY_API_URL=self.url, NETLIFY_AUTH_TOKEN=CLI_TOKEN, **extra)
+        return clean_env(**{"NETLIFY_API_URL": self.url, "NETLIFY_AUTH_TOKEN": CLI_TOKEN, **extra})
 
 
 def start_emulator(data_dir: Path, *extra_args: str) -> EmulatorProcess:
     process = subprocess.Popen(
-        [console_script(), "emulator", "--port", "0", "--data", str(data_dir), "--token", CLI_TOKEN, *extra_args],
+        [
+            console_script(),
+            "emulator",
+            "--port",
+            "0",
+            "--data",
+            str(data_dir),
+            "--token",
+            CLI_TOKEN,
+            *extra_args,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -53,7 +53,11 @@ def test_all_errors_of_a_run_are_reported_together(tmp_path: Path) -> None:
     result = run_cli("validate", ".", cwd=tmp_path)
     assert result.returncode == 1
     assert "3 errors in manifests" in result.stderr
-    assert "a.yaml:4:16" in result.stderr and "b.yaml:4:15" in result.stderr and "b.yaml:5:5" in result.stderr
+    assert (
+        "a.yaml:4:16" in result.stderr
+        and "b.yaml:4:5: sites.two.password: expected string or null, got array" in result.stderr
+        and "b.yaml:5:5" in result.stderr
+    )
 
 
 def test_missing_path_is_an_error(tmp_path: Path) -> None:

@@ -45,8 +45,9 @@ def _update(before_values, after_values, secret=False):
     have = live_var(raw)
     want = DesiredObject("K", desired_var({"values": after_values, "secret": secret}))
     fields = kind.diff(want, have)
-    change = Change(OwnerRef("site", "docs"), "env", "K", Action.UPDATE, have.state, want.state, fields,
-                    live_ref=have.ref)
+    change = Change(
+        OwnerRef("site", "docs"), "env", "K", Action.UPDATE, have.state, want.state, fields, live_ref=have.ref
+    )
     return kind.requests(change, SITE)
 
 

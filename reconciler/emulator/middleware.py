@@ -1,0 +1,99 @@
+"""The edge of the emulator: every HTTP request passes here before routing.
+
+This is where cross-cutting behaviour plugs in. Request logging is done here now; rate limiting
+(`X-RateLimit-*` headers, 429 bursts) and fault injection (error rates, latency) are to be added as
+`RequestPolicy` objects, so routes never need to know about them. Written as plain ASGI (not
+BaseHTTPMiddleware) because it runs on every request and must stay cheap.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reconciler.emulator.requestlog import RequestLog
+
+
+@dataclass
+class Verdict:
+    """A policy's decision for one request: headers to add, optionally a response replacing the app's."""
+
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    response: Response | None = None
+
+
+class RequestPolicy(Protocol):
+    """Consulted in order before the app runs; the first verdict with a response short-circuits the rest."""
+
+    async def __call__(self, scope: Scope) -> Verdict | None: ...
+
+
+class EdgeMiddleware:
+    def __init__(
+        self, app: ASGIApp, request_log: RequestLog | None = None, policies: Sequence[RequestPolicy] = ()
+    ) -> None:
+        self.app = app
+        self.request_log = request_log
+        self.policies = tuple(policies)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (self.request_log is None and not self.policies):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        extra: list[tuple[bytes, bytes]] = []
+        target: ASGIApp = self.app
+        for policy in self.policies:
+            verdict = await policy(scope)
+            if verdict is None:
+                continue
+            extra += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in verdict.headers]
+            if verdict.response is not None:
+                target = verdict.response
+                break
+        counts = {"status": 500, "in": 0, "out": 0}
+
+        async def counting_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                counts["in"] += len(message.get("body", b""))
+            return message
+
+        async def counting_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                counts["status"] = message["status"]
+                if extra:
+                    message = {**message, "headers": [*message.get("headers", []), *extra]}
+            elif message["type"] == "http.response.body":
+                counts["out"] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await target(scope, counting_receive, counting_send)
+        finally:
+            if self.request_log is not None:
+                self.request_log.write(
+                    scope["method"],
+                    scope["path"],
+                    scope.get("query_string", b"").decode("latin-1"),
+                    counts["status"],
+                    (time.perf_counter() - started) * 1000,
+                    max(counts["in"], _content_length(scope)),
+                    counts["out"],
+                )
+
+
+def _content_length(scope: Scope) -> int:
+    """Declared body size, for requests answered before their body was read (e.g. a 401)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0

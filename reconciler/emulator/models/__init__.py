@@ -1,0 +1,1 @@
+"""Request validation and response rendering, independent of HTTP and SQL."""

@@ -1,0 +1,62 @@
+"""Request log: one JSON line per request, for counting API calls in benchmarks and tests.
+
+Only method, path, query, status, timing and sizes are written. Headers and bodies are never logged since
+tokens and secret values travel there, and an `access_token` in the query string is redacted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import parse_qsl, urlencode
+
+from reconciler.emulator.clock import now_iso
+
+_SENSITIVE_PARAMS = frozenset({"access_token", "token"})
+REDACTED = "REDACTED"
+
+
+def redact_query(query: str) -> str:
+    """The query string with credential parameters blanked; cheap when there is nothing to redact."""
+    if not query or ("token" not in query.lower() and "%" not in query):
+        return query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(k.lower() in _SENSITIVE_PARAMS for k, _ in pairs):
+        return query
+    return urlencode([(k, REDACTED if k.lower() in _SENSITIVE_PARAMS else v) for k, v in pairs])
+
+
+class RequestLog:
+    """Appends to a file, flushing each line so a crashed or killed emulator still leaves a complete log."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._file: IO[str] = path.open("a", encoding="utf-8")
+
+    def write(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        status: int,
+        duration_ms: float,
+        bytes_in: int,
+        bytes_out: int,
+    ) -> None:
+        entry: dict[str, Any] = {
+            "ts": now_iso(),
+            "method": method,
+            "path": path,
+            "query": redact_query(query),
+            "status": status,
+            "duration_ms": round(duration_ms, 3),
+            "bytes_in": bytes_in,
+            "bytes_out": bytes_out,
+        }
+        self._file.write(json.dumps(entry, separators=(",", ":")) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()

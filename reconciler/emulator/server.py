@@ -1,0 +1,211 @@
+"""Running the emulator: in a background thread (tests, benchmarks) or in the foreground (the CLI).
+
+The socket is bound before uvicorn starts, so port 0 yields a free port that is known immediately and no
+other process can take it between choosing and listening.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sqlite3
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType, TracebackType
+
+import uvicorn
+
+from reconciler.emulator.app import API_PREFIX, EmulatorOptions, build_app
+from reconciler.emulator.seed import apply_seed, load_seed
+from reconciler.emulator.store import Store
+from reconciler.errors import ReconcilerError
+
+_START_TIMEOUT = 15.0
+
+
+class EmulatorStartError(ReconcilerError):
+    """The emulator could not start (address in use, unusable data directory); the message says why."""
+
+
+class _Uvicorn(uvicorn.Server):
+    """Signals readiness through an Event, so `start()` returns only once requests are being served."""
+
+    def __init__(self, config: uvicorn.Config, ready: threading.Event) -> None:
+        super().__init__(config)
+        self._ready = ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self._ready.set()
+
+
+class EmulatorServer:
+    """A running emulator on loopback; also a context manager (`with EmulatorServer(dir) as emu:`)."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        tokens: Sequence[str] = (),
+        seed: Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        request_log: Path | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.tokens = tuple(tokens)
+        self.seed = seed
+        self.host = host
+        self._requested_port = port
+        self.request_log = request_log
+        self.store: Store | None = None
+        self._server: _Uvicorn | None = None
+        self._thread: threading.Thread | None = None
+        self._port: int | None = None
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("the emulator is not started")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """Base URL without `/api/v1`, the form NETLIFY_API_URL takes."""
+        host = self.host
+        if host in ("", "0.0.0.0"):
+            host = "127.0.0.1"
+        elif host == "::":
+            host = "::1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.url + API_PREFIX
+
+    def start(self) -> EmulatorServer:
+        if self._thread is not None:
+            raise RuntimeError("the emulator is already started")
+        try:
+            store = Store.open(self.data_dir)
+        except (OSError, sqlite3.Error, RuntimeError) as exc:
+            raise EmulatorStartError(f"cannot open emulator data in {self.data_dir}: {exc}") from None
+        try:
+            for token in self.tokens:
+                store.register_token(token)
+            if self.seed is not None:
+                apply_seed(store, load_seed(self.seed))
+            sock = _bind(self.host, self._requested_port)
+        except BaseException:
+            store.close()
+            raise
+        self.store = store
+        self._port = sock.getsockname()[1]
+        app = build_app(store, EmulatorOptions(request_log=self.request_log))
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            log_config=None,
+            access_log=False,
+            http="httptools",
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+        )
+        ready = threading.Event()
+        self._server = _Uvicorn(config, ready)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name="netlify-emulator", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not ready.wait(0.05):
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise EmulatorStartError("the emulator failed to start (see the log above)")
+        return self
+
+    def register_token(
+        self,
+        token: str,
+        teams: Sequence[str] = ("demo",),
+        *,
+        email: str | None = None,
+        full_name: str | None = None,
+    ) -> None:
+        """Add a token (and its user, personal account and teams) to the running emulator."""
+        if self.store is None:
+            raise RuntimeError("the emulator is not started")
+        self.store.register_token(token, teams, email=email, full_name=full_name)
+
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Finish in-flight requests, stop serving, and close the database. Safe to call twice."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=_START_TIMEOUT)
+        self._server = None
+        self._thread = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio enables TCP_NODELAY only on sockets that say so, and without it
+    # Nagle plus delayed ACKs add ~40 ms to every response written in two parts.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise EmulatorStartError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+def serve(
+    data_dir: Path,
+    tokens: Sequence[str] = (),
+    seed: Path | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    request_log: Path | None = None,
+) -> None:
+    """Serve in the foreground until SIGINT or SIGTERM, then shut down cleanly and return."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    server = EmulatorServer(data_dir, tokens, seed, host, port, request_log)
+    try:
+        server.start()
+        print(
+            f"Netlify API emulator listening on {server.api_url} (data: {data_dir})",
+            file=sys.stderr,
+            flush=True,
+        )
+        while not stop.wait(0.2):
+            if not server.running():
+                raise RuntimeError("the emulator stopped unexpectedly")
+    finally:
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,153 @@
+"""The emulator's state: one SQLite file per data directory, so it survives restarts.
+
+One connection serves the whole process. Handlers run on a single event loop thread and keep all database
+work of a request inside one `tx()` block without awaiting in it, so requests never interleave inside a
+transaction. The lock only matters when another thread (tests, the CLI seeding tokens) writes concurrently.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from reconciler.emulator.data import accounts
+
+DB_FILENAME = "emulator.sqlite3"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL,
+    full_name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE tokens (
+    token_digest TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE
+);
+CREATE TABLE accounts (
+    id TEXT PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    billing_email TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE memberships (
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    PRIMARY KEY (account_id, user_id)
+);
+CREATE INDEX memberships_user ON memberships(user_id);
+CREATE TABLE sites (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name TEXT NOT NULL UNIQUE,
+    user_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX sites_account ON sites(account_id, seq);
+CREATE TABLE site_domains (
+    domain TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL
+);
+CREATE INDEX site_domains_site ON site_domains(site_id);
+CREATE TABLE env_vars (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    site_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    is_secret INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    UNIQUE (account_id, site_id, key)
+);
+CREATE INDEX env_vars_site ON env_vars(site_id);
+CREATE TABLE env_values (
+    id TEXT PRIMARY KEY,
+    var_seq INTEGER NOT NULL REFERENCES env_vars(seq) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    context TEXT NOT NULL,
+    context_parameter TEXT NOT NULL,
+    value TEXT NOT NULL
+);
+CREATE INDEX env_values_var ON env_values(var_seq, position);
+"""
+
+
+class Store:
+    """Owns the SQLite connection; data access lives in `reconciler.emulator.data.*` (one module per area)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._conn.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        # Bumped whenever tokens or memberships change, so cached auth lookups know to refresh.
+        self.auth_generation = 0
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
+            self._conn.execute(f"PRAGMA {pragma}")
+        self._migrate()
+
+    @classmethod
+    def open(cls, data_dir: Path) -> Store:
+        """The store of a data directory (created if needed)."""
+        return cls(Path(data_dir) / DB_FILENAME)
+
+    def _migrate(self) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version != 0:
+            raise RuntimeError(
+                f"{self.path}: schema version {version} is not supported (expected {SCHEMA_VERSION}); "
+                "use a fresh data directory"
+            )
+        with self.tx() as db:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: committed on normal exit, rolled back on any exception (including ApiError)."""
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def register_token(
+        self,
+        token: str,
+        teams: Sequence[str] = ("demo",),
+        *,
+        email: str | None = None,
+        full_name: str | None = None,
+    ) -> None:
+        """See `reconciler.emulator.data.accounts.register_token`."""
+        with self.tx() as db:
+            accounts.register_token(db, token, teams, email=email, full_name=full_name)
+        self.auth_generation += 1
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,26 @@
+"""Shared fixtures: a real emulator over loopback HTTP, and sessions for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reconciler.emulator import EmulatorServer
+from tests.support.http import ApiSession, api_session
+
+TEST_TOKEN = "test-token"
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
+    """A started emulator with a fresh data directory and the token "test-token" (teams: demo)."""
+    with EmulatorServer(tmp_path / "emulator", tokens=[TEST_TOKEN]) as server:
+        yield server
+
+
+@pytest.fixture
+def api(emulator: EmulatorServer) -> ApiSession:
+    """A requests session for `emulator`, authenticated as "test-token"; paths are relative to /api/v1."""
+    return api_session(emulator, TEST_TOKEN)

@@ -1,0 +1,142 @@
+"""Validate emulator responses against Netlify's OpenAPI (Swagger 2.0) description.
+
+The spec path comes from `NETLIFY_OPENAPI`, else `<repo>/../shared/netlify-openapi/swagger.yml`; when it is
+missing, tests that need it are skipped with the reason. Swagger 2.0 schemas are close enough to JSON
+Schema Draft 4 to validate with `Draft4Validator` once `x-*` extension keys are dropped; formats are not
+enforced (Swagger's `dateTime` is not a JSON Schema format anyway).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+DEFAULT_SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "netlify-openapi" / "swagger.yml"
+BASE_PATH = "/api/v1"
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def spec_path() -> Path:
+    return Path(os.environ.get("NETLIFY_OPENAPI") or DEFAULT_SPEC)
+
+
+@functools.cache
+def _load() -> dict[str, Any] | None:
+    path = spec_path()
+    if not path.is_file():
+        return None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    spec: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    definitions = _strip_extensions(spec.get("definitions", {}))
+    _patch_known_deviations(definitions)
+    spec["definitions"] = definitions
+    return spec
+
+
+def load_spec() -> dict[str, Any]:
+    """The parsed spec, or skip the calling test when the file is not there."""
+    spec = _load()
+    if spec is None:
+        pytest.skip(f"Netlify OpenAPI spec not found at {spec_path()} (set NETLIFY_OPENAPI)")
+    return spec
+
+
+def _patch_known_deviations(definitions: dict[str, Any]) -> None:
+    """The one place where the spec is corrected to match the live API.
+
+    - envVar.scopes: the live API answers `post_processing` (underscore) while the spec's enum only lists
+      the request spelling `post-processing`.
+    """
+    scopes = definitions["envVar"]["properties"]["scopes"]["items"]
+    scopes["enum"] = [*scopes["enum"], "post_processing"]
+
+
+def _strip_extensions(node: Any, in_properties: bool = False) -> Any:
+    """Drop `x-*` keys (vendor extensions), except where they are property names."""
+    if isinstance(node, dict):
+        return {
+            key: _strip_extensions(value, key == "properties" and not in_properties)
+            for key, value in node.items()
+            if in_properties or not str(key).startswith("x-")
+        }
+    if isinstance(node, list):
+        return [_strip_extensions(item) for item in node]
+    return node
+
+
+@functools.cache
+def _operations() -> dict[Any, dict[str, Any]]:
+    """Operations by operationId and by (METHOD, path template without the base path)."""
+    spec = load_spec()
+    index: dict[Any, dict[str, Any]] = {}
+    for path, item in spec["paths"].items():
+        template = path.removeprefix(BASE_PATH) or "/"
+        for method in _METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            index[(method.upper(), template)] = operation
+            if "operationId" in operation:
+                index[operation["operationId"]] = operation
+    return index
+
+
+def response_schema(operation: str | tuple[str, str], status: int) -> dict[str, Any] | None:
+    """The schema of `status` (falling back to `default`), or None when the spec declares no body."""
+    spec = load_spec()
+    key = (
+        operation
+        if isinstance(operation, str)
+        else (operation[0].upper(), operation[1].removeprefix(BASE_PATH))
+    )
+    try:
+        op = _operations()[key]
+    except KeyError:
+        raise AssertionError(f"no operation {operation!r} in {spec_path()}") from None
+    responses = op.get("responses", {})
+    response = responses.get(str(status)) or responses.get(status)
+    if response is None:
+        if 200 <= status < 300:
+            raise AssertionError(
+                f"{operation!r} declares no {status} response (has {sorted(map(str, responses))})"
+            )
+        response = responses.get("default")
+    if response is None:
+        raise AssertionError(f"{operation!r} declares neither {status} nor default")
+    if "$ref" in response:
+        response = spec["responses"][response["$ref"].rsplit("/", 1)[-1]]
+    schema = response.get("schema")
+    return copy.deepcopy(schema) if schema is not None else None
+
+
+@functools.cache
+def _validator(operation: str | tuple[str, str], status: int) -> jsonschema.Draft4Validator | None:
+    schema = response_schema(operation, status)
+    if schema is None:
+        return None
+    root = {"allOf": [_strip_extensions(schema)], "definitions": load_spec()["definitions"]}
+    return jsonschema.Draft4Validator(root)
+
+
+def validate_response(operation: str | tuple[str, str], status: int, body: Any) -> None:
+    """Assert that `body` (decoded JSON, or None/"" for no body) matches the spec for that status.
+
+    `operation` is an operationId (`"getSite"`) or `(method, path template)` (`("GET", "/sites/{site_id}")`).
+    """
+    validator = _validator(operation, status)
+    if validator is None:
+        assert body in (None, "", b""), f"{operation!r} {status} should have no body, got {body!r}"
+        return
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    if errors:
+        details = "\n".join(
+            f"  at {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors
+        )
+        raise AssertionError(f"{operation!r} {status} response does not match the spec:\n{details}")
