@@ -18,18 +18,20 @@ from reconciler.emulator.data import accounts
 DB_FILENAME = "emulator.sqlite3"
 SCHEMA_VERSION = 1
 
-_SCHEMA = """
-CREATE TABLE users (
+# Every statement is idempotent (IF NOT EXISTS), so areas added later extend an existing data
+# directory without a migration step. Areas with tables of their own append their DDL to SCHEMAS.
+_BASE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
     id TEXT PRIMARY KEY,
     email TEXT NOT NULL,
     full_name TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
-CREATE TABLE tokens (
+CREATE TABLE IF NOT EXISTS tokens (
     token_digest TEXT PRIMARY KEY,
     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE
 );
-CREATE TABLE accounts (
+CREATE TABLE IF NOT EXISTS accounts (
     id TEXT PRIMARY KEY,
     slug TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
@@ -38,14 +40,14 @@ CREATE TABLE accounts (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
-CREATE TABLE memberships (
+CREATE TABLE IF NOT EXISTS memberships (
     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     role TEXT NOT NULL,
     PRIMARY KEY (account_id, user_id)
 );
-CREATE INDEX memberships_user ON memberships(user_id);
-CREATE TABLE sites (
+CREATE INDEX IF NOT EXISTS memberships_user ON memberships(user_id);
+CREATE TABLE IF NOT EXISTS sites (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
@@ -56,14 +58,14 @@ CREATE TABLE sites (
     settings TEXT NOT NULL,
     metadata TEXT NOT NULL DEFAULT '{}'
 );
-CREATE INDEX sites_account ON sites(account_id, seq);
-CREATE TABLE site_domains (
+CREATE INDEX IF NOT EXISTS sites_account ON sites(account_id, seq);
+CREATE TABLE IF NOT EXISTS site_domains (
     domain TEXT PRIMARY KEY,
     site_id TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
     kind TEXT NOT NULL
 );
-CREATE INDEX site_domains_site ON site_domains(site_id);
-CREATE TABLE env_vars (
+CREATE INDEX IF NOT EXISTS site_domains_site ON site_domains(site_id);
+CREATE TABLE IF NOT EXISTS env_vars (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     site_id TEXT NOT NULL,
@@ -74,8 +76,8 @@ CREATE TABLE env_vars (
     updated_by TEXT NOT NULL,
     UNIQUE (account_id, site_id, key)
 );
-CREATE INDEX env_vars_site ON env_vars(site_id);
-CREATE TABLE env_values (
+CREATE INDEX IF NOT EXISTS env_vars_site ON env_vars(site_id);
+CREATE TABLE IF NOT EXISTS env_values (
     id TEXT PRIMARY KEY,
     var_seq INTEGER NOT NULL REFERENCES env_vars(seq) ON DELETE CASCADE,
     position INTEGER NOT NULL,
@@ -83,8 +85,10 @@ CREATE TABLE env_values (
     context_parameter TEXT NOT NULL,
     value TEXT NOT NULL
 );
-CREATE INDEX env_values_var ON env_values(var_seq, position);
+CREATE INDEX IF NOT EXISTS env_values_var ON env_values(var_seq, position);
 """
+
+SCHEMAS: tuple[str, ...] = (_BASE_SCHEMA,)
 
 
 class Store:
@@ -109,17 +113,16 @@ class Store:
 
     def _migrate(self) -> None:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
-            return
-        if version != 0:
+        if version > SCHEMA_VERSION:
             raise RuntimeError(
-                f"{self.path}: schema version {version} is not supported (expected {SCHEMA_VERSION}); "
+                f"{self.path}: written by a newer emulator (schema {version}, this one knows {SCHEMA_VERSION}); "
                 "use a fresh data directory"
             )
         with self.tx() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+            for schema in SCHEMAS:
+                for statement in schema.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
