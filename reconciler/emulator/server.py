@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType, TracebackType
 
@@ -53,13 +54,15 @@ class EmulatorServer:
         host: str = "127.0.0.1",
         port: int = 0,
         request_log: Path | None = None,
+        options: EmulatorOptions | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.tokens = tuple(tokens)
         self.seed = seed
         self.host = host
         self._requested_port = port
-        self.request_log = request_log
+        base = options or EmulatorOptions()
+        self.options = replace(base, request_log=request_log or base.request_log)
         self.store: Store | None = None
         self._server: _Uvicorn | None = None
         self._thread: threading.Thread | None = None
@@ -105,7 +108,7 @@ class EmulatorServer:
             raise
         self.store = store
         self._port = sock.getsockname()[1]
-        app = build_app(store, EmulatorOptions(request_log=self.request_log))
+        app = build_app(store, self.options)
         config = uvicorn.Config(
             app,
             log_level="warning",
@@ -186,6 +189,7 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 0,
     request_log: Path | None = None,
+    options: EmulatorOptions | None = None,
 ) -> None:
     """Serve in the foreground until SIGINT or SIGTERM, then shut down cleanly and return."""
     stop = threading.Event()
@@ -194,7 +198,7 @@ def serve(
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    server = EmulatorServer(data_dir, tokens, seed, host, port, request_log)
+    server = EmulatorServer(data_dir, tokens, seed, host, port, request_log, options)
     try:
         server.start()
         print(

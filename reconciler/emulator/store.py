@@ -115,8 +115,8 @@ class Store:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise RuntimeError(
-                f"{self.path}: written by a newer emulator (schema {version}, this one knows {SCHEMA_VERSION}); "
-                "use a fresh data directory"
+                f"{self.path}: written by a newer emulator (schema {version}, "
+                f"this one knows {SCHEMA_VERSION}); use a fresh data directory"
             )
         with self.tx() as db:
             for schema in SCHEMAS:
