@@ -27,6 +27,13 @@ api_url_option = click.option(
     "http://host:port means http://host:port/api/v1.",
 )
 
+integration_api_url_option = click.option(
+    "--integration-api-url",
+    metavar="URL",
+    help="Integration API base URL for integration context (default: $NETLIFY_INTEGRATION_API_URL; "
+    "Netlify's public one only when the API is Netlify's).",
+)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="netlify-reconciler")
@@ -50,21 +57,23 @@ def validate(path: Path) -> int:
 @cli.command()
 @manifest_path
 @api_url_option
+@integration_api_url_option
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none, 1 on error."
 )
-def plan(path: Path, api_url: str | None, detailed_exitcode: bool) -> int:
+def plan(path: Path, api_url: str | None, integration_api_url: str | None, detailed_exitcode: bool) -> int:
     """Show what apply would change, read from the live API."""
-    return commands.plan(path, api_url, detailed_exitcode=detailed_exitcode)
+    return commands.plan(path, api_url, integration_api_url, detailed_exitcode=detailed_exitcode)
 
 
 @cli.command()
 @manifest_path
 @api_url_option
+@integration_api_url_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
-def apply(path: Path, api_url: str | None, auto_approve: bool) -> int:
+def apply(path: Path, api_url: str | None, integration_api_url: str | None, auto_approve: bool) -> int:
     """Show the plan, ask, then make Netlify match the manifests."""
-    return commands.apply(path, api_url, auto_approve=auto_approve)
+    return commands.apply(path, api_url, integration_api_url, auto_approve=auto_approve)
 
 
 @cli.command()

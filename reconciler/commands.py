@@ -25,10 +25,10 @@ def _colour() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def _open_client(api_url: str | None) -> NetlifyClient:
-    target = resolve_target(api_url)
+def _open_client(api_url: str | None, integration_api_url: str | None) -> NetlifyClient:
+    target = resolve_target(api_url, integration_api_url)
     click.echo(f"Target: {target.url}", err=True)
-    return NetlifyClient(target.url, target.token)
+    return target.client()
 
 
 def validate(path: Path) -> int:
@@ -38,21 +38,31 @@ def validate(path: Path) -> int:
     return EXIT_OK
 
 
-def plan(path: Path, api_url: str | None, *, detailed_exitcode: bool) -> int:
-    client = _open_client(api_url)
+def plan(path: Path, api_url: str | None, integration_api_url: str | None, *, detailed_exitcode: bool) -> int:
+    client = _open_client(api_url, integration_api_url)
     try:
         planned = make_plan(client, path)
     finally:
         client.close()
     click.echo(render_text(planned.plan, colour=_colour()), nl=False)
+    _refuse_conflicts(planned.plan)
     return EXIT_CHANGES if detailed_exitcode and planned.plan.has_changes else EXIT_OK
 
 
-def apply(path: Path, api_url: str | None, *, auto_approve: bool) -> int:
-    client = _open_client(api_url)
+def _refuse_conflicts(plan: Plan) -> None:
+    if plan.conflicts:
+        raise ReconcilerError(
+            f"{len(plan.conflicts)} conflict(s) in live state (listed above): resolve them in Netlify, "
+            "then plan again; nothing is guessed"
+        )
+
+
+def apply(path: Path, api_url: str | None, integration_api_url: str | None, *, auto_approve: bool) -> int:
+    client = _open_client(api_url, integration_api_url)
     try:
         planned = make_plan(client, path)
         click.echo(render_text(planned.plan, colour=_colour()), nl=False)
+        _refuse_conflicts(planned.plan)
         if not planned.plan.has_changes:
             return EXIT_OK
         if not auto_approve:

@@ -1,6 +1,8 @@
 """Read the live state of every declared team and site, kind by kind, sites concurrently.
 
 This is the only stage of `plan` that talks to Netlify: the planner gets the result as data.
+Request budget: one paginated site listing, one account look-up per declared team (and per team a
+new site is to be created in), then each kind's reads per owner.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ManifestError, ManifestIssue, ReconcilerError
 from reconciler.manifest.model import DesiredState, Owner
 from reconciler.netlify.client import NetlifyClient
+from reconciler.netlify.errors import ApiError
 from reconciler.resources.base import LiveObject, ResourceKind, Target
 
 LiveObjects = dict[str, dict[str, LiveObject]]  # kind name -> identity -> object
+DEFAULT_WORKERS = 4
 
 
 @dataclass
@@ -33,20 +37,49 @@ class LiveState:
         return (self.teams if kind == "team" else self.sites)[name]
 
 
+class _Accounts:
+    """Account look-ups by slug, each made at most once per run."""
+
+    def __init__(self, client: NetlifyClient) -> None:
+        self._client = client
+        self._known: dict[str, dict[str, Any] | None] = {}
+
+    def get(self, slug: str) -> dict[str, Any] | None:
+        if slug not in self._known:
+            try:
+                self._known[slug] = self._client.get(f"/accounts/{slug}")
+            except ApiError as exc:
+                if exc.status != 404:
+                    raise
+                self._known[slug] = None
+        return self._known[slug]
+
+    def remember(self, site: dict[str, Any]) -> None:
+        slug = site.get("account_slug")
+        if slug and slug not in self._known:
+            self._known[slug] = {"id": site.get("account_id"), "slug": slug}
+
+
 def read_live(
-    client: NetlifyClient, desired: DesiredState, kinds: Sequence[ResourceKind], workers: int = 4
+    client: NetlifyClient,
+    desired: DesiredState,
+    kinds: Sequence[ResourceKind],
+    workers: int = DEFAULT_WORKERS,
 ) -> LiveState:
-    accounts = {a["slug"]: a for a in client.get_all("/accounts") or []}
     sites = {s["name"]: s for s in client.get_all("/sites", {"filter": "all", "per_page": 100})}
+    accounts = _Accounts(client)
+    for site in sites.values():
+        accounts.remember(site)
     problems: list[str] = []
     live = LiveState()
     for slug, owner in desired.teams.items():
-        if slug not in accounts:
+        account = accounts.get(slug)
+        if account is None:
             problems.append(f"{_where(owner)}team {slug!r} is not a team this token can see")
             continue
-        live.teams[slug] = OwnerLive(Target("team", slug, account=accounts[slug]["id"]))
+        live.teams[slug] = OwnerLive(Target("team", slug, account=account["id"]))
     for name, owner in desired.sites.items():
-        target = _site_target(owner, sites.get(name), accounts, problems)
+        target = _site_target(owner, sites, accounts, problems)
         if target is not None:
             live.sites[name] = OwnerLive(target)
     if problems:
@@ -58,6 +91,7 @@ def read_live(
         results = pool.map(lambda job: _read_owner(client, job[0].target, job[1], kinds), jobs)
         for (owner_live, _), objects in zip(jobs, results, strict=True):
             owner_live.objects = objects
+    _verify(client, kinds, jobs)
     return live
 
 
@@ -66,22 +100,43 @@ def _read_owner(
 ) -> LiveObjects:
     objects: LiveObjects = {}
     for kind in kinds:
-        if owner.kind not in kind.owners:
-            continue
-        objects[kind.name] = kind.read(client, target) if target.exists else {}
+        if owner.kind in kind.owners:
+            objects[kind.name] = kind.read(client, target, owner) if target.exists else {}
     return objects
 
 
+def _verify(
+    client: NetlifyClient, kinds: Sequence[ResourceKind], jobs: list[tuple[OwnerLive, Owner]]
+) -> None:
+    """Checks of the manifests that need the API; reported like any other manifest error."""
+    issues: list[ManifestIssue] = []
+    for kind in kinds:
+        declared = [
+            (owner, live.objects.get(kind.name, {})) for live, owner in jobs if owner.kind in kind.owners
+        ]
+        issues += kind.verify(client, declared)
+    if issues:
+        raise ManifestError(issues)
+
+
 def _site_target(
-    owner: Owner, site: dict[str, Any] | None, accounts: dict[str, Any], problems: list[str]
+    owner: Owner, sites: dict[str, dict[str, Any]], accounts: _Accounts, problems: list[str]
 ) -> Target | None:
     team = owner.spec.get("team")
-    if team is not None and team not in accounts:
+    found = [n for n in [owner.name, *(owner.spec.get("previous_names") or [])] if n in sites]
+    if len(found) > 1:
         problems.append(
-            f"{_where(owner, 'team')}site {owner.name!r}: team {team!r} is not a team this token can see"
+            f"{_where(owner)}site {owner.name!r}: both {found[0]!r} and {found[1]!r} exist; "
+            "a rename needs the old name to be the only one that exists"
         )
         return None
+    site = sites[found[0]] if found else None
     if site is None:
+        if team is not None and accounts.get(team) is None:
+            problems.append(
+                f"{_where(owner, 'team')}site {owner.name!r}: team {team!r} is not a team this token can see"
+            )
+            return None
         return Target("site", owner.name, account=team)
     if team is not None and site.get("account_slug") != team:
         problems.append(

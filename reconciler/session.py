@@ -11,7 +11,13 @@ from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.live import LiveState, read_live
 from reconciler.manifest.load import load_manifests
 from reconciler.manifest.model import DesiredState
-from reconciler.netlify.client import NetlifyClient, resolve_api_url
+from reconciler.netlify.client import (
+    DEFAULT_API_URL,
+    DEFAULT_INTEGRATION_API_URL,
+    NetlifyClient,
+    resolve_api_url,
+    resolve_integration_api_url,
+)
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
 from reconciler.resources import all_kinds
@@ -31,12 +37,23 @@ no Netlify API to talk to: NETLIFY_AUTH_TOKEN is not set.
 class ApiTarget:
     url: str
     token: str
+    integration_url: str | None  # None: unknown for this API (only an error if integrations are used)
+
+    def client(self) -> NetlifyClient:
+        return NetlifyClient(self.url, self.token, integration_api_url=self.integration_url)
 
 
-def resolve_target(api_url: str | None, environ: Mapping[str, str] = os.environ) -> ApiTarget:
-    """Never guess: a token is required, and the URL is the flag, else NETLIFY_API_URL, else Netlify."""
+def resolve_target(
+    api_url: str | None, integration_api_url: str | None = None, environ: Mapping[str, str] = os.environ
+) -> ApiTarget:
+    """Never guess: a token is required, and the URL is the flag, else NETLIFY_API_URL, else Netlify.
+
+    The Integration API defaults to Netlify's public one only when the API is Netlify's too: sending an
+    emulator's token to a real host (or the reverse) would be a surprise.
+    """
     token = environ.get("NETLIFY_AUTH_TOKEN", "").strip()
     url = api_url or environ.get("NETLIFY_API_URL") or None
+    integration = integration_api_url or environ.get("NETLIFY_INTEGRATION_API_URL") or None
     if not token:
         if url:
             raise ReconcilerError(
@@ -44,7 +61,10 @@ def resolve_target(api_url: str | None, environ: Mapping[str, str] = os.environ)
                 "(for the emulator, the one it was started with via --token)"
             )
         raise ReconcilerError(NO_TARGET_HELP)
-    return ApiTarget(resolve_api_url(url), token)
+    resolved = resolve_api_url(url)
+    if integration is None and resolved == DEFAULT_API_URL:
+        integration = DEFAULT_INTEGRATION_API_URL
+    return ApiTarget(resolved, token, integration and resolve_integration_api_url(integration))
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -20,9 +21,24 @@ from reconciler.netlify.pacing import RateLimitBudget
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.netlify.com/api/v1"
+DEFAULT_INTEGRATION_API_URL = "https://api.netlifysdk.com"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
+
+
+def resolve_integration_api_url(url: str | None) -> str:
+    """The Integration API base: used as given (no `/api/v1`), without a trailing slash."""
+    if not url:
+        return DEFAULT_INTEGRATION_API_URL
+    return _checked_url(url).rstrip("/")
+
+
+def _checked_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ReconcilerError(f"API URL {url!r} is not an http(s) URL like http://127.0.0.1:8989")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 def resolve_api_url(url: str | None) -> str:
@@ -33,9 +49,7 @@ def resolve_api_url(url: str | None) -> str:
     """
     if not url:
         return DEFAULT_API_URL
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ReconcilerError(f"API URL {url!r} is not an http(s) URL like http://127.0.0.1:8989")
+    parts = urlsplit(_checked_url(url))
     path = parts.path.rstrip("/")
     if not path:
         path = "/api/v1"
@@ -56,8 +70,14 @@ class NetlifyClient:
         budget: RateLimitBudget | None = None,
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
+        integration_api_url: str | None = None,
+        auth_header: str = "Authorization",
     ) -> None:
-        self.base_url = resolve_api_url(api_url)
+        self.base_url = resolve_api_url(api_url) if auth_header == "Authorization" else api_url or ""
+        self._token = token
+        self._integration_api_url = integration_api_url
+        self._integrations: NetlifyClient | None = None
+        self._integrations_lock = threading.Lock()
         self._timeout = timeout
         self._max_attempts = max_attempts
         self._backoff_cap = backoff_cap
@@ -67,9 +87,10 @@ class NetlifyClient:
         adapter = requests.adapters.HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+        credential = f"Bearer {token}" if auth_header == "Authorization" else token
         self.session.headers.update(
             {
-                "Authorization": f"Bearer {token}",
+                auth_header: credential,
                 "User-Agent": f"netlify-reconciler/{__version__}",
                 "Accept": "application/json",
             }
@@ -77,6 +98,24 @@ class NetlifyClient:
 
     def close(self) -> None:
         self.session.close()
+        if self._integrations is not None:
+            self._integrations.close()
+
+    def integrations(self) -> NetlifyClient:
+        """The Integration API client (its own host, `netlify-token` header, same token)."""
+        with self._integrations_lock:
+            if self._integrations is None:
+                if self._integration_api_url is None:
+                    raise ReconcilerError(
+                        "the manifests use integration context, but no Integration API URL is known for this "
+                        "API: pass --integration-api-url (or set NETLIFY_INTEGRATION_API_URL)"
+                    )
+                self._integrations = NetlifyClient(
+                    resolve_integration_api_url(self._integration_api_url),
+                    self._token,
+                    auth_header="netlify-token",
+                )
+            return self._integrations
 
     # -- verbs -----------------------------------------------------------------------------
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:

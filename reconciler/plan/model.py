@@ -35,6 +35,16 @@ class _Absent:
 
 
 ABSENT: Any = _Absent()
+
+
+class _KnownAfterApply:
+    """A value Netlify generates on create (a build hook's URL): shown, never compared or sent."""
+
+    def __repr__(self) -> str:
+        return "(known after apply)"
+
+
+KNOWN_AFTER_APPLY: Any = _KnownAfterApply()
 FieldPath = tuple[str, ...]
 
 
@@ -105,6 +115,7 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     unmanaged: list[Unmanaged] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # ambiguous live objects: nothing planned for them
 
     @property
     def has_changes(self) -> bool:

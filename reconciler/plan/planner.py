@@ -40,6 +40,10 @@ def _plan_owner(
         if desired is None:
             plan.unmanaged.extend(Unmanaged(ref, kind.name, identity) for identity in sorted(live))
             continue
+        conflicted = {i for i, obj in live.items() if obj.conflict and (i in desired or kind.name in prune)}
+        plan.conflicts += [f"{ref.address}.{kind.name}: {live[i].conflict}" for i in sorted(conflicted)]
+        live = {i: obj for i, obj in live.items() if i not in conflicted}
+        desired = {i: obj for i, obj in desired.items() if i not in conflicted}
         changes = _plan_kind(kind, ref, target, desired, live, prune)
         plan.unmanaged.extend(
             Unmanaged(ref, kind.name, identity)

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from reconciler.plan.diff import flatten
-from reconciler.plan.model import ABSENT, Action, Change, FieldChange, Plan
+from reconciler.plan.model import ABSENT, KNOWN_AFTER_APPLY, Action, Change, FieldChange, Plan
 from reconciler.sensitive import MASK, is_sensitive
 
 SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.REPLACE: "-/+"}
@@ -22,6 +22,8 @@ def format_value(value: Any) -> str:
         return MASK
     if value is ABSENT:
         return "(absent)"
+    if value is KNOWN_AFTER_APPLY:
+        return repr(value)
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
@@ -41,6 +43,7 @@ def render_text(plan: Plan, colour: bool = False) -> str:
         lines.extend(f"  {owner} {kind}: {count}" for (owner, kind), count in sorted(counts.items()))
         lines.append("")
     lines.extend(f"Warning: {warning}" for warning in plan.warnings)
+    lines.extend(f"Conflict: {conflict}" for conflict in plan.conflicts)
     lines.append(plan.summary())
     return "\n".join(lines) + "\n"
 

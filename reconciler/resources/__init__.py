@@ -1,14 +1,28 @@
 """Resource kinds. Registering a kind here is all it takes for plan and apply to manage it."""
 
 from reconciler.resources.base import ResourceKind
+from reconciler.resources.build_hooks import BuildHooksKind
 from reconciler.resources.env import EnvKind
+from reconciler.resources.hooks import HooksKind
+from reconciler.resources.integrations import IntegrationsKind
 from reconciler.resources.metadata import MetadataKind
 from reconciler.resources.site import SiteKind
+from reconciler.resources.snippets import SnippetsKind
+
+KIND_CLASSES: tuple[type[ResourceKind], ...] = (
+    SiteKind,
+    EnvKind,
+    MetadataKind,
+    SnippetsKind,
+    HooksKind,
+    BuildHooksKind,
+    IntegrationsKind,
+)
 
 
 def all_kinds() -> list[ResourceKind]:
     """Every kind, in the fixed per-owner apply order."""
-    return sorted([SiteKind(), EnvKind(), MetadataKind()], key=lambda kind: kind.order)
+    return sorted((cls() for cls in KIND_CLASSES), key=lambda kind: kind.order)
 
 
-__all__ = ["ResourceKind", "all_kinds"]
+__all__ = ["KIND_CLASSES", "ResourceKind", "all_kinds"]

@@ -57,6 +57,24 @@ class LiveObject:
     identity: str
     state: Any
     ref: dict[str, Any] = field(default_factory=dict)  # ids and timestamps: needed for calls, never diffed
+    conflict: str | None = None  # set when the identity is ambiguous live: never guessed, never changed
+
+
+def index_unique(objects: list[LiveObject], what: str) -> dict[str, LiveObject]:
+    """Objects by identity; an identity held by several live objects becomes one conflicting entry."""
+    out: dict[str, LiveObject] = {}
+    for obj in objects:
+        first = out.get(obj.identity)
+        if first is None:
+            out[obj.identity] = obj
+            continue
+        ids = [*first.ref.get("ids", [first.ref.get("id")]), obj.ref.get("id")]
+        first.ref["ids"] = ids
+        first.conflict = (
+            f"{len(ids)} live {what} share the identity {obj.identity!r} (ids {', '.join(map(str, ids))}); "
+            "remove or rename all but one in Netlify"
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -68,6 +86,7 @@ class Request:
     params: dict[str, str] = field(default_factory=dict)
     body: Any = None
     idempotent: bool | None = None  # None: by HTTP method
+    api: str = "netlify"  # or "integrations": the Integration API, its own host and auth header
 
     def describe(self) -> str:
         query = "&".join(f"{k}={v}" for k, v in self.params.items())
@@ -87,11 +106,17 @@ class ResourceKind(ABC):
         """Declared objects by identity; None when the owner's manifest does not manage this kind."""
 
     @abstractmethod
-    def read(self, client: NetlifyClient, target: Target) -> dict[str, LiveObject]:
+    def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
         """Live objects by identity, normalised like `desired` so that equal means unchanged."""
 
     def validate(self, owner: Owner) -> list[ManifestIssue]:
-        """Checks beyond the JSON Schema that need this kind's knowledge."""
+        """Checks beyond the JSON Schema that need this kind's knowledge (offline)."""
+        return []
+
+    def verify(
+        self, client: NetlifyClient, declared: list[tuple[Owner, dict[str, LiveObject]]]
+    ) -> list[ManifestIssue]:
+        """Checks that need the API (e.g. hook types), run once per plan after live state is read."""
         return []
 
     def diff(self, desired: DesiredObject, live: LiveObject) -> list[FieldChange]:
@@ -107,6 +132,8 @@ class ResourceKind(ABC):
 
 
 def send(client: NetlifyClient, request: Request) -> Any:
+    if request.api == "integrations":
+        client = client.integrations()
     return client.request_json(
         request.method,
         request.path,

@@ -79,7 +79,7 @@ class EnvKind(ResourceKind):
             for key, spec in section.items()
         }
 
-    def read(self, client: NetlifyClient, target: Target) -> dict[str, LiveObject]:
+    def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
         params = {"site_id": target.site_id} if target.kind == "site" else None
         items = client.get(f"/accounts/{target.account}/env", params=params) or []
         return {obj.identity: obj for obj in map(live_var, items)}

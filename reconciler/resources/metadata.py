@@ -21,7 +21,7 @@ class MetadataKind(ResourceKind):
             return None
         return {IDENTITY: DesiredObject(IDENTITY, dict(section), owner.location("metadata"))}
 
-    def read(self, client: NetlifyClient, target: Target) -> dict[str, LiveObject]:
+    def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
         """Empty metadata counts as none, so a new or bare site plans a create, not an update."""
         live = client.get(f"/sites/{target.site_id}/metadata") or {}
         return {IDENTITY: LiveObject(IDENTITY, live)} if live else {}

@@ -193,7 +193,7 @@ def test_failed_apply_says_what_was_done(client, tmp_path, emulator):
         apply_plan(client, planned.plan, planned.live, planned.kinds)
     text = str(info.value)
     assert "apply stopped at site.taken (create)" in text
-    assert "0 change(s) were applied before it; 1 change(s) after it were not attempted" in text
+    assert "0 change(s) were applied; 1 change(s) were not attempted" in text
     other.close()
 
 

@@ -35,7 +35,7 @@ BAD_CASES = [
         "unknown_site_field.yaml",
         "5:5",
         "sites.docs.custom_domian",
-        "unknown field 'custom_domian' (expected one of: team, state, custom_domain, force_ssl,",
+        "unknown field 'custom_domian' (expected one of: team, previous_names, state, custom_domain, domain_aliases,",
     ),
     (
         "unknown_env_field.yaml",

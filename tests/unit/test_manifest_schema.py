@@ -107,8 +107,8 @@ def test_const_message_comes_from_the_schema() -> None:
 
 
 def test_enum_message_names_the_choices_and_the_value() -> None:
-    assert _check(_site("prune: [env, hooks]")) == [
-        ("4:18", "sites.s.prune[1]", "expected one of: env; got 'hooks'")
+    assert _check(_site("prune: [env, metadata]")) == [
+        ("4:18", "sites.s.prune[1]", "expected one of: env, snippets, hooks, build_hooks, integrations; got 'metadata'")
     ]
 
 

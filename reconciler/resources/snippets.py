@@ -1,0 +1,64 @@
+"""Snippet injection, keyed by title: HTML for every page (`html`) and for form-success pages (`goal_html`).
+
+Two live snippets with the same title are a conflict to resolve in Netlify, never a guess.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.manifest.model import Owner
+from reconciler.netlify.client import NetlifyClient
+from reconciler.plan.model import Action, Change
+from reconciler.resources.base import (
+    DesiredObject,
+    LiveObject,
+    Request,
+    ResourceKind,
+    Target,
+    index_unique,
+)
+
+DEFAULTS = {"general": "", "general_position": "head", "goal": "", "goal_position": "head"}
+
+
+def desired_snippet(spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "general": spec.get("html", ""),
+        "general_position": spec.get("position", "head"),
+        "goal": spec.get("goal_html", ""),
+        "goal_position": spec.get("goal_position", "head"),
+    }
+
+
+def live_snippet(raw: dict[str, Any]) -> LiveObject:
+    state = {key: raw.get(key) or default for key, default in DEFAULTS.items()}
+    return LiveObject(str(raw.get("title", "")), state, {"id": raw.get("id")})
+
+
+class SnippetsKind(ResourceKind):
+    name = "snippets"
+    owners = frozenset({"site"})
+    order = 40
+
+    def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
+        section = owner.spec.get("snippets")
+        if section is None:
+            return None
+        return {
+            title: DesiredObject(title, desired_snippet(spec), owner.location("snippets", title))
+            for title, spec in section.items()
+        }
+
+    def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
+        items = client.get(f"/sites/{target.site_id}/snippets") or []
+        return index_unique([live_snippet(item) for item in items], "snippets")
+
+    def requests(self, change: Change, target: Target) -> list[Request]:
+        base = f"/sites/{target.site_ref}/snippets"
+        if change.action is Action.CREATE:
+            return [Request("POST", base, body={"title": change.identity, **change.after})]
+        path = f"{base}/{change.live_ref.get('id')}"
+        if change.action is Action.DELETE:
+            return [Request("DELETE", path)]
+        return [Request("PUT", path, body={"title": change.identity, **change.after})]
