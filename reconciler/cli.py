@@ -11,6 +11,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -76,14 +77,54 @@ def apply(path: Path, api_url: str | None, integration_api_url: str | None, auto
     return commands.apply(path, api_url, integration_api_url, auto_approve=auto_approve)
 
 
+# Emulator behaviour flags, one per EmulatorOptions field (None keeps the emulator's default).
+EMULATOR_FLAGS: list[tuple[str, click.ParamType, str]] = [
+    (
+        "--rate-limit-per-minute",
+        click.IntRange(min=0),
+        "Requests per minute per token; 429 past it (0: off). [500]",
+    ),
+    (
+        "--deploy-rate-limit-per-minute",
+        click.IntRange(min=0),
+        "Deploy creations per minute per token (0: off). [3]",
+    ),
+    ("--max-body-bytes", click.IntRange(min=0), "Largest JSON request body; 413 above it (0: off). [10 MiB]"),
+    ("--max-upload-bytes", click.IntRange(min=0), "Largest file/function upload or ZIP deploy body. [2 GiB]"),
+    (
+        "--processing-delay",
+        click.FloatRange(min=0),
+        "Seconds a deploy spends processing after its uploads. [0.2]",
+    ),
+    ("--prepare-delay", click.FloatRange(min=0), "Seconds an async deploy spends preparing. [0.1]"),
+    (
+        "--integration-prefix",
+        click.STRING,
+        "Path prefix of the emulated Integration API. [/integrations-api]",
+    ),
+    ("--error-rate", click.FloatRange(0, 1), "Fault: fraction of requests answered 500/502/503."),
+    ("--burst-429-every", click.IntRange(min=0), "Fault: every Nth request starts a burst of 429s (0: off)."),
+    ("--burst-429-length", click.IntRange(min=1), "Fault: how many 429s in a row a burst answers. [3]"),
+    ("--latency-ms", click.IntRange(min=0), "Fault: added delay per request, in milliseconds."),
+    ("--latency-jitter-ms", click.IntRange(min=0), "Fault: extra random delay of 0..N ms per request."),
+    ("--drop-rate", click.FloatRange(0, 1), "Fault: fraction of connections closed without an answer."),
+    ("--fault-seed", click.INT, "Seed for fault decisions, to replay a run."),
+    ("--fault-paths", click.STRING, 'Regex searched in "METHOD /path": faults only for matching requests.'),
+]
+
+
+def emulator_flags(function: Any) -> Any:
+    for flag, kind, text in reversed(EMULATOR_FLAGS):
+        function = click.option(flag, type=kind, default=None, help=text)(function)
+    return function
+
+
 @cli.command()
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=8989, show_default=True, help="0 picks a free port."
+    "--port", type=click.IntRange(0, 65535), default=8989, show_default=True, help="0: a free port."
 )
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True, help="State directory.")
-@click.option(
-    "--token", "tokens", multiple=True, help="Register a token (owns a personal account and team `demo`)."
-)
+@click.option("--token", "tokens", multiple=True, help="Register a token (personal account + team `demo`).")
 @click.option(
     "--seed", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Tokens/teams seed file."
 )
@@ -91,11 +132,19 @@ def apply(path: Path, api_url: str | None, integration_api_url: str | None, auto
     "--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default)."
 )
 @click.option("--request-log", type=click.Path(path_type=Path), help="Append one JSON line per request here.")
+@emulator_flags
 def emulator(
-    port: int, data_dir: Path, tokens: tuple[str, ...], seed: Path | None, host: str, request_log: Path | None
+    port: int,
+    data_dir: Path,
+    tokens: tuple[str, ...],
+    seed: Path | None,
+    host: str,
+    request_log: Path | None,
+    **behaviour: Any,
 ) -> int:
     """Run the local Netlify API emulator (serves /api/v1 until interrupted)."""
-    return commands.emulator(port, data_dir, tokens, seed, host, request_log)
+    chosen = {name: value for name, value in behaviour.items() if value is not None}
+    return commands.emulator(port, data_dir, tokens, seed, host, request_log, chosen)
 
 
 @cli.command()

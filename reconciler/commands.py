@@ -7,6 +7,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -98,11 +99,19 @@ def _apply_summary(plan: Plan) -> str:
 
 
 def emulator(
-    port: int, data_dir: Path, tokens: Sequence[str], seed: Path | None, host: str, request_log: Path | None
+    port: int,
+    data_dir: Path,
+    tokens: Sequence[str],
+    seed: Path | None,
+    host: str,
+    request_log: Path | None,
+    behaviour: dict[str, Any],
 ) -> int:
+    from reconciler.emulator.app import EmulatorOptions
     from reconciler.emulator.server import serve
 
-    serve(data_dir=data_dir, tokens=tokens, seed=seed, host=host, port=port, request_log=request_log)
+    options = EmulatorOptions(**behaviour)
+    serve(data_dir, tokens, seed, host, port, request_log, options)
     return EXIT_OK
 
 

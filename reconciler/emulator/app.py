@@ -11,14 +11,21 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount
 
+from reconciler.emulator.admin import admin_routes
 from reconciler.emulator.auth import Authenticator
+from reconciler.emulator.controls import Controls, check_options
+from reconciler.emulator.deploy_options import check_deploy_options
 from reconciler.emulator.errors import EXCEPTION_HANDLERS
+from reconciler.emulator.limits import ADMIN_PREFIX, DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
 from reconciler.emulator.middleware import EdgeMiddleware, RequestPolicy
 from reconciler.emulator.requestlog import RequestLog
 from reconciler.emulator.routes import all_routes
+from reconciler.emulator.routes.deploy_common import DEFAULT_MAX_UPLOAD_BYTES
+from reconciler.emulator.routes.integrations import integration_routes, mount_path
 from reconciler.emulator.store import Store
 
 API_PREFIX = "/api/v1"
+DEFAULT_INTEGRATION_PREFIX = "/integrations-api"
 
 
 @dataclass(frozen=True)
@@ -27,11 +34,35 @@ class EmulatorOptions:
 
     request_log: Path | None = None
     policies: Sequence[RequestPolicy] = ()
+    # Limits (0 disables; changeable at run time through /_emulator/limits): see ratelimit.py, limits.py.
+    rate_limit_per_minute: int = 500
+    deploy_rate_limit_per_minute: int = 3
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # Faults (all off by default; changeable through /_emulator/faults): see faults.py.
+    error_rate: float = 0.0
+    burst_429_every: int = 0
+    burst_429_length: int = 3
+    latency_ms: int = 0
+    latency_jitter_ms: int = 0
+    drop_rate: float = 0.0
+    fault_seed: int | None = None
+    fault_paths: str | None = None
+    # Path prefix of the Integration API (its own host on Netlify); see routes/integrations.py.
+    integration_prefix: str = DEFAULT_INTEGRATION_PREFIX
+    # Deploys (see routes/deploys.py): async diffing time, post-upload processing time, upload size cap.
+    prepare_delay: float = 0.1
+    processing_delay: float = 0.2
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+
+    def __post_init__(self) -> None:
+        check_options(self)  # fail when the options are made, not halfway through starting a server
+        check_deploy_options(self)
 
 
 def build_app(store: Store, options: EmulatorOptions | None = None) -> Starlette:
     """An app serving `store`. The request log (if any) is opened now and closed at lifespan shutdown."""
     options = options or EmulatorOptions()
+    controls = Controls.from_options(options)
     request_log = RequestLog(options.request_log) if options.request_log else None
 
     @asynccontextmanager
@@ -43,12 +74,23 @@ def build_app(store: Store, options: EmulatorOptions | None = None) -> Starlette
                 request_log.close()
 
     app = Starlette(
-        routes=[Mount(API_PREFIX, routes=all_routes())],
-        middleware=[Middleware(EdgeMiddleware, request_log=request_log, policies=options.policies)],
+        routes=[
+            Mount(API_PREFIX, routes=all_routes()),
+            Mount(ADMIN_PREFIX, routes=admin_routes()),
+            Mount(mount_path(options.integration_prefix), routes=integration_routes()),
+        ],
+        middleware=[
+            Middleware(
+                EdgeMiddleware, request_log=request_log, policies=[*controls.policies, *options.policies]
+            ),
+            Middleware(BodyLimitMiddleware, limits=controls.limits),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.store = store
     app.state.auth = Authenticator(store)
     app.state.request_log = request_log
+    app.state.controls = controls
+    app.state.options = options
     return app

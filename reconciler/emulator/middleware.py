@@ -1,9 +1,8 @@
 """The edge of the emulator: every HTTP request passes here before routing.
 
-This is where cross-cutting behaviour plugs in. Request logging is done here now; rate limiting
-(`X-RateLimit-*` headers, 429 bursts) and fault injection (error rates, latency) are to be added as
-`RequestPolicy` objects, so routes never need to know about them. Written as plain ASGI (not
-BaseHTTPMiddleware) because it runs on every request and must stay cheap.
+This is where cross-cutting behaviour plugs in: the request log, and `RequestPolicy` objects for rate
+limiting (`ratelimit.py`) and fault injection (`faults.py`), so routes never need to know about them.
+Written as plain ASGI (not BaseHTTPMiddleware) because it runs on every request and must stay cheap.
 """
 
 from __future__ import annotations
@@ -21,10 +20,16 @@ from reconciler.emulator.requestlog import RequestLog
 
 @dataclass
 class Verdict:
-    """A policy's decision for one request: headers to add, optionally a response replacing the app's."""
+    """A policy's decision for one request: headers to add, optionally a response replacing the app's.
+
+    `response` is any ASGI app (a Starlette Response, or one that drops the connection); `fault` names what
+    produced it ("rate_limited", "burst_429", "error_rate", "drop") for the request log. A header set by a
+    later policy replaces the same header from an earlier one.
+    """
 
     headers: list[tuple[str, str]] = field(default_factory=list)
-    response: Response | None = None
+    response: Response | ASGIApp | None = None
+    fault: str | None = None
 
 
 class RequestPolicy(Protocol):
@@ -48,13 +53,18 @@ class EdgeMiddleware:
         started = time.perf_counter()
         extra: list[tuple[bytes, bytes]] = []
         target: ASGIApp = self.app
+        fault: str | None = None
         for policy in self.policies:
             verdict = await policy(scope)
             if verdict is None:
                 continue
-            extra += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in verdict.headers]
+            for key, value in verdict.headers:
+                name = key.lower().encode("latin-1")
+                extra = [pair for pair in extra if pair[0] != name]
+                extra.append((name, value.encode("latin-1")))
             if verdict.response is not None:
                 target = verdict.response
+                fault = verdict.fault
                 break
         counts = {"status": 500, "in": 0, "out": 0}
 
@@ -81,10 +91,11 @@ class EdgeMiddleware:
                     scope["method"],
                     scope["path"],
                     scope.get("query_string", b"").decode("latin-1"),
-                    counts["status"],
+                    0 if fault == "drop" else counts["status"],  # 0: no answer was sent
                     (time.perf_counter() - started) * 1000,
                     max(counts["in"], _content_length(scope)),
                     counts["out"],
+                    fault=fault,
                 )
 
 

@@ -1,7 +1,9 @@
 """Request log: one JSON line per request, for counting API calls in benchmarks and tests.
 
-Only method, path, query, status, timing and sizes are written. Headers and bodies are never logged since
-tokens and secret values travel there, and an `access_token` in the query string is redacted.
+Only method, path, query, status, timing and sizes are written, plus `fault` when an edge policy made the
+answer ("rate_limited", "burst_429", "error_rate", "drop"; a drop is logged with status 0), so tests can
+count injected faults. Headers and bodies are never logged since tokens and secret values travel there,
+and an `access_token` in the query string is redacted.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class RequestLog:
         duration_ms: float,
         bytes_in: int,
         bytes_out: int,
+        fault: str | None = None,
     ) -> None:
         entry: dict[str, Any] = {
             "ts": now_iso(),
@@ -55,6 +58,8 @@ class RequestLog:
             "bytes_in": bytes_in,
             "bytes_out": bytes_out,
         }
+        if fault is not None:
+            entry["fault"] = fault
         self._file.write(json.dumps(entry, separators=(",", ":")) + "\n")
         self._file.flush()
 

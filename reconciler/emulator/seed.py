@@ -9,7 +9,9 @@ tokens:
 ```
 
 The whole file is validated before anything is written, and every problem is reported at once with its
-path in the document, so a typo never leaves a half-seeded emulator.
+path in the document, so a typo never leaves a half-seeded emulator. The optional `sites` and `teams`
+sections (sites with forms, submissions and enabled integrations) are described in `seed_sites.py`;
+with them, `tokens` may be left out (the teams then come from tokens given on the command line).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 import yaml
 
 from reconciler.emulator.data.accounts import SLUG_RE
+from reconciler.emulator.seed_sites import SECTIONS, SeedContent, apply_content, parse_content
 from reconciler.emulator.store import Store
 from reconciler.errors import ReconcilerError
 
@@ -39,7 +42,15 @@ class SeedToken:
     teams: tuple[str, ...] = ("demo",)
 
 
-def load_seed(path: Path) -> list[SeedToken]:
+class Seed(list[SeedToken]):
+    """A parsed seed file: its tokens (the list itself) and, in `content`, its sites and teams."""
+
+    def __init__(self, tokens: list[SeedToken], content: SeedContent) -> None:
+        super().__init__(tokens)
+        self.content = content
+
+
+def load_seed(path: Path) -> Seed:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -49,12 +60,18 @@ def load_seed(path: Path) -> list[SeedToken]:
     return parse_seed(document, str(path))
 
 
-def parse_seed(document: Any, source: str = "seed") -> list[SeedToken]:
+def parse_seed(document: Any, source: str = "seed") -> Seed:
     problems: list[str] = []
     entries: list[SeedToken] = []
+    if isinstance(document, dict) and "tokens" not in document and any(k in document for k in SECTIONS):
+        document = {**document, "tokens": []}
     if not isinstance(document, dict) or not isinstance(document.get("tokens"), list):
         raise SeedError(f'seed file {source}: expected a mapping with a "tokens" list')
-    problems += [f"{key}: unknown key (expected: tokens)" for key in document if key != "tokens"]
+    problems += [
+        f"{key}: unknown key (expected: tokens, {', '.join(SECTIONS)})"
+        for key in document
+        if key not in ("tokens", *SECTIONS)
+    ]
     seen: set[str] = set()
     for index, item in enumerate(document["tokens"]):
         where = f"tokens[{index}]"
@@ -83,14 +100,20 @@ def parse_seed(document: Any, source: str = "seed") -> list[SeedToken]:
                     "(lowercase letters, digits, hyphens)"
                 )
         entries.append(SeedToken(token, item.get("email"), item.get("full_name"), tuple(map(str, teams))))
+    content = parse_content(document, problems)
     if problems:
         raise SeedError(f"seed file {source}: " + "; ".join(problems))
-    return entries
+    return Seed(entries, content)
 
 
 def apply_seed(store: Store, entries: list[SeedToken]) -> None:
     for entry in entries:
         try:
             store.register_token(entry.token, entry.teams, email=entry.email, full_name=entry.full_name)
+        except ValueError as exc:
+            raise SeedError(f"seed: {exc}") from None
+    if isinstance(entries, Seed):
+        try:
+            apply_content(store, entries.content)
         except ValueError as exc:
             raise SeedError(f"seed: {exc}") from None

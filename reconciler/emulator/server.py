@@ -6,6 +6,7 @@ other process can take it between choosing and listening.
 
 from __future__ import annotations
 
+import ipaddress
 import signal
 import socket
 import sqlite3
@@ -19,6 +20,7 @@ from types import FrameType, TracebackType
 
 import uvicorn
 
+from reconciler.emulator.abort import with_connection_abort
 from reconciler.emulator.app import API_PREFIX, EmulatorOptions, build_app
 from reconciler.emulator.seed import apply_seed, load_seed
 from reconciler.emulator.store import Store
@@ -110,7 +112,7 @@ class EmulatorServer:
         self._port = sock.getsockname()[1]
         app = build_app(store, self.options)
         config = uvicorn.Config(
-            app,
+            with_connection_abort(app),  # lets the `drop_rate` fault close a connection unanswered
             log_level="warning",
             log_config=None,
             access_log=False,
@@ -182,6 +184,16 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def is_loopback_host(host: str) -> bool:
+    """Whether binding `host` keeps the emulator private to this machine ("" and 0.0.0.0 do not)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def serve(
     data_dir: Path,
     tokens: Sequence[str] = (),
@@ -206,6 +218,14 @@ def serve(
             file=sys.stderr,
             flush=True,
         )
+        if not is_loopback_host(host):
+            print(
+                f"Warning: the emulator is bound to {host or 'all interfaces'}, not loopback: anyone on the "
+                "network holding a registered token can use it (the /_emulator admin endpoint stays "
+                "loopback-only).",
+                file=sys.stderr,
+                flush=True,
+            )
         while not stop.wait(0.2):
             if not server.running():
                 raise RuntimeError("the emulator stopped unexpectedly")

@@ -13,7 +13,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from reconciler.emulator.data import accounts
+from reconciler.emulator.data import accounts, build_hooks, certificates, forms, hooks, integrations, snippets
+from reconciler.emulator.data import deploys as deploy_data
 
 DB_FILENAME = "emulator.sqlite3"
 SCHEMA_VERSION = 1
@@ -89,6 +90,10 @@ CREATE INDEX IF NOT EXISTS env_values_var ON env_values(var_seq, position);
 """
 
 SCHEMAS: tuple[str, ...] = (_BASE_SCHEMA,)
+# Site configuration areas (forms before hooks: a hook may reference a form).
+SCHEMAS += (snippets.SCHEMA, build_hooks.SCHEMA, certificates.SCHEMA, forms.SCHEMA, hooks.SCHEMA)
+SCHEMAS += (integrations.SCHEMA,)
+SCHEMAS += (deploy_data.SCHEMA,)
 
 
 class Store:

@@ -72,7 +72,7 @@ def test_wrong_token_names_the_call_and_status_not_the_token(emulator_process: E
     env = emulator_process.env(NETLIFY_AUTH_TOKEN="wrong-token-5d2c")
     result = run_cli("plan", "examples/", env=env)
     assert result.returncode == 1
-    assert "GET /api/v1/accounts: HTTP 401" in result.stderr
+    assert "GET /api/v1/sites: HTTP 401" in result.stderr
     assert "wrong-token-5d2c" not in result.stderr + result.stdout
 
 

@@ -12,29 +12,12 @@ from reconciler.errors import ReconcilerError
 from reconciler.netlify.client import NetlifyClient
 from reconciler.plan.model import Action
 from reconciler.session import make_plan
-
-TOKEN = "test-token"
-
-
-@pytest.fixture
-def client(emulator):
-    c = NetlifyClient(emulator.url, TOKEN)
-    yield c
-    c.close()
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "m.yaml"
-    path.write_text(text)
-    return path
+from tests.integration.conftest import TOKEN, write
+from tests.integration.conftest import converge as _converge
 
 
 def converge(client: NetlifyClient, path: Path):
-    planned = make_plan(client, path)
-    apply_plan(client, planned.plan, planned.live, planned.kinds)
-    again = make_plan(client, path)
-    assert again.plan.changes == [], [c.address for c in again.plan.changes]
-    return planned.plan
+    return _converge(client, path).plan
 
 
 SITE = """\

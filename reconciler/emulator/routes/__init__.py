@@ -26,6 +26,28 @@ def route(path: str, **handlers: Handler) -> Route:
 
 def all_routes() -> list[BaseRoute]:
     """Every emulated route, most specific first (`/{account_slug}/sites` is a catch-all, so it goes last)."""
-    from reconciler.emulator.routes import accounts, env, metadata, sites
+    from reconciler.emulator.routes import (
+        accounts,
+        build_hooks,
+        env,
+        forms,
+        hooks,
+        metadata,
+        sites,
+        snippets,
+        ssl,
+    )
 
-    return [*accounts.ROUTES, *env.ROUTES, *metadata.ROUTES, *sites.ROUTES, *sites.ACCOUNT_ROUTES]
+    config_routes = [*snippets.ROUTES, *build_hooks.ROUTES, *ssl.ROUTES, *forms.ROUTES, *hooks.ROUTES]
+    from reconciler.emulator.routes import deploys, files, uploads
+
+    deploy_routes = [*deploys.ROUTES, *uploads.ROUTES, *files.ROUTES]
+    return [
+        *accounts.ROUTES,
+        *env.ROUTES,
+        *metadata.ROUTES,
+        *config_routes,
+        *deploy_routes,
+        *sites.ROUTES,
+        *sites.ACCOUNT_ROUTES,
+    ]

@@ -18,6 +18,7 @@ from reconciler.emulator.errors import not_found, read_json, unprocessable
 from reconciler.emulator.models.site import apply_setup, render_site, validate_name
 from reconciler.emulator.pagination import link_header, page_of
 from reconciler.emulator.routes import route
+from reconciler.emulator.routes.deploy_common import published_deploy
 
 _FILTERS = ("all", "owner", "guest")
 
@@ -30,12 +31,21 @@ def resolve_site(db: sqlite3.Connection, principal: Principal, ref: str) -> sqli
     return row
 
 
+def _render(db: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
+    """The site object plus `published_deploy` once the site has one (netlify-cli reads its `locked`)."""
+    site = render_site(row)
+    deploy = published_deploy(db, row["id"])
+    if deploy is not None:
+        site["published_deploy"] = deploy
+    return site
+
+
 def _list(request: Request, account_ids: frozenset[str] | set[str]) -> Response:
     page = page_of(request)
     name = request.query_params.get("name") or None
     with store_of(request).tx() as db:
         rows, total = sites.list_sites(db, account_ids, name, page.offset, page.size)
-        body = [render_site(row) for row in rows]
+        body = [_render(db, row) for row in rows]
     return JSONResponse(body, headers=link_header(request, page, total))
 
 
@@ -89,7 +99,7 @@ async def create_account_site(request: Request) -> Response:
 async def get_site(request: Request) -> Response:
     principal = authenticate(request)
     with store_of(request).tx() as db:
-        body = render_site(resolve_site(db, principal, request.path_params["site_id"]))
+        body = _render(db, resolve_site(db, principal, request.path_params["site_id"]))
     return JSONResponse(body)
 
 
@@ -103,7 +113,7 @@ async def update_site(request: Request) -> Response:
         row = resolve_site(db, principal, request.path_params["site_id"])
         settings = apply_setup(sites.settings_of(row), body)
         sites.update(db, row["id"], name or row["name"], settings)
-        updated = render_site(sites.get(db, row["id"]))
+        updated = _render(db, sites.get(db, row["id"]))
     return JSONResponse(updated)
 
 

@@ -1,0 +1,70 @@
+"""The emulator's run-time controls: limits, the rate limiter and the fault injector, built from options.
+
+One `Controls` per app (in `app.state.controls`), shared by the edge policies and the admin endpoint, so a
+change made through `/_emulator/...` applies to the next request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from reconciler.emulator.faults import FaultConfig, FaultPolicy
+from reconciler.emulator.limits import Limits
+from reconciler.emulator.middleware import RequestPolicy
+from reconciler.emulator.ratelimit import RateLimiter
+from reconciler.errors import ReconcilerError
+
+if TYPE_CHECKING:
+    from reconciler.emulator.app import EmulatorOptions
+
+
+class EmulatorOptionError(ReconcilerError, ValueError):
+    """An emulator option is out of range; the message names it."""
+
+
+def fault_config(options: EmulatorOptions) -> FaultConfig:
+    """The options' fault settings, checked."""
+    try:
+        return FaultConfig(
+            error_rate=options.error_rate,
+            burst_429_every=options.burst_429_every,
+            burst_429_length=options.burst_429_length,
+            latency_ms=options.latency_ms,
+            latency_jitter_ms=options.latency_jitter_ms,
+            drop_rate=options.drop_rate,
+            seed=options.fault_seed,
+            paths=options.fault_paths,
+        )
+    except ValueError as exc:
+        raise EmulatorOptionError(f"emulator option {exc}") from None
+
+
+def check_options(options: EmulatorOptions) -> None:
+    """Raise EmulatorOptionError for an out-of-range limit or fault option (run when options are made)."""
+    for name in ("rate_limit_per_minute", "deploy_rate_limit_per_minute", "max_body_bytes"):
+        if getattr(options, name) < 0:
+            raise EmulatorOptionError(f"emulator option {name}: must not be negative (0 disables)")
+    fault_config(options)
+
+
+@dataclass
+class Controls:
+    limits: Limits
+    rate_limiter: RateLimiter
+    faults: FaultPolicy
+
+    @classmethod
+    def from_options(cls, options: EmulatorOptions) -> Controls:
+        check_options(options)
+        limits = Limits(
+            rate_limit_per_minute=options.rate_limit_per_minute,
+            deploy_rate_limit_per_minute=options.deploy_rate_limit_per_minute,
+            max_body_bytes=options.max_body_bytes,
+        )
+        return cls(limits, RateLimiter(limits), FaultPolicy(fault_config(options), limits))
+
+    @property
+    def policies(self) -> list[RequestPolicy]:
+        """Rate limiting first, so every answer (injected faults included) carries the limit headers."""
+        return [self.rate_limiter, self.faults]

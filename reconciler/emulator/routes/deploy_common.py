@@ -1,0 +1,125 @@
+"""Helpers shared by the deploy, upload and published-file routes (and the site routes, for
+`published_deploy`): options, the blob store, visibility checks and rendering after settling.
+
+Kept free of imports from `routes.sites` so that module can import `published_deploy` from here.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+
+from reconciler.emulator.blobs import BlobStore
+from reconciler.emulator.data import deploy_files, deploys
+from reconciler.emulator.data.accounts import Principal
+from reconciler.emulator.errors import ApiError, not_found
+from reconciler.emulator.models.deploy import DeploySpec, Timing, render_deploy
+
+if TYPE_CHECKING:
+    from reconciler.emulator.app import EmulatorOptions
+
+BLOB_DIRNAME = "blobs"
+DEFAULT_MAX_UPLOAD_BYTES = 2 << 30
+
+
+def now_ms() -> int:
+    """Wall-clock milliseconds; state derivation compares stored moments with this, so it must survive
+    restarts (hence not a monotonic clock)."""
+    return time.time_ns() // 1_000_000
+
+
+def options_of(request: Request) -> EmulatorOptions | None:
+    return getattr(request.app.state, "options", None)
+
+
+def timing_of(request: Request) -> Timing:
+    options = options_of(request)
+    if options is None:
+        return Timing()
+    return Timing(
+        prepare_ms=round(getattr(options, "prepare_delay", 0.1) * 1000),
+        processing_ms=round(getattr(options, "processing_delay", 0.2) * 1000),
+    )
+
+
+def max_upload_bytes(request: Request) -> int:
+    return int(getattr(options_of(request), "max_upload_bytes", DEFAULT_MAX_UPLOAD_BYTES))
+
+
+def blobs_of(request: Request) -> BlobStore:
+    """The blob store beside the database, created on first use (one per app)."""
+    state = request.app.state
+    blobs: BlobStore | None = getattr(state, "blobs", None)
+    if blobs is None:
+        blobs = BlobStore(state.store.path.parent / BLOB_DIRNAME)
+        state.blobs = blobs
+    return blobs
+
+
+def visible_deploy(db: sqlite3.Connection, principal: Principal, deploy_id: str) -> sqlite3.Row:
+    """A deploy of a site the caller may see, settled to the present; 404 for others' and missing ones."""
+    row = deploys.get(db, deploy_id)
+    if row is None or row["account_id"] not in principal.account_ids:
+        raise not_found()
+    deploys.settle(db, row["site_id"], now_ms())
+    fresh = deploys.get(db, deploy_id)
+    assert fresh is not None
+    return fresh
+
+
+def render(db: sqlite3.Connection, row: sqlite3.Row, at_ms: int | None = None) -> dict[str, Any]:
+    files, functions = deploys.required_of(db, row["seq"])
+    return render_deploy(row, files, functions, now_ms() if at_ms is None else at_ms)
+
+
+def published_deploy(db: sqlite3.Connection, site_id: str) -> dict[str, Any] | None:
+    """The site's published deploy as swagger's `site.published_deploy`, after settling its deploys."""
+    at = now_ms()
+    deploys.settle(db, site_id, at)
+    deploy_id = deploys.published_id(db, site_id)
+    if deploy_id is None:
+        return None
+    row = deploys.get(db, deploy_id)
+    return None if row is None else render(db, row, at)
+
+
+def apply_manifest(request: Request, db: sqlite3.Connection, row: sqlite3.Row, spec: DeploySpec) -> None:
+    """Store the manifest of a `new` deploy, compute what the team must upload and start its timeline."""
+    blobs = blobs_of(request)
+    pending = deploy_files.store_manifest(
+        db, row["seq"], row["account_id"], spec.files or {}, spec.functions, blobs.has
+    )
+    db.execute(
+        "UPDATE deploys SET function_schedules = ?, functions_config = ? WHERE seq = ?",
+        (json.dumps(spec.function_schedules), json.dumps(spec.functions_config), row["seq"]),
+    )
+    deploys.start_timeline(
+        db, row["seq"], is_async=spec.is_async, pending=pending, now_ms=now_ms(), timing=timing_of(request)
+    )
+
+
+def too_large(limit: int) -> ApiError:
+    return ApiError(413, f"Request body is larger than the upload limit of {limit} bytes")
+
+
+async def stream_body(request: Request, sink: Callable[[bytes], None], limit: int) -> int:
+    """Feed the body to `sink` chunk by chunk (sized or chunked transfer alike) and return its size.
+
+    A declared Content-Length over the limit is refused before reading; a chunked body when it crosses it.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    total = 0
+    async for chunk in request.stream():
+        if chunk:
+            total += len(chunk)
+            if total > limit:
+                raise too_large(limit)
+            sink(chunk)
+    return total

@@ -1,0 +1,181 @@
+"""Each resource kind end to end: create, no-op, update, delete (pruned), against the real emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.errors import ManifestError
+from reconciler.plan.model import Action
+from reconciler.plan.render_text import render_text
+from reconciler.session import make_plan
+from tests.integration.conftest import converge, write
+
+BASE = "version: 1\nsites:\n  web:\n    team: demo\n"
+
+
+def actions(planned):
+    return [(c.address, c.action.value, c.calls) for c in planned.plan.changes]
+
+
+def test_snippets_create_update_prune_and_conflict(client, tmp_path):
+    path = write(
+        tmp_path,
+        BASE + "    snippets:\n      analytics: {html: '<script>a</script>', position: footer}\n"
+        "      goal: {goal_html: '<p>thanks</p>'}\n",
+    )
+    created = converge(client, path)
+    assert [c.action for c in created.plan.changes][-2:] == [Action.CREATE, Action.CREATE]
+    live = {s["title"]: s for s in client.get("/sites/web/snippets")}
+    assert (
+        live["analytics"]["general"] == "<script>a</script>"
+        and live["analytics"]["general_position"] == "footer"
+    )
+    assert live["goal"]["goal"] == "<p>thanks</p>"
+
+    path.write_text(path.read_text().replace("<script>a</script>", "<script>b</script>"))
+    (change,) = make_plan(client, path).plan.changes
+    assert change.calls == [f"PUT /sites/{client.get('/sites/web')['id']}/snippets/{live['analytics']['id']}"]
+    converge(client, path)
+
+    client.post("/sites/web/snippets", {"title": "handmade", "general": "x"})
+    assert make_plan(client, path).plan.changes == []
+    path.write_text(path.read_text() + "    prune: [snippets]\n")
+    (change,) = make_plan(client, path).plan.changes
+    assert (change.address, change.action) == ("site.web.snippets.handmade", Action.DELETE)
+    converge(client, path)
+
+    client.post("/sites/web/snippets", {"title": "goal", "goal": "<p>again</p>"})
+    planned = make_plan(client, path)
+    assert planned.plan.changes == []
+    assert (
+        len(planned.plan.conflicts) == 1
+        and "2 live snippets share the identity 'goal'" in planned.plan.conflicts[0]
+    )
+
+
+def test_build_hooks_url_known_after_apply_and_masked(client, tmp_path):
+    path = write(tmp_path, BASE + "    build_hooks:\n      nightly: {branch: main}\n      release:\n")
+    planned = make_plan(client, path)
+    text = render_text(planned.plan)
+    assert "url    = (known after apply)" in text
+    converge(client, path)
+    hooks = {h["title"]: h for h in client.get("/sites/web/build_hooks")}
+    assert set(hooks) == {"nightly", "release"}
+    assert hooks["release"]["branch"] == "main"
+
+    path.write_text(path.read_text().replace("{branch: main}", "{branch: stable}"))
+    planned = make_plan(client, path)
+    (change,) = planned.plan.changes
+    assert change.calls == [f"PUT /sites/{hooks['nightly']['site_id']}/build_hooks/{hooks['nightly']['id']}"]
+    text = render_text(planned.plan)
+    assert hooks["nightly"]["url"] not in text and '~ branch = "main" → "stable"' in text
+    converge(client, path)
+    path.write_text(BASE + "    build_hooks: {}\n    prune: [build_hooks]\n")
+    assert {c.action for c in make_plan(client, path).plan.changes} == {Action.DELETE}
+    converge(client, path)
+    assert client.get("/sites/web/build_hooks") == []
+
+
+HOOKS = (
+    BASE
+    + """\
+    hooks:
+      - {type: email, event: deploy_failed, data: {email: ops@example.org}}
+      - {type: url, event: deploy_created, data: {url: "https://hooks.example.org/deploys"}}
+"""
+)
+
+
+def test_outgoing_hooks_create_disable_enable_prune(client, tmp_path):
+    path = write(tmp_path, HOOKS)
+    planned = converge(client, path)
+    assert [c.action for c in planned.plan.changes][-2:] == [Action.CREATE, Action.CREATE]
+    site_id = client.get("/sites/web")["id"]
+    assert {(h["type"], h["event"]) for h in client.get("/hooks", {"site_id": site_id})} == {
+        ("email", "deploy_failed"),
+        ("url", "deploy_created"),
+    }
+    path.write_text(HOOKS.replace("ops@example.org}}", "ops@example.org}, disabled: true}"))
+    (change,) = make_plan(client, path).plan.changes
+    assert change.action is Action.UPDATE and change.calls[0].startswith("PUT /hooks/")
+    converge(client, path)
+    assert [h["disabled"] for h in client.get("/hooks", {"site_id": site_id}) if h["type"] == "email"] == [
+        True
+    ]
+    path.write_text(HOOKS)
+    (change,) = make_plan(client, path).plan.changes
+    assert change.calls[0].endswith("/enable")
+    converge(client, path)
+
+    path.write_text(BASE + "    hooks: []\n    prune: [hooks]\n")
+    assert [c.action for c in make_plan(client, path).plan.changes] == [Action.DELETE, Action.DELETE]
+    converge(client, path)
+
+
+@pytest.mark.parametrize(
+    ("hook", "message"),
+    [
+        ("{type: carrier-pigeon, event: deploy_failed, data: {}}", "unknown hook type 'carrier-pigeon'"),
+        ("{type: email, event: deploy_exploded, data: {email: a@b.org}}", "hook type 'email' has no event"),
+        ("{type: email, event: deploy_failed, data: {}}", "hook type 'email' needs data field(s): email"),
+        (
+            "{type: email, event: submission_created, form: nope, data: {email: a@b.org}}",
+            "form 'nope' does not",
+        ),
+    ],
+)
+def test_hooks_are_checked_against_hook_types(client, tmp_path, hook, message):
+    path = write(tmp_path, BASE + f"    hooks:\n      - {hook}\n")
+    with pytest.raises(ManifestError) as info:
+        make_plan(client, path)
+    assert "m.yaml:6:9: sites.web.hooks[0]: " + message in str(info.value)
+
+
+def test_integration_context_for_site_and_team(client, tmp_path, emulator):
+    text = (
+        "version: 1\nteams:\n  demo:\n    integrations:\n      acme-ledger: {config: {tier: gold}}\n"
+        + BASE.removeprefix("version: 1\n")
+        + "    integrations:\n      acme-analytics: {config: {property: docs, sample: 10}}\n"
+    )
+    path = write(tmp_path, text)
+    planned = converge(client, path)
+    calls = {c.address: [call.split(" ")[0] for call in c.calls] for c in planned.plan.changes}
+    assert calls["site.web.integrations.acme-analytics"] == ["POST", "PUT"]
+    assert calls["team.demo.integrations.acme-ledger"] == ["POST", "PUT"]
+    site_id = client.get("/sites/web")["id"]
+    api = client.integrations()
+    assert api.get(f"/site/{site_id}/integrations/acme-analytics") == {
+        "config": {"property": "docs", "sample": 10}
+    }
+
+    path.write_text(text.replace("sample: 10", "sample: 20"))
+    (change,) = make_plan(client, path).plan.changes
+    assert (change.action, [c.split(" ")[0] for c in change.calls]) == (Action.UPDATE, ["PUT"])
+    converge(client, path)
+
+
+def test_site_lifecycle_settings_ssl_and_rename(client, tmp_path):
+    text = BASE + (
+        "    custom_domain: web.example.org\n    domain_aliases: [b.example.org, a.example.org]\n"
+        "    ssl: true\n    build_settings: {cmd: make, dir: public, stop_builds: true}\n"
+    )
+    path = write(tmp_path, text)
+    planned = converge(client, path)
+    assert planned.plan.changes[0].calls[-1].endswith("/ssl")
+    site = client.get("/sites/web")
+    assert site["ssl"] is True and sorted(site["domain_aliases"]) == ["a.example.org", "b.example.org"]
+    assert site["build_settings"]["cmd"] == "make" and site["build_settings"]["stop_builds"] is True
+    assert client.get(f"/sites/{site['id']}/ssl")["state"]
+
+    renamed = text.replace("  web:\n", "  www:\n    previous_names: [web]\n")
+    path.write_text(renamed)
+    (change,) = make_plan(client, path).plan.changes
+    assert (change.address, change.action, change.fields[0].path) == ("site.www", Action.UPDATE, ("name",))
+    converge(client, path)
+    assert client.get(f"/sites/{site['id']}")["name"] == "www"
+
+
+def test_ssl_without_custom_domain_is_a_manifest_error(client, tmp_path):
+    path = write(tmp_path, BASE + "    ssl: true\n")
+    with pytest.raises(ManifestError, match="ssl: true needs a custom_domain"):
+        make_plan(client, path)
