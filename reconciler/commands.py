@@ -16,7 +16,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.netlify.client import NetlifyClient
 from reconciler.plan.model import Change, Plan
 from reconciler.plan.render_text import SYMBOLS, render_text
-from reconciler.session import Planned, load_and_check, make_plan, resolve_target
+from reconciler.session import ApiTarget, Planned, load_and_check, make_plan, resolve_target
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 DEMO_TOKEN = "demo-token"  # a local, throwaway emulator's token: not a secret
@@ -28,7 +28,7 @@ def _colour() -> bool:
 
 def _open_client(api_url: str | None, integration_api_url: str | None) -> NetlifyClient:
     target = resolve_target(api_url, integration_api_url)
-    click.echo(f"Target: {target.url}", err=True)
+    click.echo(f"Target: {target.describe()}", err=True)
     return target.client()
 
 
@@ -129,7 +129,8 @@ def demo(path: Path, data_dir: Path) -> int:
     data_dir.mkdir(parents=True)
     with EmulatorServer(data_dir, tokens=[DEMO_TOKEN]) as server:
         click.echo(f"Started a local Netlify API emulator at {server.url}/api/v1 (data in {data_dir}).\n")
-        client = NetlifyClient(server.url, DEMO_TOKEN)
+        integration_url = server.url + server.options.integration_prefix
+        client = ApiTarget(server.api_url, DEMO_TOKEN, integration_url).client()
         try:
             click.echo(f"== Plan for {path} against the empty emulator ==")
             planned = make_plan(client, path)

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.live import LiveState, read_live
@@ -33,11 +34,22 @@ no Netlify API to talk to: NETLIFY_AUTH_TOKEN is not set.
   Or run `netlify-reconciler demo`, which does all of this in one command."""
 
 
+EMULATOR_PREFIX = "/integrations-api"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 @dataclass(frozen=True)
 class ApiTarget:
     url: str
     token: str
-    integration_url: str | None  # None: unknown for this API (only an error if integrations are used)
+    integration_url: str
+
+    def describe(self) -> str:
+        return f"{self.url} (Integration API: {self.integration_url})"
 
     def client(self) -> NetlifyClient:
         return NetlifyClient(self.url, self.token, integration_api_url=self.integration_url)
@@ -62,9 +74,15 @@ def resolve_target(
             )
         raise ReconcilerError(NO_TARGET_HELP)
     resolved = resolve_api_url(url)
-    if integration is None and resolved == DEFAULT_API_URL:
-        integration = DEFAULT_INTEGRATION_API_URL
-    return ApiTarget(resolved, token, integration and resolve_integration_api_url(integration))
+    if integration is None:
+        # Netlify's API pairs with Netlify's Integration API; any other API (the emulator, a proxy) with the
+        # same origin under the emulator's prefix. The choice is printed with the target, never silent.
+        integration = (
+            DEFAULT_INTEGRATION_API_URL
+            if resolved == DEFAULT_API_URL
+            else _origin(resolved) + EMULATOR_PREFIX
+        )
+    return ApiTarget(resolved, token, resolve_integration_api_url(integration))
 
 
 @dataclass

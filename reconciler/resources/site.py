@@ -55,7 +55,8 @@ class SiteKind(ResourceKind):
 
     def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
         state = {key: _normalise(key, owner.spec[key]) for key in SETTINGS if key in owner.spec}
-        state["name"] = owner.name
+        if owner.spec.get("previous_names"):
+            state["name"] = owner.name  # compared only when a rename is declared
         absent = owner.spec.get("state") == "absent"
         return {owner.name: DesiredObject(owner.name, state, owner.location(), absent=absent)}
 
@@ -86,7 +87,8 @@ class SiteKind(ResourceKind):
         provision = [Request("POST", f"/sites/{target.site_ref}/ssl")]
         if change.action is Action.CREATE:
             path = f"/{target.account}/sites" if target.account else "/sites"
-            body = {key: value for key, value in after.items() if key not in NOT_SENT}
+            sent = {key: value for key, value in after.items() if key not in NOT_SENT}
+            body = {"name": target.name, **sent}
             return [Request("POST", path, body=body), *(provision if after.get("ssl") else [])]
         if change.action is Action.DELETE:
             return [Request("DELETE", f"/sites/{target.site_ref}")]

@@ -95,7 +95,7 @@ def test_python_dash_m_and_version() -> None:
 def test_validate_examples() -> None:
     result = run_cli("validate", "examples/")
     assert result.returncode == 0, result.stderr
-    assert "Valid: 1 team(s) and 2 site(s) in 3 file(s)." in result.stdout
+    assert "Valid: 1 team(s) and 3 site(s) in 3 file(s)." in result.stdout
 
 
 def test_demo_applies_examples_and_ends_with_no_changes(tmp_path: Path) -> None:
