@@ -135,6 +135,19 @@ BAD_CASES = [
         "sites.docs",
         "site 'docs' is also declared at tests/bad_manifests/dup_site_dir/a.yaml:3:3",
     ),
+    # One per resource kind (issue 4): wrong type, unknown field, duplicate title, secret without a value...
+    ("duplicate_snippet_title.yaml", "6:7", "sites.docs.snippets.analytics", "duplicate key 'analytics' (first defined at"),
+    ("snippet_wrong_type.yaml", "5:25", "sites.docs.snippets.analytics.html", "expected string, got integer"),
+    ("snippet_bad_position.yaml", "5:29", "sites.docs.snippets.analytics.position", "expected one of: head, footer; got 'middle'"),
+    ("hook_missing_event.yaml", "5:9", "sites.docs.hooks[0]", "missing required field 'event'"),
+    ("hook_data_not_object.yaml", "5:45", "sites.docs.hooks[0].data", "expected object, got array"),
+    ("duplicate_build_hook_title.yaml", "6:7", "sites.docs.build_hooks.nightly", "duplicate key 'nightly' (first defined at"),
+    ("build_hook_unknown_field.yaml", "5:17", "sites.docs.build_hooks.nightly.brnch", "unknown field 'brnch' (expected one of: branch); did you mean 'branch'?"),
+    ("secret_without_value.yaml", "5:7", "sites.docs.env.STRIPE_KEY", "set exactly one of 'value' (all contexts) or 'values' (per context)"),
+    ("integration_without_config.yaml", "5:7", "sites.docs.integrations.acme", "missing required field 'config'"),
+    ("bad_domain_alias.yaml", "4:22", "sites.docs.domain_aliases[0]", "must be a hostname such as docs.example.com"),
+    ("build_settings_wrong_type.yaml", "4:27", "sites.docs.build_settings.cmd", "expected string, got integer"),
+    ("bad_state.yaml", "4:12", "sites.docs.state", "expected one of: present, absent; got 'gone'"),
 ]
 
 
