@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from reconciler.apply import apply_plan
 from reconciler.netlify.client import NetlifyClient
@@ -16,6 +17,9 @@ TOKEN = "test-token"
 
 @pytest.fixture
 def client(emulator) -> Iterator[NetlifyClient]:
+    """Our client on the emulator with rate limits off: these tests are about plans, not pacing
+    (the pacing tests set limits themselves)."""
+    requests.patch(f"{emulator.url}/_emulator/limits", json={"rate_limit_per_minute": 0}, timeout=5).raise_for_status()
     c = NetlifyClient(emulator.url, TOKEN, integration_api_url=integration_url(emulator))
     yield c
     c.close()

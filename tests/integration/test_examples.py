@@ -1,0 +1,63 @@
+"""The shipped examples: apply from empty, re-plan empty, then edit each kind and see exactly that change."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reconciler.plan.model import Action
+from reconciler.session import make_plan
+from tests.integration.conftest import converge
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+# (file, text to replace, replacement, the one address expected to change, its action)
+EDITS = [
+    ("teams.yaml", "LOG_LEVEL: info", "LOG_LEVEL: debug", "team.demo.env.LOG_LEVEL", Action.UPDATE),
+    ("teams.yaml", "retention_days: 30", "retention_days: 90", "team.demo.integrations.demo-observability", Action.UPDATE),
+    ("sites/docs.yaml", "force_ssl: true", "force_ssl: false", "site.demo-docs", Action.UPDATE),
+    ("sites/docs.yaml", "tier: gold", "tier: platinum", "site.demo-docs.metadata", Action.UPDATE),
+    ("sites/docs.yaml", "deploy-preview: search\n", "deploy-preview: search,preview\n", "site.demo-docs.env.FEATURE_FLAGS", Action.UPDATE),
+    ("sites/docs.yaml", 'src="/stats.js"', 'src="/stats2.js"', "site.demo-docs.snippets.analytics", Action.UPDATE),
+    ("sites/docs.yaml", '"https://ci.demo.example/netlify"}, disabled: true}', '"https://ci.demo.example/netlify"}}', None, Action.UPDATE),
+    ("sites/docs.yaml", "nightly-rebuild: {branch: main}", "nightly-rebuild: {branch: release}", "site.demo-docs.build_hooks.nightly-rebuild", Action.UPDATE),
+    ("sites/docs.yaml", "index: docs,", "index: docs-v2,", "site.demo-docs.integrations.demo-search", Action.UPDATE),
+    (
+        "sites/docs.yaml",
+        "      thanks-tracker:\n        goal_html: <script>window.signup = true</script>\n        goal_position: footer\n",
+        "",
+        "site.demo-docs.snippets.thanks-tracker",
+        Action.DELETE,  # pruned kind: removing it from the manifest deletes it
+    ),
+    ("sites/blog.yaml", "purpose: experiments", "purpose: staging", "site.demo-sandbox.metadata", Action.UPDATE),
+]
+
+
+@pytest.fixture
+def examples(tmp_path: Path) -> Path:
+    target = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, target)
+    return target
+
+
+def test_examples_converge_and_each_edit_is_exactly_one_change(client, examples):
+    first = converge(client, examples)
+    kinds = {change.kind for change in first.plan.changes}
+    assert kinds == {"site", "env", "metadata", "snippets", "hooks", "build_hooks", "integrations"}
+    assert {c.owner.address for c in first.plan.changes} >= {"team.demo", "site.demo-docs", "site.demo-sandbox"}
+
+    for file, old, new, address, action in EDITS:
+        path = examples / file
+        text = path.read_text()
+        assert old in text, (file, old)
+        path.write_text(text.replace(old, new))
+        planned = make_plan(client, examples)
+        changes = [(c.address, c.action) for c in planned.plan.changes]
+        assert len(changes) == 1, (old, changes)
+        if address is not None:
+            assert changes[0][0] == address
+        if action is not None:
+            assert changes[0][1] is action
+        converge(client, examples)
