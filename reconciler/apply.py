@@ -10,12 +10,12 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import groupby
+from typing import Any
 
 from reconciler.errors import ReconcilerError
 from reconciler.live import DEFAULT_WORKERS, LiveState
 from reconciler.netlify.client import NetlifyClient
-from reconciler.plan.model import Change, Plan
+from reconciler.plan.model import Action, Change, OwnerRef, Plan
 from reconciler.resources.base import ResourceKind
 
 
@@ -30,6 +30,8 @@ class ApplyReport:
     applied: list[Change] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     not_attempted: int = 0
+    results: dict[str, Any] = field(default_factory=dict)  # change address -> the API's last answer
+    ledgers_written: list[str] = field(default_factory=list)
 
 
 class ApplyFailed(ReconcilerError):
@@ -61,7 +63,8 @@ def apply_plan(
     lock = threading.Lock()
     stop = threading.Event()
 
-    def run(changes: list[Change]) -> None:
+    def run(owner: OwnerRef) -> None:
+        changes = by_owner.get(owner, [])
         for index, change in enumerate(changes):
             if stop.is_set():
                 with lock:
@@ -69,7 +72,7 @@ def apply_plan(
                 return
             target = live.owner(change.owner.kind, change.owner.name).target
             try:
-                registry[change.kind].apply(client, change, target)
+                result = registry[change.kind].apply(client, change, target)
             except ReconcilerError as exc:
                 stop.set()
                 with lock:
@@ -78,16 +81,54 @@ def apply_plan(
                 return
             with lock:
                 report.applied.append(change)
+                report.results[change.address] = result
             if on_applied:
                 on_applied(change)
+        try:
+            _write_ledger(client, plan, live, owner, report)
+        except ReconcilerError as exc:
+            stop.set()
+            with lock:
+                report.failures.append(Failure(Change(owner, "ledger", "ledger", Action.UPDATE), exc))
 
-    groups = [list(group) for _, group in groupby(plan.changes, key=lambda c: c.owner)]
-    teams = [g for g in groups if g[0].owner.kind == "team"]
-    sites = [g for g in groups if g[0].owner.kind != "team"]
-    for group in teams:  # shared env feeds every site: settle it before any site starts
-        run(group)
+    by_owner: dict[OwnerRef, list[Change]] = {}
+    for change in plan.changes:
+        by_owner.setdefault(change.owner, []).append(change)
+    owners = list(dict.fromkeys([*by_owner, *(ledger.owner for ledger in plan.ledger_writes)]))
+    for owner in [o for o in owners if o.kind == "team"]:  # shared env feeds every site: settle it first
+        run(owner)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        list(pool.map(run, sites))
+        list(pool.map(run, [o for o in owners if o.kind != "team"]))
     if report.failures:
         raise ApplyFailed(report)
     return report
+
+
+def _write_ledger(
+    client: NetlifyClient, plan: Plan, live: LiveState, owner: OwnerRef, report: ApplyReport
+) -> None:
+    """Record the owner's new inventory and the updated_at of each secret just written."""
+    planned = plan.ledgers.get(owner.address)
+    owner_live = live.owner(owner.kind, owner.name)
+    if planned is None or owner_live.ledger_store is None or not owner_live.target.exists:
+        return
+    after = planned.after
+    for key, record in after.secrets.items():
+        if record.updated_at is None:
+            answer = report.results.get(f"{owner.address}.env.{key}")
+            record.updated_at = _updated_at(answer) or _read_updated_at(client, owner_live.target, key)
+    if after != planned.before:
+        owner_live.ledger_store.write(client, owner_live.target, after)
+        report.ledgers_written.append(owner.address)
+
+
+def _updated_at(answer: Any) -> str | None:
+    if isinstance(answer, list) and answer:
+        answer = answer[0]
+    return answer.get("updated_at") if isinstance(answer, dict) else None
+
+
+def _read_updated_at(client: NetlifyClient, target: Any, key: str) -> str | None:
+    params = {"site_id": target.site_id} if target.kind == "site" else None
+    return _updated_at(client.get(f"/accounts/{target.account}/env/{key}", params=params))
+

@@ -64,9 +64,9 @@ def apply(path: Path, api_url: str | None, integration_api_url: str | None, *, a
         planned = make_plan(client, path)
         click.echo(render_text(planned.plan, colour=_colour()), nl=False)
         _refuse_conflicts(planned.plan)
-        if not planned.plan.has_changes:
+        if not planned.plan.has_changes and not planned.plan.ledger_writes:
             return EXIT_OK
-        if not auto_approve:
+        if planned.plan.has_changes and not auto_approve:
             _confirm()
         _apply(client, planned)
     finally:
@@ -89,7 +89,9 @@ def _apply(client: NetlifyClient, planned: Planned) -> None:
     def report(change: Change) -> None:
         click.echo(f"  {SYMBOLS[change.action]} {change.address}: {change.action.value}d", err=True)
 
-    apply_plan(client, planned.plan, planned.live, planned.kinds, on_applied=report)
+    result = apply_plan(client, planned.plan, planned.live, planned.kinds, on_applied=report)
+    for owner in result.ledgers_written:
+        click.echo(f"  ledger of {owner} updated", err=True)
     click.echo(_apply_summary(planned.plan))
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.errors import ManifestError, ManifestIssue, ReconcilerError
+from reconciler.ledger import Ledger
+from reconciler.ledger_store import LedgerStore, ledger_store
 from reconciler.manifest.model import DesiredState, Owner
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import ApiError
@@ -26,6 +28,8 @@ DEFAULT_WORKERS = 4
 class OwnerLive:
     target: Target
     objects: LiveObjects = field(default_factory=dict)
+    ledger: Ledger = field(default_factory=Ledger)
+    ledger_store: LedgerStore | None = None
 
 
 @dataclass
@@ -88,21 +92,24 @@ def read_live(
     jobs: list[tuple[OwnerLive, Owner]] = [(live.teams[s], desired.teams[s]) for s in live.teams]
     jobs += [(live.sites[n], desired.sites[n]) for n in live.sites]
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        results = pool.map(lambda job: _read_owner(client, job[0].target, job[1], kinds), jobs)
-        for (owner_live, _), objects in zip(jobs, results, strict=True):
-            owner_live.objects = objects
+        results = pool.map(lambda job: _read_owner(client, job[0], job[1], kinds), jobs)
+        list(results)
     _verify(client, kinds, jobs)
     return live
 
 
 def _read_owner(
-    client: NetlifyClient, target: Target, owner: Owner, kinds: Sequence[ResourceKind]
-) -> LiveObjects:
-    objects: LiveObjects = {}
+    client: NetlifyClient, owner_live: OwnerLive, owner: Owner, kinds: Sequence[ResourceKind]
+) -> None:
+    target = owner_live.target
     for kind in kinds:
         if owner.kind in kind.owners:
-            objects[kind.name] = kind.read(client, target, owner) if target.exists else {}
-    return objects
+            owner_live.objects[kind.name] = kind.read(client, target, owner) if target.exists else {}
+    owner_live.ledger_store = ledger_store(owner)
+    if owner_live.ledger_store is not None:
+        owner_live.ledger = owner_live.ledger_store.read(client, target)
+    for identity, obj in owner_live.objects.get("env", {}).items():
+        obj.ref["ledger"] = owner_live.ledger.secrets.get(identity)
 
 
 def _verify(

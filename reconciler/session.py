@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from reconciler.errors import ManifestError, ReconcilerError
+from reconciler.ledger import KEY_ENV, Digester
 from reconciler.live import LiveState, read_live
 from reconciler.manifest.load import load_manifests
 from reconciler.manifest.model import DesiredState
@@ -96,7 +97,7 @@ class Planned:
 def load_and_check(path: Path) -> tuple[DesiredState, list[ResourceKind]]:
     """Load manifests and run every kind's own checks; all problems are reported together."""
     desired = load_manifests(path)
-    kinds = all_kinds()
+    kinds = all_kinds(Digester.from_environment())
     issues = [
         issue
         for owner in [*desired.teams.values(), *desired.sites.values()]
@@ -112,4 +113,19 @@ def load_and_check(path: Path) -> tuple[DesiredState, list[ResourceKind]]:
 def make_plan(client: NetlifyClient, path: Path) -> Planned:
     desired, kinds = load_and_check(path)
     live = read_live(client, desired, kinds)
-    return Planned(desired, live, build_plan(desired, live, kinds), kinds)
+    plan = build_plan(desired, live, kinds)
+    if not Digester.from_environment().enabled and _declares_secrets(desired):
+        plan.warnings.append(
+            f"{KEY_ENV} is not set: secret env values cannot be compared with what was applied, so a secret "
+            "changed in the manifests is not planned (changes made on Netlify are still detected)"
+        )
+    return Planned(desired, live, plan, kinds)
+
+
+def _declares_secrets(desired: DesiredState) -> bool:
+    owners = [*desired.teams.values(), *desired.sites.values()]
+    return any(
+        isinstance(spec, dict) and spec.get("secret")
+        for owner in owners
+        for spec in (owner.spec.get("env") or {}).values()
+    )

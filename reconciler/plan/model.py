@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from reconciler.ledger import Ledger
 from reconciler.manifest.model import Location
 from reconciler.sensitive import is_sensitive
 
@@ -111,15 +112,36 @@ class Unmanaged:
 
 
 @dataclass
+class LedgerPlan:
+    """An owner's ledger before and after apply (secret `updated_at`s still to be filled in by apply)."""
+
+    owner: OwnerRef
+    store: str
+    before: Ledger
+    after: Ledger
+
+    @property
+    def changed(self) -> bool:
+        return self.after != self.before
+
+
+@dataclass
 class Plan:
     changes: list[Change] = field(default_factory=list)
     unmanaged: list[Unmanaged] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)  # ambiguous live objects: nothing planned for them
+    ledgers: dict[str, LedgerPlan] = field(default_factory=dict)  # by owner address
+    adoptions: list[tuple[str, str, str]] = field(default_factory=list)  # (owner, kind, identity) to record
 
     @property
     def has_changes(self) -> bool:
         return bool(self.changes)
+
+    @property
+    def ledger_writes(self) -> list[LedgerPlan]:
+        """Ledgers apply must write even without a change (adoptions): never shown as user changes."""
+        return [ledger for ledger in self.ledgers.values() if ledger.changed]
 
     def counts(self) -> dict[str, int]:
         counts = {action.value: 0 for action in Action}

@@ -1,12 +1,19 @@
-"""Diff desired against live into an ordered Plan. Pure: no I/O, every kind behind one contract."""
+"""Diff desired against live into an ordered Plan. Pure: no I/O, every kind behind one contract.
+
+Deletion rules (DESIGN "What we may delete"): a live object the manifests do not declare is deleted
+when the ledger says this tool created or adopted it, or when its kind is listed under `prune:`;
+otherwise it is reported as unmanaged and never touched. The plan also carries each owner's next
+ledger, so apply can record adoptions and what it wrote.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from reconciler.live import LiveState
+from reconciler.ledger import Ledger, SecretRecord
+from reconciler.live import LiveState, OwnerLive
 from reconciler.manifest.model import DesiredState, Owner
-from reconciler.plan.model import Action, Change, OwnerRef, Plan, Unmanaged
+from reconciler.plan.model import Action, Change, LedgerPlan, OwnerRef, Plan, Unmanaged
 from reconciler.resources.base import DesiredObject, LiveObject, ResourceKind, Target
 
 
@@ -15,44 +22,63 @@ def build_plan(desired: DesiredState, live: LiveState, kinds: Sequence[ResourceK
     plan = Plan()
     ordered = sorted(kinds, key=lambda kind: kind.order)
     for slug in sorted(live.teams):
-        _plan_owner(plan, desired.teams[slug], live.teams[slug].target, live.teams[slug].objects, ordered)
+        _plan_owner(plan, desired.teams[slug], live.teams[slug], ordered)
     for name in sorted(live.sites):
-        _plan_owner(plan, desired.sites[name], live.sites[name].target, live.sites[name].objects, ordered)
+        _plan_owner(plan, desired.sites[name], live.sites[name], ordered)
     return plan
 
 
-def _plan_owner(
-    plan: Plan,
-    owner: Owner,
-    target: Target,
-    live_objects: dict[str, dict[str, LiveObject]],
-    kinds: Sequence[ResourceKind],
-) -> None:
+def _plan_owner(plan: Plan, owner: Owner, owner_live: OwnerLive, kinds: Sequence[ResourceKind]) -> None:
     ref = OwnerRef(owner.kind, owner.name)
     prune = frozenset(owner.spec.get("prune", ()))
+    ledger = owner_live.ledger
+    next_ledger = Ledger()
+    owner_changes: list[Change] = []
     for kind in kinds:
         if owner.kind not in kind.owners:
             continue
-        desired = kind.desired(owner)
-        live = live_objects.get(kind.name, {})
-        if kind.owns_target and desired and any(obj.absent for obj in desired.values()) and not live:
+        declared = kind.desired(owner)
+        live = owner_live.objects.get(kind.name, {})
+        if kind.owns_target and declared and any(obj.absent for obj in declared.values()) and not live:
             return  # declared absent and already gone: nothing inside it to plan
-        if desired is None:
-            plan.unmanaged.extend(Unmanaged(ref, kind.name, identity) for identity in sorted(live))
-            continue
-        conflicted = {i for i, obj in live.items() if obj.conflict and (i in desired or kind.name in prune)}
+        desired = declared or {}
+
+        def ours(identity: str, kind: ResourceKind = kind) -> str:
+            """Why an undeclared live object of this kind may be deleted; empty when it may not."""
+            if not kind.prunable:
+                return ""
+            if kind.name in prune:
+                return f"not declared, and `prune` lists {kind.name}"
+            if ledger.manages(kind.name, identity):
+                return "no longer declared (this tool created or adopted it)"
+            return ""
+
+        conflicted = {i for i, obj in live.items() if obj.conflict and (i in desired or ours(i))}
         plan.conflicts += [f"{ref.address}.{kind.name}: {live[i].conflict}" for i in sorted(conflicted)]
         live = {i: obj for i, obj in live.items() if i not in conflicted}
         desired = {i: obj for i, obj in desired.items() if i not in conflicted}
-        changes = _plan_kind(kind, ref, target, desired, live, prune)
-        plan.unmanaged.extend(
-            Unmanaged(ref, kind.name, identity)
-            for identity in sorted(live)
-            if identity not in desired and kind.name not in prune
-        )
-        plan.changes.extend(changes)
+        changes = _plan_kind(kind, ref, owner_live.target, desired, live, ours)
+        plan.unmanaged += [
+            Unmanaged(ref, kind.name, i) for i in sorted(live) if i not in desired and not ours(i)
+        ]
+        owner_changes += changes
+        if kind.prunable:
+            _record_inventory(next_ledger, ledger, kind, desired, live, changes, plan, ref)
+        if kind.name == "env":
+            next_ledger.secrets = _secret_records(ledger, desired, live, changes)
         if kind.owns_target and any(c.action is Action.DELETE for c in changes):
+            plan.changes += owner_changes
             return  # the owner goes away with everything in it: nothing else to plan for it
+    plan.changes += owner_changes
+    if owner_live.ledger_store is None:
+        if any(k.prunable and owner.kind in k.owners and k.desired(owner) for k in kinds):
+            plan.warnings.append(
+                f"{ref.address}: no ledger (declare `ledger: {{integration: <slug>}}` to keep one): "
+                "objects it created are deleted only for kinds listed under `prune:`, and secret values "
+                "changed on Netlify are not detected"
+            )
+        return
+    plan.ledgers[ref.address] = LedgerPlan(ref, owner_live.ledger_store.describe(), ledger, next_ledger)
 
 
 def _plan_kind(
@@ -61,7 +87,7 @@ def _plan_kind(
     target: Target,
     desired: dict[str, DesiredObject],
     live: dict[str, LiveObject],
-    prune: frozenset[str],
+    ours: Callable[[str], str],
 ) -> list[Change]:
     changes: list[Change] = []
     for identity in sorted(set(desired) | set(live)):
@@ -73,33 +99,63 @@ def _plan_kind(
                 change = Change(
                     ref, kind.name, identity, Action.CREATE, after=want.state, location=want.location
                 )
-            else:
-                fields = kind.diff(want, have)
-                if fields:
-                    change = Change(
-                        ref,
-                        kind.name,
-                        identity,
-                        Action.UPDATE,
-                        have.state,
-                        want.state,
-                        fields,
-                        location=want.location,
-                        live_ref=have.ref,
-                    )
-        elif have is not None and (want is not None or kind.name in prune):
+            elif fields := kind.diff(want, have):
+                change = Change(
+                    ref, kind.name, identity, Action.UPDATE, have.state, want.state, fields,
+                    note=kind.explain(want, have), location=want.location, live_ref=have.ref,
+                )  # fmt: skip
+        elif have is not None and (want is not None or ours(identity)):
+            location = want.location if want else None
             change = Change(
                 ref,
                 kind.name,
                 identity,
                 Action.DELETE,
                 before=have.state,
-                location=want.location if want else None,
+                location=location,
                 live_ref=have.ref,
             )
+            change.note = "declared absent" if want is not None else ours(identity)
         if change is not None:
             change.calls = [request.describe() for request in kind.requests(change, target)]
             if kind.owns_target and change.action is Action.DELETE:
                 change.note = f"destroys {ref.kind} {ref.name!r} and everything in it"
             changes.append(change)
     return changes
+
+
+def _record_inventory(
+    next_ledger: Ledger,
+    ledger: Ledger,
+    kind: ResourceKind,
+    desired: dict[str, DesiredObject],
+    live: dict[str, LiveObject],
+    changes: list[Change],
+    plan: Plan,
+    ref: OwnerRef,
+) -> None:
+    """After apply, what is declared exists and is ours; what was ours and is gone is no longer tracked."""
+    deleted = {c.identity for c in changes if c.action is Action.DELETE}
+    declared = {i for i, obj in desired.items() if not obj.absent}
+    still_there = (ledger.managed.get(kind.name, set()) & set(live)) - deleted
+    next_ledger.managed[kind.name] = declared | still_there
+    adopted = sorted(i for i in declared & set(live) if not ledger.manages(kind.name, i))
+    plan.adoptions += [(ref.address, kind.name, i) for i in adopted]
+
+
+def _secret_records(
+    ledger: Ledger, desired: dict[str, DesiredObject], live: dict[str, LiveObject], changes: list[Change]
+) -> dict[str, SecretRecord]:
+    """Secret env vars: written now → new digests (apply adds updated_at); untouched → kept or started."""
+    written = {c.identity for c in changes if c.action in (Action.CREATE, Action.UPDATE)}
+    records: dict[str, SecretRecord] = {}
+    for key, want in desired.items():
+        if not want.state.get("secret") or want.absent:
+            continue
+        if key in written:
+            records[key] = SecretRecord(dict(want.ref.get("digests") or {}), None)  # None: filled by apply
+        elif key in ledger.secrets:
+            records[key] = ledger.secrets[key]
+        elif key in live:  # adopted without rewriting: drift is tracked from now on
+            records[key] = SecretRecord({}, live[key].ref.get("updated_at"))
+    return records

@@ -1,5 +1,6 @@
 """Resource kinds. Registering a kind here is all it takes for plan and apply to manage it."""
 
+from reconciler.ledger import Digester
 from reconciler.resources.base import ResourceKind
 from reconciler.resources.build_hooks import BuildHooksKind
 from reconciler.resources.env import EnvKind
@@ -20,9 +21,10 @@ KIND_CLASSES: tuple[type[ResourceKind], ...] = (
 )
 
 
-def all_kinds() -> list[ResourceKind]:
-    """Every kind, in the fixed per-owner apply order."""
-    return sorted((cls() for cls in KIND_CLASSES), key=lambda kind: kind.order)
+def all_kinds(digester: Digester | None = None) -> list[ResourceKind]:
+    """Every kind, in the fixed per-owner apply order; the digester lets env compare secret values."""
+    kinds = [EnvKind(digester) if cls is EnvKind else cls() for cls in KIND_CLASSES]
+    return sorted(kinds, key=lambda kind: kind.order)
 
 
 __all__ = ["KIND_CLASSES", "ResourceKind", "all_kinds"]

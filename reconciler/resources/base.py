@@ -28,6 +28,7 @@ class Target:
     account: str | None = None  # account id or slug (Netlify accepts both)
     site_id: str | None = None
     site: dict[str, Any] = field(default_factory=dict)  # the live site object, when there is one
+    cache: dict[str, Any] = field(default_factory=dict)  # raw objects one kind read and another part reuses
 
     @property
     def exists(self) -> bool:
@@ -50,6 +51,7 @@ class DesiredObject:
     state: Any
     location: Location | None = None
     absent: bool = False  # declared, but must not exist (e.g. `state: absent`)
+    ref: dict[str, Any] = field(default_factory=dict)  # derived data that is never diffed (secret digests)
 
 
 @dataclass
@@ -100,6 +102,7 @@ class ResourceKind(ABC):
     owners: ClassVar[frozenset[str]]  # which owners can declare it: {"site"}, {"team", "site"}
     order: ClassVar[int]  # position in the fixed per-owner apply order (docs/decisions.md)
     owns_target: ClassVar[bool] = False  # True for the kind whose create/delete is the owner itself
+    prunable: ClassVar[bool] = True  # False for singletons that always exist (metadata, the site)
 
     @abstractmethod
     def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
@@ -122,13 +125,20 @@ class ResourceKind(ABC):
     def diff(self, desired: DesiredObject, live: LiveObject) -> list[FieldChange]:
         return field_changes(live.state, desired.state)
 
+    def explain(self, desired: DesiredObject, live: LiveObject) -> str:
+        """Why an update is planned, when the fields alone do not say it (e.g. secret drift)."""
+        return ""
+
     @abstractmethod
     def requests(self, change: Change, target: Target) -> list[Request]:
         """The calls that carry out `change`, used both to show the plan and to apply it."""
 
-    def apply(self, client: NetlifyClient, change: Change, target: Target) -> None:
+    def apply(self, client: NetlifyClient, change: Change, target: Target) -> Any:
+        """Send the change's requests in order; the last answer is returned (the ledger reads it)."""
+        result = None
         for request in self.requests(change, target):
-            send(client, request)
+            result = send(client, request)
+        return result
 
 
 def send(client: NetlifyClient, request: Request) -> Any:

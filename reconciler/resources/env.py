@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.ledger import Digester, SecretRecord
 from reconciler.manifest.model import Owner
 from reconciler.netlify.client import NetlifyClient
 from reconciler.plan.diff import field_changes
 from reconciler.plan.model import ABSENT, Action, Change, FieldChange
 from reconciler.resources.base import DesiredObject, LiveObject, Request, ResourceKind, Target
-from reconciler.sensitive import UNREADABLE, Sensitive
+from reconciler.sensitive import UNREADABLE, Sensitive, reveal
 
 ALL_SCOPES = ("builds", "functions", "post-processing", "runtime")
 _SCOPE_ALIASES = {"post_processing": "post-processing"}
@@ -66,18 +67,54 @@ def api_value(context: str, value: Any) -> dict[str, Any]:
 
 
 class EnvKind(ResourceKind):
+    """Secret values are compared through the ledger: keyed digests of what we wrote (a manifest change)
+    and the `updated_at` Netlify reported after our write (a change made on Netlify since)."""
+
     name = "env"
     owners = frozenset({"team", "site"})
     order = 20
+
+    def __init__(self, digester: Digester | None = None) -> None:
+        self.digester = digester or Digester(None)
 
     def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
         section = owner.spec.get("env")
         if section is None:
             return None
-        return {
-            key: DesiredObject(key, desired_var(spec), owner.location("env", key))
-            for key, spec in section.items()
-        }
+        out = {}
+        for key, spec in section.items():
+            state = desired_var(spec)
+            digests = {}
+            if state["secret"] and self.digester.enabled:
+                digests = {
+                    ctx: self.digester.digest("env", owner.address, key, ctx, reveal(value))
+                    for ctx, value in state["values"].items()
+                }
+            out[key] = DesiredObject(key, state, owner.location("env", key), ref={"digests": digests})
+        return out
+
+    def secret_status(self, desired: DesiredObject, live: LiveObject) -> tuple[set[str], str]:
+        """Hidden contexts whose value must be written again, and why (empty when none)."""
+        hidden = {ctx for ctx, v in live.state["values"].items() if v is UNREADABLE}
+        wanted = hidden & set(desired.state["values"])
+        if not wanted:
+            return set(), ""
+        record: SecretRecord | None = live.ref.get("ledger")
+        if record is None:
+            if self.digester.enabled:
+                return (
+                    wanted,
+                    "secret value not in the ledger yet (set before this tool managed it): written once",
+                )
+            return set(), ""
+        if record.updated_at and live.ref.get("updated_at") != record.updated_at:
+            return (
+                wanted,
+                "changed on Netlify since the last apply (updated_at moved): rewriting the declared value",
+            )
+        digests = desired.ref.get("digests") or {}
+        changed = {ctx for ctx in wanted if digests.get(ctx) and digests[ctx] != record.digests.get(ctx)}
+        return changed, "secret value changed in the manifest" if changed else ""
 
     def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
         params = {"site_id": target.site_id} if target.kind == "site" else None
@@ -85,7 +122,7 @@ class EnvKind(ResourceKind):
         return {obj.identity: obj for obj in map(live_var, items)}
 
     def diff(self, desired: DesiredObject, live: LiveObject) -> list[FieldChange]:
-        """Where Netlify hides a value, compare only that the context has one."""
+        """Where Netlify hides a value the ledger decides (`secret_status`); the rest compares as usual."""
         hidden = {ctx for ctx, v in live.state["values"].items() if v is UNREADABLE}
         if not hidden:
             return field_changes(live.state, desired.state)
@@ -94,7 +131,18 @@ class EnvKind(ResourceKind):
             values = {ctx: SECRET_VALUE if ctx in hidden else v for ctx, v in state["values"].items()}
             return {**state, "values": values}
 
-        return field_changes(live.state, desired.state, view(live.state), view(desired.state))
+        fields = field_changes(live.state, desired.state, view(live.state), view(desired.state))
+        rewrite, _ = self.secret_status(desired, live)
+        known = {f.path for f in fields}
+        fields += [
+            FieldChange(("values", ctx), UNREADABLE, desired.state["values"][ctx])
+            for ctx in sorted(rewrite)
+            if ("values", ctx) not in known
+        ]
+        return sorted(fields, key=lambda f: f.path)
+
+    def explain(self, desired: DesiredObject, live: LiveObject) -> str:
+        return self.secret_status(desired, live)[1]
 
     def requests(self, change: Change, target: Target) -> list[Request]:
         base = f"/accounts/{target.account_ref}/env"
@@ -125,6 +173,8 @@ class EnvKind(ResourceKind):
             return None
         context = only.path[1]
         if only.after is ABSENT:
+            if change.before and change.before.get("secret"):
+                return None  # a PUT answers with the new updated_at, which the ledger must record
             value_id = change.live_ref.get("value_ids", {}).get(context)
             return Request("DELETE", f"{path}/value/{value_id}", params) if value_id else None
         return Request("PATCH", path, params, api_value(context, only.after), idempotent=True)

@@ -148,12 +148,13 @@ class HooksKind(ResourceKind):
             return [Request("PUT", f"/hooks/{hook_id}", body={**body, "disabled": True})]
         return [Request("POST", f"/hooks/{hook_id}/enable")]
 
-    def apply(self, client: NetlifyClient, change: Change, target: Target) -> None:
+    def apply(self, client: NetlifyClient, change: Change, target: Target) -> Any:
         requests = self.requests(change, target)
-        created = send(client, requests[0])
+        result = created = send(client, requests[0])
         for request in requests[1:]:  # a hook created disabled: the second call needs the new id
             hook_id = created.get("id") if isinstance(created, dict) else None
-            send(client, Request(request.method, f"/hooks/{hook_id}", request.params, request.body))
+            result = send(client, Request(request.method, f"/hooks/{hook_id}", request.params, request.body))
+        return result
 
 
 def _type_problem(types: dict[str, Any], spec: dict[str, Any]) -> str | None:

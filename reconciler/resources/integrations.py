@@ -6,6 +6,7 @@ planned as enable (POST) followed by writing its config (PUT).
 
 from __future__ import annotations
 
+from reconciler.ledger import LEDGER_KEY
 from reconciler.manifest.model import Owner
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import ApiError
@@ -44,15 +45,18 @@ class IntegrationsKind(ResourceKind):
                 if exc.status == 404:
                     continue  # not enabled on this site or team
                 raise
-            config = body.get("config") if isinstance(body, dict) else None
-            out[slug] = LiveObject(slug, {"config": config or {}})
+            config = (body.get("config") if isinstance(body, dict) else None) or {}
+            shown = {key: value for key, value in config.items() if key != LEDGER_KEY}
+            out[slug] = LiveObject(slug, {"config": shown}, {"ledger": config.get(LEDGER_KEY)})
         return out
 
     def requests(self, change: Change, target: Target) -> list[Request]:
         path = context_path(target, change.identity)
         if change.action is Action.DELETE:
             return [Request("DELETE", path, api="integrations")]
-        write = Request("PUT", path, body={"config": change.after["config"]}, api="integrations")
+        ledger = change.live_ref.get("ledger")  # the ledger may share this context: keep it
+        config = {**change.after["config"], **({LEDGER_KEY: ledger} if ledger is not None else {})}
+        write = Request("PUT", path, body={"config": config}, api="integrations")
         if change.action is Action.CREATE:
             return [Request("POST", path, api="integrations"), write]
         return [write]

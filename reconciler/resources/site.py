@@ -52,6 +52,7 @@ class SiteKind(ResourceKind):
     owners = frozenset({"site"})
     order = 0
     owns_target = True
+    prunable = False
 
     def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
         state = {key: _normalise(key, owner.spec[key]) for key in SETTINGS if key in owner.spec}
@@ -75,7 +76,8 @@ class SiteKind(ResourceKind):
 
     def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
         """The site object came with the site listing: no request of its own."""
-        return {target.name: LiveObject(target.name, live_settings(target.site), {"id": target.site_id})}
+        ref = {"id": target.site_id, "updated_at": target.site.get("updated_at")}
+        return {target.name: LiveObject(target.name, live_settings(target.site), ref)}
 
     def diff(self, desired: DesiredObject, live: LiveObject) -> list[FieldChange]:
         changes = field_changes(project(live.state, desired.state), desired.state)
@@ -97,7 +99,7 @@ class SiteKind(ResourceKind):
         requests = [Request("PATCH", f"/sites/{target.site_ref}", body=body)] if body else []
         return requests + (provision if "ssl" in changed else [])
 
-    def apply(self, client: NetlifyClient, change: Change, target: Target) -> None:
+    def apply(self, client: NetlifyClient, change: Change, target: Target) -> Any:
         requests = self.requests(change, target)
         result = send(client, requests[0])
         if change.action is Action.CREATE and isinstance(result, dict):
@@ -108,3 +110,4 @@ class SiteKind(ResourceKind):
             target.site_id = None
         for request in requests[1:]:  # SSL after the site (and its custom domain) exist
             send(client, Request(request.method, f"/sites/{target.site_ref}/ssl"))
+        return result

@@ -98,6 +98,7 @@ def test_bad_manifest_paths_are_422(api: ApiSession, site: dict, path: str) -> N
         ({"functions": {"fn": sha1(b"x")}}, "expected a hex SHA-256"),
         ({"functions": {"../fn": "0" * 64}}, "Invalid function name"),
         ({"draft": "yes"}, "draft must be a boolean"),
+        ({"zip": "UEsDBA=="}, "Content-Type: application/zip"),
         ({"function_schedules": [{"name": "fn"}]}, "function_schedules must be"),
     ],
 )

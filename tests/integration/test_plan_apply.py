@@ -59,7 +59,10 @@ def test_create_everything_then_plan_is_empty(client, tmp_path):
         ("production", None),
         ("branch", "staging"),
     }
-    assert client.get("/sites/web/metadata") == {"owner": "a", "nested": {"x": 1}}
+    metadata = client.get("/sites/web/metadata")
+    ledger = metadata.pop("netlify-reconciler")
+    assert metadata == {"owner": "a", "nested": {"x": 1}}
+    assert ledger["managed"] == {"env": ["MULTI", "PLAIN"]}
 
 
 def test_updates_use_the_narrowest_call(client, tmp_path):

@@ -123,3 +123,23 @@ def deploy_file(db: sqlite3.Connection, seq: int, account_id: str, path: str) ->
         (account_id, seq, path),
     ).fetchone()
     return row
+
+
+_TARGET_SQL = {
+    "file": "LEFT JOIN deploy_files m ON m.deploy_seq = d.seq AND m.path = ? ",
+    "function": "LEFT JOIN deploy_functions m ON m.deploy_seq = d.seq AND m.name = ? ",
+}
+_TARGET_DIGEST = {"file": "m.sha1", "function": "m.sha256"}
+
+
+def upload_target(db: sqlite3.Connection, deploy_id: str, kind: Kind, key: str | None) -> sqlite3.Row | None:
+    """For the upload hot path, one query: the deploy's seq, phase, team and site settings, and (when
+    `key` is given) the digest its manifest expects for that path or function name (`expected`)."""
+    row: sqlite3.Row | None = db.execute(
+        "SELECT d.seq, d.phase, s.account_id, s.settings AS site_settings, "
+        f"{_TARGET_DIGEST[kind]} AS expected FROM deploys d JOIN sites s ON s.id = d.site_id "
+        + _TARGET_SQL[kind]
+        + "WHERE d.id = ?",
+        (key, deploy_id),
+    ).fetchone()
+    return row

@@ -50,6 +50,8 @@ class DeploySpec:
 
 def parse_spec(body: Mapping[str, Any], *, manifest_required: bool) -> DeploySpec:
     """Validate a deployFiles body. Unknown keys (edge_functions, environment, ...) are ignored."""
+    if body.get("zip") is not None:
+        raise unprocessable("Send a ZIP deploy as the request body with Content-Type: application/zip")
     has_manifest = "files" in body or "functions" in body or manifest_required
     files = _files(body.get("files")) if has_manifest else None
     return DeploySpec(

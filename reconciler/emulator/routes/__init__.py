@@ -41,8 +41,9 @@ def all_routes() -> list[BaseRoute]:
     config_routes = [*snippets.ROUTES, *build_hooks.ROUTES, *ssl.ROUTES, *forms.ROUTES, *hooks.ROUTES]
     from reconciler.emulator.routes import deploys, files, uploads
 
-    deploy_routes = [*deploys.ROUTES, *uploads.ROUTES, *files.ROUTES]
+    deploy_routes = [*deploys.ROUTES, *files.ROUTES]
     return [
+        *uploads.ROUTES,  # the hot path (thousands of requests per deploy) is matched first
         *accounts.ROUTES,
         *env.ROUTES,
         *metadata.ROUTES,

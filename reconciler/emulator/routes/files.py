@@ -8,6 +8,7 @@ metadata by default, and its raw bytes when the client asks for Netlify's custom
 
 from __future__ import annotations
 
+import os
 import re
 
 from starlette.requests import Request
@@ -63,7 +64,7 @@ async def get_site_file(request: Request) -> Response:
         raise not_found()
     if RAW_MEDIA_TYPE in request.headers.get("accept", ""):
         blob = blobs_of(request).path("file", found["sha1"])
-        if not blob.is_file():
+        if not os.path.isfile(blob):
             raise not_found()
         return FileResponse(blob, media_type=mime_type(path))
     return JSONResponse(render_file(found["path"], found["sha1"], found["size"], deploy_id))

@@ -50,9 +50,12 @@ def _raw_tail(request: Request, kind: str) -> bytes:
     return str(request.path_params.get("path") or request.path_params.get("name", "")).encode("utf-8")
 
 
-def _open_deploy(db: sqlite3.Connection, principal: Principal, deploy_id: str) -> sqlite3.Row:
-    """A visible deploy that accepts uploads: it has a manifest and is neither finished nor failed."""
-    row = deploys.get(db, deploy_id)
+def _open_deploy(
+    db: sqlite3.Connection, principal: Principal, deploy_id: str, kind: Kind, key: str
+) -> sqlite3.Row:
+    """A visible deploy that accepts uploads (it has a manifest and is neither finished nor failed), with
+    the digest its manifest expects for `key` as `expected` (None when the manifest lacks it)."""
+    row = deploy_files.upload_target(db, deploy_id, kind, key)
     if row is None or row["account_id"] not in principal.account_ids:
         raise not_found()
     if row["phase"] == "new":
@@ -96,7 +99,7 @@ def _record(
     """Credit the upload to the team and the deploy; re-checks the deploy, which may have been canceled
     while the body was arriving."""
     with store_of(request).tx() as db:
-        row = deploys.get(db, deploy_id)
+        row = deploy_files.upload_target(db, deploy_id, kind, None)
         if row is None or row["phase"] != "active":
             raise unprocessable(f"Deploy {deploy_id} accepts no more uploads")
         cleared = deploy_files.record_blob(db, row["seq"], row["account_id"], kind, digest, size)
@@ -111,8 +114,7 @@ async def upload_file(request: Request) -> Response:
     deploy_id = request.path_params["deploy_id"]
     path = decode_url_path(_raw_tail(request, "files"))
     with store_of(request).tx() as db:
-        row = _open_deploy(db, principal, deploy_id)
-        expected = deploy_files.expected_file(db, row["seq"], path)
+        expected = _open_deploy(db, principal, deploy_id, "file", path)["expected"]
     if expected is None:
         raise unprocessable(f"File {path} is not part of deploy {deploy_id}")
     size = await _receive(request, "file", expected, path)
@@ -128,8 +130,7 @@ async def upload_function(request: Request) -> Response:
     if runtime is not None and runtime not in _RUNTIMES:
         raise unprocessable(f"runtime must be one of {', '.join(_RUNTIMES)}")
     with store_of(request).tx() as db:
-        row = _open_deploy(db, principal, deploy_id)
-        expected = deploy_files.expected_function(db, row["seq"], name)
+        expected = _open_deploy(db, principal, deploy_id, "function", name)["expected"]
     if expected is None:
         raise unprocessable(f"Function {name} is not part of deploy {deploy_id}")
     size = await _receive(request, "function", expected, f"function {name}")

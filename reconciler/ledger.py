@@ -1,0 +1,89 @@
+"""What this tool has applied, stored on Netlify itself so every run is stateless.
+
+Per site the ledger lives under a reserved site-metadata key; per team (and per site, when the
+manifest says so) in the integration context of a named integration. It holds the identities this
+tool created or adopted (the inventory that default pruning works from) and, for secret env vars,
+keyed digests (HMAC-SHA256 with a key only the user holds) of the values written plus the
+`updated_at` Netlify reported right after the write. No value is stored, not even hashed without a key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+LEDGER_KEY = "netlify-reconciler"  # reserved key in site metadata and in integration config
+KEY_ENV = "NETLIFY_RECONCILER_LEDGER_KEY"
+FORMAT = 1
+
+
+@dataclass
+class SecretRecord:
+    digests: dict[str, str] = field(default_factory=dict)  # context -> keyed digest of the value written
+    updated_at: str | None = None  # what Netlify said right after our write
+
+
+@dataclass
+class Ledger:
+    managed: dict[str, set[str]] = field(default_factory=dict)  # kind -> identities we created or adopted
+    secrets: dict[str, SecretRecord] = field(default_factory=dict)  # env key -> record
+
+    def manages(self, kind: str, identity: str) -> bool:
+        return identity in self.managed.get(kind, set())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "managed": {kind: sorted(ids) for kind, ids in sorted(self.managed.items()) if ids},
+            "secrets": {
+                key: {"digests": dict(sorted(r.digests.items())), "updated_at": r.updated_at}
+                for key, r in sorted(self.secrets.items())
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Ledger:
+        """Tolerant: a missing or mangled ledger is an empty one (nothing is then deleted by inventory)."""
+        if not isinstance(data, Mapping) or data.get("format") != FORMAT:
+            return cls()
+        managed = {
+            str(kind): {str(i) for i in ids}
+            for kind, ids in (data.get("managed") or {}).items()
+            if isinstance(ids, list)
+        }
+        secrets = {}
+        for key, record in (data.get("secrets") or {}).items():
+            if isinstance(record, Mapping):
+                digests = {str(c): str(d) for c, d in (record.get("digests") or {}).items()}
+                secrets[str(key)] = SecretRecord(digests, record.get("updated_at"))
+        return cls(managed, secrets)
+
+
+class Digester:
+    """Keyed digests of secret values; without a key nothing is digested (and values are not compared)."""
+
+    def __init__(self, key: str | None) -> None:
+        self._key = key.encode() if key else None
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Digester:
+        return cls(environ.get(KEY_ENV) or None)
+
+    @property
+    def enabled(self) -> bool:
+        return self._key is not None
+
+    def digest(self, *parts: str) -> str | None:
+        if self._key is None:
+            return None
+        message = "\0".join(parts).encode()
+        return "hmac-sha256:" + hmac.new(self._key, message, hashlib.sha256).hexdigest()
+
+
+def merged_inventory(old: Ledger, kind: str, declared: Iterable[str], deleted: Iterable[str]) -> set[str]:
+    """After an apply: everything declared now exists and is ours; what we deleted is no longer."""
+    return (old.managed.get(kind, set()) | set(declared)) - set(deleted)
