@@ -1,0 +1,159 @@
+"""The ledger: inventory-based pruning, adoption, and secret drift detected both ways."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.apply import apply_plan
+from reconciler.ledger import KEY_ENV, LEDGER_KEY
+from reconciler.plan.model import Action
+from reconciler.plan.render_text import render_text
+from reconciler.session import make_plan
+from tests.integration.conftest import converge, write
+
+SITE = "version: 1\nsites:\n  web:\n    team: demo\n    env:\n"
+SECRET = "sk_live_LEDGER_PLANTED_1"
+
+
+@pytest.fixture
+def ledger_key(monkeypatch):
+    monkeypatch.setenv(KEY_ENV, "ledger-key-for-tests")
+    monkeypatch.setenv("PAYMENT_KEY", SECRET)
+
+
+def site_env(client):
+    site_id = client.get("/sites/web")["id"]
+    return {v["key"]: v for v in client.get("/accounts/demo/env", {"site_id": site_id})}, site_id
+
+
+def test_inventory_deletes_only_what_the_tool_created(client, tmp_path):
+    path = write(tmp_path, SITE + "      OURS: a\n      ALSO_OURS: b\n")
+    converge(client, path)
+    _, site_id = site_env(client)
+    client.post("/accounts/demo/env", [{"key": "HANDMADE", "values": [{"context": "all", "value": "x"}]}],
+                params={"site_id": site_id})
+    ledger = client.get("/sites/web/metadata")[LEDGER_KEY]
+    assert ledger["managed"] == {"env": ["ALSO_OURS", "OURS"]}
+
+    path.write_text(SITE + "      OURS: a\n")
+    planned = make_plan(client, path)
+    (change,) = planned.plan.changes
+    assert (change.address, change.action) == ("site.web.env.ALSO_OURS", Action.DELETE)
+    assert "this tool created or adopted it" in change.note
+    assert [u.identity for u in planned.plan.unmanaged] == ["HANDMADE"]
+    converge(client, path)
+    env, _ = site_env(client)
+    assert set(env) == {"OURS", "HANDMADE"}, "the hand-made variable survives without prune"
+    assert client.get("/sites/web/metadata")[LEDGER_KEY]["managed"] == {"env": ["OURS"]}
+
+
+def test_removing_a_whole_section_deletes_what_the_tool_created(client, tmp_path):
+    path = write(tmp_path, SITE + "      OURS: a\n    snippets:\n      s1: {html: x}\n")
+    converge(client, path)
+    path.write_text("version: 1\nsites:\n  web:\n    team: demo\n")
+    assert sorted((c.address, c.action.value) for c in make_plan(client, path).plan.changes) == [
+        ("site.web.env.OURS", "delete"),
+        ("site.web.snippets.s1", "delete"),
+    ]
+
+
+def test_adoption_records_without_rewriting(client, tmp_path):
+    client.post("/demo/sites", {"name": "web"})
+    site_id = client.get("/sites/web")["id"]
+    client.post("/accounts/demo/env", [{"key": "EXISTING", "values": [{"context": "all", "value": "same"}]}],
+                params={"site_id": site_id})
+    before = site_env(client)[0]["EXISTING"]["updated_at"]
+    path = write(tmp_path, SITE + "      EXISTING: same\n")
+    planned = make_plan(client, path)
+    assert planned.plan.changes == []
+    assert planned.plan.adoptions == [("site.web", "env", "EXISTING")]
+    assert "will be recorded as managed (adopted, not rewritten)" in render_text(planned.plan)
+    report = apply_plan(client, planned.plan, planned.live, planned.kinds)
+    assert report.ledgers_written == ["site.web"]
+    assert site_env(client)[0]["EXISTING"]["updated_at"] == before, "adoption must not rewrite"
+    assert make_plan(client, path).plan.adoptions == []
+
+    path.write_text(SITE + "      OTHER: x\n")
+    deletes = [c.address for c in make_plan(client, path).plan.changes if c.action is Action.DELETE]
+    assert deletes == ["site.web.env.EXISTING"]
+
+
+SECRET_SITE = SITE + "      PAYMENT_KEY:\n        secret: true\n        values: {production: '${PAYMENT_KEY}'}\n"
+
+
+def test_secret_changed_on_netlify_is_drift(client, tmp_path, ledger_key):
+    path = write(tmp_path, SECRET_SITE)
+    converge(client, path)
+    _, site_id = site_env(client)
+    client.patch("/accounts/demo/env/PAYMENT_KEY", {"context": "production", "value": "tampered"},
+                 params={"site_id": site_id})
+    planned = make_plan(client, path)
+    (change,) = planned.plan.changes
+    assert change.action is Action.UPDATE
+    assert "changed on Netlify since the last apply" in change.note
+    text = render_text(planned.plan)
+    assert SECRET not in text and "tampered" not in text
+    converge(client, path)
+
+
+def test_secret_changed_in_manifest_is_an_update(client, tmp_path, ledger_key, monkeypatch):
+    path = write(tmp_path, SECRET_SITE)
+    converge(client, path)
+    monkeypatch.setenv("PAYMENT_KEY", "sk_live_LEDGER_PLANTED_2")
+    (change,) = make_plan(client, path).plan.changes
+    assert change.note == "secret value changed in the manifest"
+    assert [f.path for f in change.fields] == [("values", "production")]
+    converge(client, path)
+    metadata = client.get("/sites/web/metadata")
+    assert "sk_live_LEDGER_PLANTED" not in str(metadata), "the ledger keeps keyed digests, never values"
+    assert metadata[LEDGER_KEY]["secrets"]["PAYMENT_KEY"]["digests"]["production"].startswith("hmac-sha256:")
+
+
+def test_secret_set_before_the_tool_is_written_once(client, tmp_path, ledger_key):
+    client.post("/demo/sites", {"name": "web"})
+    site_id = client.get("/sites/web")["id"]
+    client.post("/accounts/demo/env", [{"key": "PAYMENT_KEY", "is_secret": True,
+                                        "values": [{"context": "production", "value": "unknown"}]}],
+                params={"site_id": site_id})
+    path = write(tmp_path, SECRET_SITE)
+    (change,) = make_plan(client, path).plan.changes
+    assert "not in the ledger yet" in change.note
+    converge(client, path)
+
+
+def test_without_a_key_manifest_changes_are_not_detected_but_netlify_changes_are(client, tmp_path, monkeypatch):
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    monkeypatch.setenv("PAYMENT_KEY", SECRET)
+    path = write(tmp_path, SECRET_SITE)
+    converge(client, path)
+    monkeypatch.setenv("PAYMENT_KEY", "another")
+    planned = make_plan(client, path)
+    assert planned.plan.changes == []
+    assert any(KEY_ENV in w for w in planned.plan.warnings)
+    _, site_id = site_env(client)
+    client.patch("/accounts/demo/env/PAYMENT_KEY", {"context": "production", "value": "tampered"},
+                 params={"site_id": site_id})
+    (change,) = make_plan(client, path).plan.changes
+    assert "changed on Netlify" in change.note
+
+
+def test_team_ledger_needs_an_integration(client, tmp_path):
+    path = write(tmp_path, "version: 1\nteams:\n  demo:\n    env: {SHARED: a}\n")
+    planned = converge(client, path)
+    assert any("team.demo: no ledger" in w for w in planned.plan.warnings)
+
+    path.write_text("version: 1\nteams:\n  demo:\n    env: {SHARED: a, MORE: b}\n    ledger: {integration: acme-ledger}\n")
+    converge(client, path)
+    stored = client.integrations().get("/team/demo/integrations/acme-ledger")["config"][LEDGER_KEY]
+    assert stored["managed"] == {"env": ["MORE", "SHARED"]}
+    path.write_text("version: 1\nteams:\n  demo:\n    env: {SHARED: a}\n    ledger: {integration: acme-ledger}\n")
+    (change,) = make_plan(client, path).plan.changes
+    assert (change.address, change.action) == ("team.demo.env.MORE", Action.DELETE)
+
+
+def test_reserved_metadata_key_is_an_error(client, tmp_path):
+    from reconciler.errors import ManifestError
+
+    path = write(tmp_path, f"version: 1\nsites:\n  web:\n    metadata: {{{LEDGER_KEY}: x}}\n")
+    with pytest.raises(ManifestError, match="reserved for this tool's ledger"):
+        make_plan(client, path)
