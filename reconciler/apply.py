@@ -131,4 +131,3 @@ def _updated_at(answer: Any) -> str | None:
 def _read_updated_at(client: NetlifyClient, target: Any, key: str) -> str | None:
     params = {"site_id": target.site_id} if target.kind == "site" else None
     return _updated_at(client.get(f"/accounts/{target.account}/env/{key}", params=params))
-

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from reconciler import __version__, commands
+from reconciler.commands.output import FORMATS
 from reconciler.errors import ReconcilerError
 
 EXIT_ERROR = 1
@@ -31,8 +32,8 @@ api_url_option = click.option(
 integration_api_url_option = click.option(
     "--integration-api-url",
     metavar="URL",
-    help="Integration API base URL for integration context (default: $NETLIFY_INTEGRATION_API_URL; "
-    "Netlify's public one only when the API is Netlify's).",
+    help="Integration API base URL (default: $NETLIFY_INTEGRATION_API_URL, else Netlify's when the API is "
+    "Netlify's, else the API's origin + /integrations-api, as the emulator serves it).",
 )
 
 
@@ -62,19 +63,45 @@ def validate(path: Path) -> int:
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none, 1 on error."
 )
-def plan(path: Path, api_url: str | None, integration_api_url: str | None, detailed_exitcode: bool) -> int:
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format."
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also save the plan (JSON, no secret values) for `apply FILE`.",
+)
+def plan(
+    path: Path,
+    api_url: str | None,
+    integration_api_url: str | None,
+    detailed_exitcode: bool,
+    fmt: str,
+    out: Path | None,
+) -> int:
     """Show what apply would change, read from the live API."""
-    return commands.plan(path, api_url, integration_api_url, detailed_exitcode=detailed_exitcode)
+    return commands.plan(
+        path, api_url, integration_api_url, detailed_exitcode=detailed_exitcode, fmt=fmt, out=out
+    )
 
 
 @cli.command()
-@manifest_path
+@click.argument("path", type=click.Path(path_type=Path), metavar="MANIFESTS|PLAN_FILE")
 @api_url_option
 @integration_api_url_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
-def apply(path: Path, api_url: str | None, integration_api_url: str | None, auto_approve: bool) -> int:
-    """Show the plan, ask, then make Netlify match the manifests."""
-    return commands.apply(path, api_url, integration_api_url, auto_approve=auto_approve)
+@click.option(
+    "--allow-destroy",
+    is_flag=True,
+    help="Allow a plan that destroys a site or deletes/rewrites more than a site's safety threshold.",
+)
+def apply(
+    path: Path, api_url: str | None, integration_api_url: str | None, auto_approve: bool, allow_destroy: bool
+) -> int:
+    """Show the plan, ask, then make Netlify match the manifests (or apply a saved plan)."""
+    return commands.apply(
+        path, api_url, integration_api_url, auto_approve=auto_approve, allow_destroy=allow_destroy
+    )
 
 
 # Emulator behaviour flags, one per EmulatorOptions field (None keeps the emulator's default).

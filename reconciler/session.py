@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,6 +52,12 @@ class ApiTarget:
 
     def describe(self) -> str:
         return f"{self.url} (Integration API: {self.integration_url})"
+
+    def fingerprint_key(self) -> bytes:
+        """The key for saved-plan fingerprints: the ledger key when set, else derived from the token."""
+        ledger_key = os.environ.get(KEY_ENV)
+        material = ledger_key if ledger_key else f"token\0{self.token}"
+        return hashlib.sha256(b"netlify-reconciler/plan-fingerprint\0" + material.encode()).digest()
 
     def client(self) -> NetlifyClient:
         return NetlifyClient(self.url, self.token, integration_api_url=self.integration_url)

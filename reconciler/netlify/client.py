@@ -96,6 +96,12 @@ class NetlifyClient:
             }
         )
 
+    def __enter__(self) -> NetlifyClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         self.session.close()
         if self._integrations is not None:

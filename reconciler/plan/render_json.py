@@ -15,9 +15,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from reconciler.plan.diff import flatten
 from reconciler.plan.model import ABSENT, Action, Change, FieldChange, Plan, Unmanaged
-from reconciler.plan.values import field_hidden, jsonable
+from reconciler.plan.values import field_hidden, jsonable, leaves
 from reconciler.sensitive import MASK
 
 FORMAT_VERSION = 1
@@ -95,9 +94,9 @@ def _fields(change: Change) -> list[FieldChange]:
     if change.fields:
         return change.fields
     if change.action is Action.CREATE:
-        return [FieldChange(path, ABSENT, value) for path, value in flatten(change.after) if path]
+        return [FieldChange(path, ABSENT, value) for path, value in leaves(change.after)]
     if change.action is Action.DELETE:
-        return [FieldChange(path, value, ABSENT) for path, value in flatten(change.before) if path]
+        return [FieldChange(path, value, ABSENT) for path, value in leaves(change.before)]
     return []
 
 

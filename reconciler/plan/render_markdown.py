@@ -29,6 +29,7 @@ _ESCAPES = {c: f"&#{ord(c)};" for c in "|`\\*_~[]$#"}
 _ESCAPES.update({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\n": "<br>", "\r": ""})
 _ESCAPES.update({chr(c): " " for c in range(32) if chr(c) not in "\n\r\t"})
 _ESCAPE_TABLE = str.maketrans(_ESCAPES)
+_BLOCK_MARKER = re.compile(r"[ \t\-+=]|\d+[.)]")  # would open a list or code block at an item's start
 
 
 def escape(text: object) -> str:
@@ -37,8 +38,13 @@ def escape(text: object) -> str:
     Numeric entities for Markdown's syntax characters (`|` cells, backticks, emphasis, links,
     GitHub's `$` math, backslash escapes, `#` headings) and named ones for HTML's; a newline becomes
     `<br>` so it cannot end a table row. Quotes are left alone: values never go into attributes.
+    A leading space, `-`, `+` or `1.` is an entity too, so a list item cannot become a nested list
+    or a code block.
     """
-    return str(text).translate(_ESCAPE_TABLE)
+    out = str(text).translate(_ESCAPE_TABLE)
+    if _BLOCK_MARKER.match(out):
+        out = f"&#{ord(out[0])};{out[1:]}"
+    return out
 
 
 def code(text: object) -> str:

@@ -15,7 +15,7 @@ from enum import Enum
 from typing import Any
 
 from reconciler.plan.diff import flatten
-from reconciler.plan.model import ABSENT, KNOWN_AFTER_APPLY, Action, Change, FieldChange
+from reconciler.plan.model import ABSENT, KNOWN_AFTER_APPLY, Action, Change, FieldChange, FieldPath
 from reconciler.sensitive import MASK, Sensitive
 
 SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.REPLACE: "-/+"}
@@ -86,10 +86,22 @@ def field_hidden(entry: FieldChange) -> bool:
     return has_sensitive(entry.before) or has_sensitive(entry.after)
 
 
+def leaves(value: Any) -> list[tuple[FieldPath, Any]]:
+    """The non-root leaves of an object (`flatten`), whatever types its keys have."""
+    return [(path, leaf) for path, leaf in flatten(_string_keys(value)) if path]
+
+
+def _string_keys(value: Any) -> Any:
+    """Dict keys as text, so mixed key types can be sorted; leaves (sensitive ones too) untouched."""
+    if isinstance(value, Mapping):
+        return {str(k): _string_keys(v) for k, v in value.items()}
+    return value
+
+
 def shown_fields(change: Change) -> list[FieldChange]:
     """The fields a reader sees under a change: every leaf of a new object, the changed ones of an update."""
     if change.action is Action.CREATE:
-        return [FieldChange(path, ABSENT, value) for path, value in flatten(change.after) if path]
+        return [FieldChange(path, ABSENT, value) for path, value in leaves(change.after)]
     if change.action is Action.UPDATE:
         return change.fields
     return []

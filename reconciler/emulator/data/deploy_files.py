@@ -63,20 +63,6 @@ def _team_digests(db: sqlite3.Connection, account_id: str, kind: Kind, seq: int)
     return {row[0] for row in db.execute(sql, (account_id, seq))}
 
 
-def expected_file(db: sqlite3.Connection, seq: int, path: str) -> str | None:
-    row = db.execute(
-        "SELECT sha1 FROM deploy_files WHERE deploy_seq = ? AND path = ?", (seq, path)
-    ).fetchone()
-    return None if row is None else str(row[0])
-
-
-def expected_function(db: sqlite3.Connection, seq: int, name: str) -> str | None:
-    row = db.execute(
-        "SELECT sha256 FROM deploy_functions WHERE deploy_seq = ? AND name = ?", (seq, name)
-    ).fetchone()
-    return None if row is None else str(row[0])
-
-
 def record_blob(
     db: sqlite3.Connection, seq: int, account_id: str, kind: Kind, digest: str, size: int
 ) -> bool:

@@ -13,7 +13,6 @@ or the site's current published deploy is locked. Restore publishes any ready de
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 
 from reconciler.emulator.clock import iso_from_ms, now_iso
 from reconciler.emulator.models.deploy import CANCELED_MESSAGE, Timing
@@ -232,7 +231,3 @@ def required_of(db: sqlite3.Connection, seq: int) -> tuple[list[str], list[str]]
     ).fetchall():
         (files if kind == "file" else functions).append(digest)
     return files, functions
-
-
-def required_many(db: sqlite3.Connection, seqs: Iterable[int]) -> dict[int, tuple[list[str], list[str]]]:
-    return {seq: required_of(db, seq) for seq in seqs}

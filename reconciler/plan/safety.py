@@ -1,0 +1,71 @@
+"""Apply's brakes (octoDNS's thresholds): a plan that destroys a site, or deletes or rewrites too large
+a share of a site's managed objects, is refused unless the user says `--allow-destroy`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reconciler.manifest.model import DesiredState
+from reconciler.plan.model import Action, Plan
+
+DEFAULT_MAX_CHANGE_PERCENT = 30
+MIN_MANAGED_OBJECTS = 10
+FLAG = "--allow-destroy"
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    owner: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.owner}: {self.message}"
+
+
+def violations(plan: Plan, desired: DesiredState) -> list[Violation]:
+    """Every rule the plan breaks; empty when apply may go ahead without `--allow-destroy`."""
+    found: list[Violation] = []
+    for change in plan.changes:
+        if change.kind == "site" and change.action is Action.DELETE:
+            found.append(
+                Violation("site-delete", change.address, "the plan destroys this site and everything in it")
+            )
+    for address, ledger in sorted(plan.ledgers.items()):
+        managed = sum(len(ids) for ids in ledger.before.managed.values())
+        if managed < MIN_MANAGED_OBJECTS:
+            continue
+        touched = sum(
+            1
+            for c in plan.changes
+            if c.owner.address == address
+            and c.kind != "site"
+            and c.action in (Action.DELETE, Action.UPDATE, Action.REPLACE)
+            and ledger.before.manages(c.kind, c.identity)
+        )
+        limit = _limit(desired, address)
+        if touched * 100 > limit * managed:
+            percent = round(touched * 100 / managed)
+            found.append(
+                Violation(
+                    "change-threshold",
+                    address,
+                    f"the plan deletes or rewrites {touched} of its {managed} managed objects ({percent}%), "
+                    f"more than the {limit}% threshold",
+                )
+            )
+    return found
+
+
+def _limit(desired: DesiredState, address: str) -> int:
+    kind, _, name = address.partition(".")
+    owner = (desired.sites if kind == "site" else desired.teams).get(name)
+    safety = (owner.spec.get("safety") or {}) if owner else {}
+    return int(safety.get("max_change_percent", DEFAULT_MAX_CHANGE_PERCENT))
+
+
+def refusal(found: list[Violation]) -> str:
+    lines = [f"refusing to apply: {len(found)} safety rule(s) would be broken:"]
+    lines += [f"  [{v.rule}] {v}" for v in found]
+    lines.append(f"  Review the plan above; if it is what you want, run apply again with {FLAG}.")
+    return "\n".join(lines)
