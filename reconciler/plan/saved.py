@@ -65,12 +65,18 @@ def _mac(key: bytes, value: Any) -> str:
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
+def change_digests(plan: Plan, key: bytes) -> dict[str, str]:
+    """Keyed digests of what each change writes, secrets included: the masked JSON alone cannot tell a
+    rotated secret from the one the reviewer saw."""
+    return {change.address: _mac(key, _canonical(change.after)) for change in plan.changes}
+
+
 def save(path: Path, plan: Plan, live: LiveState, manifests: Path, api_url: str, key: bytes) -> None:
     print_ = fingerprint(live, key)
     extra = {
         "fingerprint": print_.digest,
         "manifests": str(manifests),
-        SAVED_KEY: {"api_url": api_url, "objects": print_.objects},
+        SAVED_KEY: {"api_url": api_url, "objects": print_.objects, "writes": change_digests(plan, key)},
     }
     path.write_text(render_json(plan, extra=extra), encoding="utf-8")
 
@@ -81,6 +87,7 @@ class SavedPlan:
     manifests: Path
     api_url: str
     fingerprint: Fingerprint
+    writes: dict[str, str]
 
 
 def is_saved_plan(path: Path) -> bool:
@@ -101,6 +108,7 @@ def load(path: Path) -> SavedPlan:
             Path(document["manifests"]),
             str(saved["api_url"]),
             Fingerprint(str(document["fingerprint"]), dict(saved["objects"])),
+            dict(saved["writes"]),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ReconcilerError(f"{path}: not a saved plan written by `plan --out` ({exc})") from None
@@ -121,7 +129,10 @@ def check_fresh(saved: SavedPlan, plan: Plan, live: LiveState, api_url: str, key
         lines += [f"  new: {a}" for a in new]
         lines.append("  Nothing was applied. Make a new plan and review it.")
         raise StalePlan("\n".join(lines))
-    if plan_document(plan)["changes"] != saved.document.get("changes"):
+    if (
+        plan_document(plan)["changes"] != saved.document.get("changes")
+        or change_digests(plan, key) != saved.writes
+    ):
         raise StalePlan(
             "the manifests (or the secret values they read from the environment) changed since the plan was "
             "saved: the same live state now plans different changes. Nothing was applied; make a new plan."
