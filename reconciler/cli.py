@@ -37,6 +37,24 @@ integration_api_url_option = click.option(
 )
 
 
+report_options = [
+    click.option(
+        "--json-out", type=click.Path(path_type=Path, dir_okay=False), help="Also write the JSON report here."
+    ),
+    click.option(
+        "--markdown-out",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Also write the Markdown report (for PR comments, job summaries) here.",
+    ),
+]
+
+
+def with_reports(function: Any) -> Any:
+    for option in reversed(report_options):
+        function = option(function)
+    return function
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="netlify-reconciler")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for every request).")
@@ -71,6 +89,7 @@ def validate(path: Path) -> int:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also save the plan (JSON, no secret values) for `apply FILE`.",
 )
+@with_reports
 def plan(
     path: Path,
     api_url: str | None,
@@ -78,10 +97,55 @@ def plan(
     detailed_exitcode: bool,
     fmt: str,
     out: Path | None,
+    json_out: Path | None,
+    markdown_out: Path | None,
 ) -> int:
     """Show what apply would change, read from the live API."""
     return commands.plan(
-        path, api_url, integration_api_url, detailed_exitcode=detailed_exitcode, fmt=fmt, out=out
+        path,
+        api_url,
+        integration_api_url,
+        detailed_exitcode=detailed_exitcode,
+        fmt=fmt,
+        out=out,
+        json_out=json_out,
+        markdown_out=markdown_out,
+    )
+
+
+@cli.command()
+@manifest_path
+@api_url_option
+@integration_api_url_option
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format."
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["drift", "none"]),
+    default="drift",
+    show_default=True,
+    help="`drift`: exit 2 when live differs; `none`: exit 0 (report only). Errors always exit 1.",
+)
+@with_reports
+def drift(
+    path: Path,
+    api_url: str | None,
+    integration_api_url: str | None,
+    fmt: str,
+    fail_on: str,
+    json_out: Path | None,
+    markdown_out: Path | None,
+) -> int:
+    """Report how live Netlify departs from the manifests (for scheduled jobs); changes nothing."""
+    return commands.drift(
+        path,
+        api_url,
+        integration_api_url,
+        fmt=fmt,
+        fail_on=fail_on,
+        json_out=json_out,
+        markdown_out=markdown_out,
     )
 
 
@@ -95,12 +159,25 @@ def plan(
     is_flag=True,
     help="Allow a plan that destroys a site or deletes/rewrites more than a site's safety threshold.",
 )
+@with_reports
 def apply(
-    path: Path, api_url: str | None, integration_api_url: str | None, auto_approve: bool, allow_destroy: bool
+    path: Path,
+    api_url: str | None,
+    integration_api_url: str | None,
+    auto_approve: bool,
+    allow_destroy: bool,
+    json_out: Path | None,
+    markdown_out: Path | None,
 ) -> int:
     """Show the plan, ask, then make Netlify match the manifests (or apply a saved plan)."""
     return commands.apply(
-        path, api_url, integration_api_url, auto_approve=auto_approve, allow_destroy=allow_destroy
+        path,
+        api_url,
+        integration_api_url,
+        auto_approve=auto_approve,
+        allow_destroy=allow_destroy,
+        json_out=json_out,
+        markdown_out=markdown_out,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -27,12 +28,22 @@ def render(plan: Plan, fmt: str = "text") -> str:
     if fmt == "json":
         return render_json(plan)
     if fmt == "markdown":
-        return render_markdown(plan, full_plan_hint="Run `netlify-reconciler plan` for the full plan.")
+        title = "netlify-reconciler drift report" if plan.mode == "drift" else "netlify-reconciler plan"
+        hint = f"Run `netlify-reconciler {plan.mode}` for the full report; the job log has it too."
+        return render_markdown(plan, title=title, full_plan_hint=hint)
     return render_text(plan, colour=colour())
 
 
 def show(plan: Plan, fmt: str = "text") -> None:
     click.echo(render(plan, fmt), nl=False)
+
+
+def write_reports(plan: Plan, json_out: Path | None, markdown_out: Path | None) -> None:
+    """Machine- and reviewer-readable copies for CI (the GitHub Action reads these), besides stdout."""
+    if json_out is not None:
+        json_out.write_text(render(plan, "json"), encoding="utf-8")
+    if markdown_out is not None:
+        markdown_out.write_text(render(plan, "markdown"), encoding="utf-8")
 
 
 def run_apply(client: NetlifyClient, planned: Planned) -> ApplyReport:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.commands.output import EXIT_CHANGES, EXIT_OK, run_apply, show
+from reconciler.commands.output import EXIT_CHANGES, EXIT_OK, run_apply, show, write_reports
 from reconciler.errors import ReconcilerError
 from reconciler.plan import saved
 from reconciler.plan.model import Plan
@@ -36,17 +36,41 @@ def plan(
     detailed_exitcode: bool,
     fmt: str = "text",
     out: Path | None = None,
+    json_out: Path | None = None,
+    markdown_out: Path | None = None,
 ) -> int:
     target = _target(api_url, integration_api_url)
     with target.client() as client:
         planned = make_plan(client, path)
     show(planned.plan, fmt)
+    write_reports(planned.plan, json_out, markdown_out)
     if out is not None:
         saved.save(out, planned.plan, planned.live, path, target.url, target.fingerprint_key())
         click.echo(f"Saved plan: {out} (no secret values; `apply {out}` re-reads them)", err=True)
     _warn_safety(planned)
     _refuse_conflicts(planned.plan)
     return EXIT_CHANGES if detailed_exitcode and planned.plan.has_changes else EXIT_OK
+
+
+def drift(
+    path: Path,
+    api_url: str | None,
+    integration_api_url: str | None,
+    *,
+    fmt: str = "text",
+    fail_on: str = "drift",
+    json_out: Path | None = None,
+    markdown_out: Path | None = None,
+) -> int:
+    """A plan read the other way round: exit 2 when Netlify departs from the manifests (unless told)."""
+    target = _target(api_url, integration_api_url)
+    with target.client() as client:
+        planned = make_plan(client, path)
+    planned.plan.mode = "drift"
+    show(planned.plan, fmt)
+    write_reports(planned.plan, json_out, markdown_out)
+    _refuse_conflicts(planned.plan)
+    return EXIT_CHANGES if planned.plan.has_changes and fail_on == "drift" else EXIT_OK
 
 
 def apply(
@@ -56,6 +80,8 @@ def apply(
     *,
     auto_approve: bool,
     allow_destroy: bool = False,
+    json_out: Path | None = None,
+    markdown_out: Path | None = None,
 ) -> int:
     target = _target(api_url, integration_api_url)
     plan_file = saved.load(path) if saved.is_saved_plan(path) else None
@@ -64,6 +90,7 @@ def apply(
         if plan_file is not None:
             saved.check_fresh(plan_file, planned.plan, planned.live, target.url, target.fingerprint_key())
         show(planned.plan)
+        write_reports(planned.plan, json_out, markdown_out)
         _refuse_conflicts(planned.plan)
         if not planned.plan.has_changes and not planned.plan.ledger_writes:
             return EXIT_OK

@@ -133,6 +133,7 @@ class Plan:
     conflicts: list[str] = field(default_factory=list)  # ambiguous live objects: nothing planned for them
     ledgers: dict[str, LedgerPlan] = field(default_factory=dict)  # by owner address
     adoptions: list[tuple[str, str, str]] = field(default_factory=list)  # (owner, kind, identity) to record
+    mode: str = "plan"  # "drift": the same changes, read as how Netlify departs from the manifests
 
     @property
     def has_changes(self) -> bool:
@@ -150,6 +151,8 @@ class Plan:
         return counts
 
     def summary(self) -> str:
+        if self.mode == "drift":
+            return self._drift_summary()
         if not self.changes:
             return "No changes. Live state matches the manifests."
         c = self.counts()
@@ -160,3 +163,12 @@ class Plan:
         if c["replace"]:
             text += f", {c['replace']} to replace"
         return text + "."
+
+    def _drift_summary(self) -> str:
+        if not self.changes:
+            return "No drift. Live state matches the manifests."
+        c = self.counts()
+        return (
+            f"Drift: {len(self.changes)} object(s) on Netlify differ from the manifests "
+            f"({c['create']} missing, {c['update'] + c['replace']} changed, {c['delete']} not declared)."
+        )

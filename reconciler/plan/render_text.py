@@ -23,6 +23,8 @@ def render_text(plan: Plan, colour: bool = False) -> str:
         return click.style(text, fg=COLOURS[symbol]) if colour else text
 
     lines: list[str] = []
+    if plan.mode == "drift" and plan.changes:
+        lines += ["Netlify differs from the manifests; `apply` would make these changes to correct it:", ""]
     for change in plan.changes:
         lines.extend(change_lines(change, paint))
         lines.append("")

@@ -119,6 +119,8 @@ def change_lines(change: Change, paint: Paint = _plain) -> list[str]:
         header += "  (create)"
     elif change.action is Action.DELETE:
         header += f"  (destroy{': ' + change.note if change.note else ''})"
+    elif change.note:
+        header += f"  ({change.note})"
     lines = [paint(symbol, header)]
     entries = shown_fields(change)
     width = max((len(".".join(e.path)) for e in entries), default=0)
