@@ -85,7 +85,7 @@ def apply_plan(
             if on_applied:
                 on_applied(change)
         try:
-            _write_ledger(client, plan, live, owner, report)
+            _write_ledger(client, plan, live, owner, report, registry)
         except ReconcilerError as exc:
             stop.set()
             with lock:
@@ -105,29 +105,24 @@ def apply_plan(
 
 
 def _write_ledger(
-    client: NetlifyClient, plan: Plan, live: LiveState, owner: OwnerRef, report: ApplyReport
+    client: NetlifyClient,
+    plan: Plan,
+    live: LiveState,
+    owner: OwnerRef,
+    report: ApplyReport,
+    registry: dict[str, ResourceKind],
 ) -> None:
-    """Record the owner's new inventory and the updated_at of each secret just written."""
+    """Record the owner's new inventory and what each kind learned while applying (ids, timestamps)."""
     planned = plan.ledgers.get(owner.address)
     owner_live = live.owner(owner.kind, owner.name)
     if planned is None or owner_live.ledger_store is None or not owner_live.target.exists:
         return
     after = planned.after
-    for key, record in after.secrets.items():
-        if record.updated_at is None:
-            answer = report.results.get(f"{owner.address}.env.{key}")
-            record.updated_at = _updated_at(answer) or _read_updated_at(client, owner_live.target, key)
+    for name, record in list(after.records.items()):
+        prefix = f"{owner.address}.{name}."
+        results = {a[len(prefix) :]: r for a, r in report.results.items() if a.startswith(prefix)}
+        if name in registry:
+            after.records[name] = registry[name].complete_record(record, client, owner_live.target, results)
     if after != planned.before:
         owner_live.ledger_store.write(client, owner_live.target, after)
         report.ledgers_written.append(owner.address)
-
-
-def _updated_at(answer: Any) -> str | None:
-    if isinstance(answer, list) and answer:
-        answer = answer[0]
-    return answer.get("updated_at") if isinstance(answer, dict) else None
-
-
-def _read_updated_at(client: NetlifyClient, target: Any, key: str) -> str | None:
-    params = {"site_id": target.site_id} if target.kind == "site" else None
-    return _updated_at(client.get(f"/accounts/{target.account}/env/{key}", params=params))

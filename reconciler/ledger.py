@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,15 +22,12 @@ FORMAT = 1
 
 
 @dataclass
-class SecretRecord:
-    digests: dict[str, str] = field(default_factory=dict)  # context -> keyed digest of the value written
-    updated_at: str | None = None  # what Netlify said right after our write
-
-
-@dataclass
 class Ledger:
+    """The inventory, plus one JSON record per kind that needs to remember what it wrote (env: secret
+    digests; deploy: the last deploy it made). Each kind owns the shape of its record."""
+
     managed: dict[str, set[str]] = field(default_factory=dict)  # kind -> identities we created or adopted
-    secrets: dict[str, SecretRecord] = field(default_factory=dict)  # env key -> record
+    records: dict[str, Any] = field(default_factory=dict)  # kind -> that kind's JSON record
 
     def manages(self, kind: str, identity: str) -> bool:
         return identity in self.managed.get(kind, set())
@@ -39,10 +36,7 @@ class Ledger:
         return {
             "format": FORMAT,
             "managed": {kind: sorted(ids) for kind, ids in sorted(self.managed.items()) if ids},
-            "secrets": {
-                key: {"digests": dict(sorted(r.digests.items())), "updated_at": r.updated_at}
-                for key, r in sorted(self.secrets.items())
-            },
+            "records": {kind: record for kind, record in sorted(self.records.items()) if record},
         }
 
     @classmethod
@@ -55,12 +49,8 @@ class Ledger:
             for kind, ids in (data.get("managed") or {}).items()
             if isinstance(ids, list)
         }
-        secrets = {}
-        for key, record in (data.get("secrets") or {}).items():
-            if isinstance(record, Mapping):
-                digests = {str(c): str(d) for c, d in (record.get("digests") or {}).items()}
-                secrets[str(key)] = SecretRecord(digests, record.get("updated_at"))
-        return cls(managed, secrets)
+        records = data.get("records")
+        return cls(managed, dict(records) if isinstance(records, Mapping) else {})
 
 
 class Digester:
@@ -82,8 +72,3 @@ class Digester:
             return None
         message = "\0".join(parts).encode()
         return "hmac-sha256:" + hmac.new(self._key, message, hashlib.sha256).hexdigest()
-
-
-def merged_inventory(old: Ledger, kind: str, declared: Iterable[str], deleted: Iterable[str]) -> set[str]:
-    """After an apply: everything declared now exists and is ours; what we deleted is no longer."""
-    return (old.managed.get(kind, set()) | set(declared)) - set(deleted)

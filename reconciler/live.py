@@ -108,8 +108,9 @@ def _read_owner(
     owner_live.ledger_store = ledger_store(owner)
     if owner_live.ledger_store is not None:
         owner_live.ledger = owner_live.ledger_store.read(client, target)
-    for identity, obj in owner_live.objects.get("env", {}).items():
-        obj.ref["ledger"] = owner_live.ledger.secrets.get(identity)
+    for kind in kinds:
+        if kind.name in owner_live.objects:
+            kind.attach_record(owner_live.ledger.records.get(kind.name), owner_live.objects[kind.name])
 
 
 def _verify(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from reconciler.ledger import Ledger, SecretRecord
+from reconciler.ledger import Ledger
 from reconciler.live import LiveState, OwnerLive
 from reconciler.manifest.model import DesiredState, Owner
 from reconciler.plan.model import Action, Change, LedgerPlan, OwnerRef, Plan, Unmanaged
@@ -64,8 +64,9 @@ def _plan_owner(plan: Plan, owner: Owner, owner_live: OwnerLive, kinds: Sequence
         owner_changes += changes
         if kind.prunable:
             _record_inventory(next_ledger, ledger, kind, desired, live, changes, plan, ref)
-        if kind.name == "env":
-            next_ledger.secrets = _secret_records(ledger, desired, live, changes)
+        record = kind.next_record(ledger.records.get(kind.name), desired, live, changes)
+        if record is not None:
+            next_ledger.records[kind.name] = record
         if kind.owns_target and any(c.action is Action.DELETE for c in changes):
             plan.changes += owner_changes
             return  # the owner goes away with everything in it: nothing else to plan for it
@@ -141,21 +142,3 @@ def _record_inventory(
     next_ledger.managed[kind.name] = declared | still_there
     adopted = sorted(i for i in declared & set(live) if not ledger.manages(kind.name, i))
     plan.adoptions += [(ref.address, kind.name, i) for i in adopted]
-
-
-def _secret_records(
-    ledger: Ledger, desired: dict[str, DesiredObject], live: dict[str, LiveObject], changes: list[Change]
-) -> dict[str, SecretRecord]:
-    """Secret env vars: written now → new digests (apply adds updated_at); untouched → kept or started."""
-    written = {c.identity for c in changes if c.action in (Action.CREATE, Action.UPDATE)}
-    records: dict[str, SecretRecord] = {}
-    for key, want in desired.items():
-        if not want.state.get("secret") or want.absent:
-            continue
-        if key in written:
-            records[key] = SecretRecord(dict(want.ref.get("digests") or {}), None)  # None: filled by apply
-        elif key in ledger.secrets:
-            records[key] = ledger.secrets[key]
-        elif key in live:  # adopted without rewriting: drift is tracked from now on
-            records[key] = SecretRecord({}, live[key].ref.get("updated_at"))
-    return records

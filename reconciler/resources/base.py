@@ -125,6 +125,27 @@ class ResourceKind(ABC):
     def diff(self, desired: DesiredObject, live: LiveObject) -> list[FieldChange]:
         return field_changes(live.state, desired.state)
 
+    # -- the kind's own ledger record (optional) ------------------------------------------------
+    def attach_record(self, record: Any, live: dict[str, LiveObject]) -> None:
+        """Give the live objects what the ledger remembers about them, before they are diffed."""
+        return None
+
+    def next_record(
+        self,
+        record: Any,
+        desired: dict[str, DesiredObject],
+        live: dict[str, LiveObject],
+        changes: list[Change],
+    ) -> Any:
+        """The record after this plan is applied (None: the kind keeps none). Pure: part of planning."""
+        return None
+
+    def complete_record(
+        self, record: Any, client: NetlifyClient, target: Target, results: dict[str, Any]
+    ) -> Any:
+        """Fill in what only apply learns (ids, timestamps Netlify returned), from `results` by identity."""
+        return record
+
     def explain(self, desired: DesiredObject, live: LiveObject) -> str:
         """Why an update is planned, when the fields alone do not say it (e.g. secret drift)."""
         return ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.ledger import Digester, SecretRecord
+from reconciler.ledger import Digester
 from reconciler.manifest.model import Owner
 from reconciler.netlify.client import NetlifyClient
 from reconciler.plan.diff import field_changes
@@ -56,6 +56,17 @@ def live_var(raw: dict[str, Any]) -> LiveObject:
     return LiveObject(raw["key"], state, {"value_ids": value_ids, "updated_at": raw.get("updated_at")})
 
 
+def _updated_at(answer: Any) -> str | None:
+    """From a create (a list), update or read answer."""
+    if isinstance(answer, list) and answer:
+        answer = answer[0]
+    return answer.get("updated_at") if isinstance(answer, dict) else None
+
+
+def _site_params(target: Target) -> dict[str, str] | None:
+    return {"site_id": target.site_ref} if target.kind == "site" else None
+
+
 def api_values(values: dict[str, Any]) -> list[dict[str, Any]]:
     return [api_value(context, value) for context, value in sorted(values.items())]
 
@@ -99,7 +110,7 @@ class EnvKind(ResourceKind):
         wanted = hidden & set(desired.state["values"])
         if not wanted:
             return set(), ""
-        record: SecretRecord | None = live.ref.get("ledger")
+        record: dict[str, Any] | None = live.ref.get("ledger")
         if record is None:
             if self.digester.enabled:
                 return (
@@ -107,18 +118,18 @@ class EnvKind(ResourceKind):
                     "secret value not in the ledger yet (set before this tool managed it): written once",
                 )
             return set(), ""
-        if record.updated_at and live.ref.get("updated_at") != record.updated_at:
+        if record.get("updated_at") and live.ref.get("updated_at") != record["updated_at"]:
             return (
                 wanted,
                 "changed on Netlify since the last apply (updated_at moved): rewriting the declared value",
             )
         digests = desired.ref.get("digests") or {}
-        changed = {ctx for ctx in wanted if digests.get(ctx) and digests[ctx] != record.digests.get(ctx)}
+        recorded = record.get("digests") or {}
+        changed = {ctx for ctx in wanted if digests.get(ctx) and digests[ctx] != recorded.get(ctx)}
         return changed, "secret value changed in the manifest" if changed else ""
 
     def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
-        params = {"site_id": target.site_id} if target.kind == "site" else None
-        items = client.get(f"/accounts/{target.account}/env", params=params) or []
+        items = client.get(f"/accounts/{target.account}/env", params=_site_params(target)) or []
         return {obj.identity: obj for obj in map(live_var, items)}
 
     def diff(self, desired: DesiredObject, live: LiveObject) -> list[FieldChange]:
@@ -144,9 +155,46 @@ class EnvKind(ResourceKind):
     def explain(self, desired: DesiredObject, live: LiveObject) -> str:
         return self.secret_status(desired, live)[1]
 
+    # The ledger record: {key: {"digests": {context: keyed digest}, "updated_at": str}} per secret var.
+    def attach_record(self, record: Any, live: dict[str, LiveObject]) -> None:
+        for key, obj in live.items():
+            obj.ref["ledger"] = (record or {}).get(key)
+
+    def next_record(
+        self,
+        record: Any,
+        desired: dict[str, DesiredObject],
+        live: dict[str, LiveObject],
+        changes: list[Change],
+    ) -> Any:
+        """Written now: new digests (apply adds updated_at); untouched: kept, or tracked from now on."""
+        written = {c.identity for c in changes if c.action in (Action.CREATE, Action.UPDATE)}
+        old = record or {}
+        out: dict[str, Any] = {}
+        for key, want in desired.items():
+            if not want.state.get("secret") or want.absent:
+                continue
+            if key in written:
+                out[key] = {"digests": dict(want.ref.get("digests") or {}), "updated_at": None}
+            elif key in old:
+                out[key] = old[key]
+            elif key in live:  # adopted without rewriting: drift is tracked from now on
+                out[key] = {"digests": {}, "updated_at": live[key].ref.get("updated_at")}
+        return out
+
+    def complete_record(
+        self, record: Any, client: NetlifyClient, target: Target, results: dict[str, Any]
+    ) -> Any:
+        for key, entry in (record or {}).items():
+            if entry.get("updated_at") is None:
+                entry["updated_at"] = _updated_at(results.get(key)) or _updated_at(
+                    client.get(f"/accounts/{target.account}/env/{key}", params=_site_params(target))
+                )
+        return record
+
     def requests(self, change: Change, target: Target) -> list[Request]:
         base = f"/accounts/{target.account_ref}/env"
-        params = {"site_id": target.site_ref} if target.kind == "site" else {}
+        params = _site_params(target) or {}
         key = change.identity
         if change.action is Action.DELETE:
             return [Request("DELETE", f"{base}/{key}", params)]

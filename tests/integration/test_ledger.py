@@ -106,7 +106,7 @@ def test_secret_changed_in_manifest_is_an_update(client, tmp_path, ledger_key, m
     converge(client, path)
     metadata = client.get("/sites/web/metadata")
     assert "sk_live_LEDGER_PLANTED" not in str(metadata), "the ledger keeps keyed digests, never values"
-    assert metadata[LEDGER_KEY]["secrets"]["PAYMENT_KEY"]["digests"]["production"].startswith("hmac-sha256:")
+    assert metadata[LEDGER_KEY]["records"]["env"]["PAYMENT_KEY"]["digests"]["production"].startswith("hmac-sha256:")
 
 
 def test_secret_set_before_the_tool_is_written_once(client, tmp_path, ledger_key):
