@@ -16,6 +16,7 @@ class Action(StrEnum):
     UPDATE = "update"
     DELETE = "delete"
     REPLACE = "replace"
+    DEPLOY = "deploy"  # publish new files/functions (or an earlier deploy) on a site
 
 
 class _Absent:
@@ -162,6 +163,8 @@ class Plan:
         text = f"Plan: {add} to add, {change} to change, {destroy} to destroy"
         if c["replace"]:
             text += f", {c['replace']} to replace"
+        if c["deploy"]:
+            text += f", {c['deploy']} deploy{'s' if c['deploy'] != 1 else ''}"
         return text + "."
 
     def _drift_summary(self) -> str:
@@ -170,5 +173,6 @@ class Plan:
         c = self.counts()
         return (
             f"Drift: {len(self.changes)} object(s) on Netlify differ from the manifests "
-            f"({c['create']} missing, {c['update'] + c['replace']} changed, {c['delete']} not declared)."
+            f"({c['create']} missing, {c['update'] + c['replace'] + c['deploy']} changed, "
+            f"{c['delete']} not declared)."
         )

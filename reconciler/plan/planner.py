@@ -96,15 +96,17 @@ def _plan_kind(
         have = live.get(identity)
         change: Change | None = None
         if want is not None and not want.absent:
-            if have is None:
+            base = have if have is not None else kind.empty_live(want)
+            if base is None:
+                location = want.location
+                change = Change(ref, kind.name, identity, Action.CREATE, after=want.state, location=location)
+            elif fields := kind.diff(want, base):
                 change = Change(
-                    ref, kind.name, identity, Action.CREATE, after=want.state, location=want.location
-                )
-            elif fields := kind.diff(want, have):
-                change = Change(
-                    ref, kind.name, identity, Action.UPDATE, have.state, want.state, fields,
-                    note=kind.explain(want, have), location=want.location, live_ref=have.ref,
+                    ref, kind.name, identity, Action.UPDATE, base.state, want.state, fields,
+                    note=kind.explain(want, base), location=want.location, live_ref=base.ref,
                 )  # fmt: skip
+            if change is not None and kind.presents_as is not None:
+                change.action = kind.presents_as
         elif have is not None and (want is not None or ours(identity)):
             location = want.location if want else None
             change = Change(

@@ -113,6 +113,8 @@ def _counts_text(changes: Sequence[Change]) -> str:
     ]
     if counts[Action.REPLACE]:
         parts.append(f"{counts[Action.REPLACE]} to replace")
+    if counts[Action.DEPLOY]:
+        parts.append(f"{counts[Action.DEPLOY]} deploy")
     return ", ".join(parts)
 
 
@@ -127,6 +129,9 @@ def _table(plan: Plan, by_owner: dict[OwnerRef, list[Change]], budget: int) -> t
     if any(change.action is Action.REPLACE for change in plan.changes):
         actions.append(Action.REPLACE)
         labels.append("Replace (-/+)")
+    if any(change.action is Action.DEPLOY for change in plan.changes):
+        actions.append(Action.DEPLOY)
+        labels.append("Deploy (^)")
     columns = ["Owner", *labels, "Unmanaged"]
     header = f"| {' | '.join(columns)} |\n|:--|{'--:|' * (len(columns) - 1)}\n"
 

@@ -15,7 +15,7 @@ from reconciler.plan.values import SYMBOLS, change_lines, format_value
 
 __all__ = ["COLOURS", "SYMBOLS", "format_value", "render_text"]
 
-COLOURS = {"+": "green", "~": "yellow", "-": "red", "-/+": "magenta"}
+COLOURS = {"+": "green", "~": "yellow", "-": "red", "-/+": "magenta", "^": "cyan"}
 
 
 def render_text(plan: Plan, colour: bool = False) -> str:

@@ -18,7 +18,14 @@ from reconciler.plan.diff import flatten
 from reconciler.plan.model import ABSENT, KNOWN_AFTER_APPLY, Action, Change, FieldChange, FieldPath
 from reconciler.sensitive import MASK, Sensitive
 
-SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.REPLACE: "-/+"}
+SYMBOLS = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.DELETE: "-",
+    Action.REPLACE: "-/+",
+    Action.DEPLOY: "^",
+}
+MAX_DEPLOY_LINES = 20  # a deploy can touch thousands of files: show the first ones, count the rest
 KNOWN_AFTER_APPLY_TEXT = repr(KNOWN_AFTER_APPLY)
 
 Paint = Callable[[str, str], str]
@@ -104,6 +111,8 @@ def shown_fields(change: Change) -> list[FieldChange]:
         return [FieldChange(path, ABSENT, value) for path, value in leaves(change.after)]
     if change.action is Action.UPDATE:
         return change.fields
+    if change.action is Action.DEPLOY:
+        return change.fields[:MAX_DEPLOY_LINES]
     return []
 
 
@@ -125,6 +134,9 @@ def change_lines(change: Change, paint: Paint = _plain) -> list[str]:
     entries = shown_fields(change)
     width = max((len(".".join(e.path)) for e in entries), default=0)
     lines.extend(_field_line(entry, width, paint) for entry in entries)
+    hidden = len(change.fields) - len(entries) if change.action is Action.DEPLOY else 0
+    if hidden > 0:
+        lines.append(f"      … and {hidden} more file(s) (all of them in --format json)")
     return lines
 
 

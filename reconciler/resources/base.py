@@ -15,7 +15,7 @@ from reconciler.errors import ManifestIssue
 from reconciler.manifest.model import Location, Owner
 from reconciler.netlify.client import NetlifyClient
 from reconciler.plan.diff import field_changes
-from reconciler.plan.model import Change, FieldChange
+from reconciler.plan.model import Action, Change, FieldChange
 from reconciler.sensitive import reveal
 
 
@@ -103,6 +103,7 @@ class ResourceKind(ABC):
     order: ClassVar[int]  # position in the fixed per-owner apply order (docs/decisions.md)
     owns_target: ClassVar[bool] = False  # True for the kind whose create/delete is the owner itself
     prunable: ClassVar[bool] = True  # False for singletons that always exist (metadata, the site)
+    presents_as: ClassVar[Action | None] = None  # shows its creates/updates as this action (deploy)
 
     @abstractmethod
     def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
@@ -111,6 +112,10 @@ class ResourceKind(ABC):
     @abstractmethod
     def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
         """Live objects by identity, normalised like `desired` so that equal means unchanged."""
+
+    def empty_live(self, desired: DesiredObject) -> LiveObject | None:
+        """What to diff against when nothing exists live (None: plan a plain create)."""
+        return None
 
     def validate(self, owner: Owner) -> list[ManifestIssue]:
         """Checks beyond the JSON Schema that need this kind's knowledge (offline)."""

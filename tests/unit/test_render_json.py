@@ -247,6 +247,7 @@ def test_summary_counts_and_text():
         "update": 2,
         "delete": 1,
         "replace": 0,
+        "deploy": 0,
         "total": 5,
         "text": "Plan: 2 to add, 2 to change, 1 to destroy.",
     }
