@@ -8,6 +8,7 @@ calls turn a Change into reality. The planner, renderers and apply only talk to 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -165,6 +166,29 @@ class ResourceKind(ABC):
         for request in self.requests(change, target):
             result = send(client, request)
         return result
+
+
+def keyed_desired(
+    owner: Owner, section: str, normalise: Callable[[Any], Any]
+) -> dict[str, DesiredObject] | None:
+    """Declared objects of a map-shaped section (`env`, `snippets`, ...): key = identity, located."""
+    entries = owner.spec.get(section)
+    if entries is None:
+        return None
+    return {
+        key: DesiredObject(key, normalise(spec), owner.location(section, key))
+        for key, spec in entries.items()
+    }
+
+
+def collection_requests(change: Change, collection: str, body: Any) -> list[Request]:
+    """The usual REST trio: POST to the collection, PUT or DELETE `collection/{live id}`."""
+    if change.action is Action.CREATE:
+        return [Request("POST", collection, body=body)]
+    path = f"{collection}/{change.live_ref.get('id')}"
+    if change.action is Action.DELETE:
+        return [Request("DELETE", path)]
+    return [Request("PUT", path, body=body)]
 
 
 def send(client: NetlifyClient, request: Request) -> Any:

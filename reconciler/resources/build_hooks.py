@@ -9,14 +9,16 @@ from typing import Any
 from reconciler.manifest.model import Owner
 from reconciler.netlify.client import NetlifyClient
 from reconciler.plan.diff import field_changes
-from reconciler.plan.model import KNOWN_AFTER_APPLY, Action, Change, FieldChange
+from reconciler.plan.model import KNOWN_AFTER_APPLY, Change, FieldChange
 from reconciler.resources.base import (
     DesiredObject,
     LiveObject,
     Request,
     ResourceKind,
     Target,
+    collection_requests,
     index_unique,
+    keyed_desired,
 )
 from reconciler.sensitive import Sensitive
 
@@ -34,17 +36,11 @@ class BuildHooksKind(ResourceKind):
     order = 60
 
     def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
-        section = owner.spec.get("build_hooks")
-        if section is None:
-            return None
-        return {
-            title: DesiredObject(
-                title,
-                {"branch": (spec or {}).get("branch", DEFAULT_BRANCH), "url": KNOWN_AFTER_APPLY},
-                owner.location("build_hooks", title),
-            )
-            for title, spec in section.items()
-        }
+        return keyed_desired(
+            owner,
+            self.name,
+            lambda spec: {"branch": (spec or {}).get("branch", DEFAULT_BRANCH), "url": KNOWN_AFTER_APPLY},
+        )
 
     def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
         items = client.get(f"/sites/{target.site_id}/build_hooks") or []
@@ -55,11 +51,5 @@ class BuildHooksKind(ResourceKind):
         return field_changes({"branch": live.state["branch"]}, {"branch": desired.state["branch"]})
 
     def requests(self, change: Change, target: Target) -> list[Request]:
-        base = f"/sites/{target.site_ref}/build_hooks"
         body = {"title": change.identity, "branch": (change.after or {}).get("branch")}
-        if change.action is Action.CREATE:
-            return [Request("POST", base, body=body)]
-        path = f"{base}/{change.live_ref.get('id')}"
-        if change.action is Action.DELETE:
-            return [Request("DELETE", path)]
-        return [Request("PUT", path, body=body)]
+        return collection_requests(change, f"/sites/{target.site_ref}/build_hooks", body)

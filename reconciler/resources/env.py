@@ -14,7 +14,7 @@ from reconciler.manifest.model import Owner
 from reconciler.netlify.client import NetlifyClient
 from reconciler.plan.diff import field_changes
 from reconciler.plan.model import ABSENT, Action, Change, FieldChange
-from reconciler.resources.base import DesiredObject, LiveObject, Request, ResourceKind, Target
+from reconciler.resources.base import DesiredObject, LiveObject, Request, ResourceKind, Target, keyed_desired
 from reconciler.sensitive import UNREADABLE, Sensitive, reveal
 
 ALL_SCOPES = ("builds", "functions", "post-processing", "runtime")
@@ -89,20 +89,14 @@ class EnvKind(ResourceKind):
         self.digester = digester or Digester(None)
 
     def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
-        section = owner.spec.get("env")
-        if section is None:
-            return None
-        out = {}
-        for key, spec in section.items():
-            state = desired_var(spec)
-            digests = {}
-            if state["secret"] and self.digester.enabled:
-                digests = {
+        declared = keyed_desired(owner, self.name, desired_var)
+        for key, obj in (declared or {}).items():
+            if obj.state["secret"] and self.digester.enabled:
+                obj.ref["digests"] = {
                     ctx: self.digester.digest("env", owner.address, key, ctx, reveal(value))
-                    for ctx, value in state["values"].items()
+                    for ctx, value in obj.state["values"].items()
                 }
-            out[key] = DesiredObject(key, state, owner.location("env", key), ref={"digests": digests})
-        return out
+        return declared
 
     def secret_status(self, desired: DesiredObject, live: LiveObject) -> tuple[set[str], str]:
         """Hidden contexts whose value must be written again, and why (empty when none)."""

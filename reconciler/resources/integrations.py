@@ -11,7 +11,7 @@ from reconciler.manifest.model import Owner
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import ApiError
 from reconciler.plan.model import Action, Change
-from reconciler.resources.base import DesiredObject, LiveObject, Request, ResourceKind, Target
+from reconciler.resources.base import DesiredObject, LiveObject, Request, ResourceKind, Target, keyed_desired
 
 
 def context_path(target: Target, slug: str) -> str:
@@ -26,15 +26,7 @@ class IntegrationsKind(ResourceKind):
     order = 70
 
     def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
-        section = owner.spec.get("integrations")
-        if section is None:
-            return None
-        return {
-            slug: DesiredObject(
-                slug, {"config": dict(spec.get("config") or {})}, owner.location("integrations", slug)
-            )
-            for slug, spec in section.items()
-        }
+        return keyed_desired(owner, self.name, lambda spec: {"config": dict(spec.get("config") or {})})
 
     def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
         out: dict[str, LiveObject] = {}

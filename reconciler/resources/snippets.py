@@ -9,14 +9,16 @@ from typing import Any
 
 from reconciler.manifest.model import Owner
 from reconciler.netlify.client import NetlifyClient
-from reconciler.plan.model import Action, Change
+from reconciler.plan.model import Change
 from reconciler.resources.base import (
     DesiredObject,
     LiveObject,
     Request,
     ResourceKind,
     Target,
+    collection_requests,
     index_unique,
+    keyed_desired,
 )
 
 DEFAULTS = {"general": "", "general_position": "head", "goal": "", "goal_position": "head"}
@@ -42,23 +44,12 @@ class SnippetsKind(ResourceKind):
     order = 40
 
     def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
-        section = owner.spec.get("snippets")
-        if section is None:
-            return None
-        return {
-            title: DesiredObject(title, desired_snippet(spec), owner.location("snippets", title))
-            for title, spec in section.items()
-        }
+        return keyed_desired(owner, self.name, desired_snippet)
 
     def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
         items = client.get(f"/sites/{target.site_id}/snippets") or []
         return index_unique([live_snippet(item) for item in items], "snippets")
 
     def requests(self, change: Change, target: Target) -> list[Request]:
-        base = f"/sites/{target.site_ref}/snippets"
-        if change.action is Action.CREATE:
-            return [Request("POST", base, body={"title": change.identity, **change.after})]
-        path = f"{base}/{change.live_ref.get('id')}"
-        if change.action is Action.DELETE:
-            return [Request("DELETE", path)]
-        return [Request("PUT", path, body={"title": change.identity, **change.after})]
+        body = {"title": change.identity, **(change.after or {})}
+        return collection_requests(change, f"/sites/{target.site_ref}/snippets", body)
