@@ -1,0 +1,212 @@
+"""Fixtures for running the action and the example workflows locally: an emulator subprocess, a `gh`
+stand-in first on PATH, a workspace holding the manifests, and runners for crafted GitHub events."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.cli.conftest import CLI_TOKEN, EmulatorProcess, start_emulator
+from tests.github.local_runner import REPO, LocalRunner
+
+WORKFLOWS = REPO / "examples" / ".github" / "workflows"
+REPOSITORY = "acme/netlify-config"
+FORK = "mallory/netlify-config"
+PR_NUMBER = 7
+HEAD_SHA = "feedc0de" * 5
+SECRET_VALUE = "gha-signing-PLANTED-5c1e"
+LEDGER_KEY = "ledger-key-PLANTED-77aa"
+PLAN_MARKER = "<!-- netlify-reconciler-plan -->"
+DRIFT_MARKER = "<!-- netlify-reconciler-drift -->"
+
+MANIFEST = """\
+version: 1
+sites:
+  gha-docs:
+    team: demo
+    force_ssl: true
+    metadata: {owner: platform}
+    env:
+      API_URL: https://api.gha.example
+      SIGNING_KEY:
+        secret: true
+        values: {production: "${GHA_SIGNING_KEY}"}
+    prune: [env]
+"""
+
+
+class GhStandIn:
+    """`gh` on PATH, backed by tests/github/fake_gh.py: a state file it answers from, a log of its calls."""
+
+    def __init__(self, root: Path) -> None:
+        self.bin = root / "bin"
+        self.bin.mkdir(parents=True)
+        self.state_file = root / "state.json"
+        self.log_file = root / "calls.jsonl"
+        self.log_file.touch()
+        gh = self.bin / "gh"
+        gh.write_text(
+            "#!/bin/sh\n"
+            f"FAKE_GH_STATE='{self.state_file}' FAKE_GH_LOG='{self.log_file}' "
+            f"exec '{sys.executable}' '{Path(__file__).with_name('fake_gh.py')}' \"$@\"\n",
+            encoding="utf-8",
+        )
+        gh.chmod(0o755)
+        self.write_state(
+            {"repo": REPOSITORY, "pull_requests": [PR_NUMBER], "comments": [], "issues": [], "labels": [],
+             "next_id": 1000, "next_number": 40}
+        )
+
+    def write_state(self, state: dict[str, Any]) -> None:
+        self.state_file.write_text(json.dumps(state, indent=2), encoding="utf-8")
+
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = json.loads(self.state_file.read_text(encoding="utf-8"))
+        return state
+
+    def calls(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.log_file.read_text(encoding="utf-8").splitlines() if line]
+
+    def commands(self) -> list[str]:
+        """Each call as `gh` plus its first words, for example "issue create" or "api PATCH"."""
+        found = []
+        for call in self.calls():
+            argv = call["argv"]
+            if argv[0] == "api":
+                method = next((argv[i + 1] for i, a in enumerate(argv) if a in ("--method", "-X")), "GET")
+                found.append(f"api {method}")
+            else:
+                found.append(" ".join(argv[:2]))
+        return found
+
+    def reset_log(self) -> None:
+        self.log_file.write_text("", encoding="utf-8")
+
+
+class Bench:
+    """One repository checkout and its runners: every run gets a fresh RUNNER_TEMP, like a new job."""
+
+    def __init__(self, root: Path, emulator: EmulatorProcess, gh: GhStandIn) -> None:
+        self.root = root
+        self.emulator = emulator
+        self.gh = gh
+        self.workspace = root / "workspace"
+        (self.workspace / "netlify").mkdir(parents=True)
+        self.write_manifest(MANIFEST)
+        self.runs = 0
+
+    def write_manifest(self, text: str) -> None:
+        (self.workspace / "netlify" / "site.yaml").write_text(text, encoding="utf-8")
+
+    def runner(
+        self,
+        event_name: str,
+        event: dict[str, Any],
+        *,
+        ref_name: str = "main",
+        secrets: dict[str, str] | None = None,
+    ) -> LocalRunner:
+        self.runs += 1
+        temp = self.root / f"runner-temp-{self.runs}"
+        temp.mkdir()
+        return LocalRunner(
+            workspace=self.workspace,
+            runner_temp=temp,
+            path=[self.gh.bin, Path(sys.executable).parent],
+            event_name=event_name,
+            event=event,
+            repository=REPOSITORY,
+            ref_name=ref_name,
+            secrets=default_secrets() if secrets is None else secrets,
+            runner_env={
+                # Where the emulator is (a real runner would talk to Netlify), the value the manifest
+                # reads with ${GHA_SIGNING_KEY}, and the test hook that skips `pip install`.
+                "NETLIFY_API_URL": self.emulator.url,
+                "GHA_SIGNING_KEY": SECRET_VALUE,
+                "NETLIFY_RECONCILER_SKIP_INSTALL": "1",
+            },
+        )
+
+    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """A request to the emulator's Netlify API, as someone changing Netlify by hand."""
+        response = requests.request(
+            method, f"{self.emulator.url}/api/v1{path}", headers={"Authorization": f"Bearer {CLI_TOKEN}"},
+            timeout=10, **kwargs,
+        )
+        response.raise_for_status()
+        return response
+
+    def everything_written(self) -> str:
+        """All text the runs produced or sent anywhere: for the check that no secret leaked."""
+        parts = [self.gh.log_file.read_text(encoding="utf-8"), self.gh.state_file.read_text(encoding="utf-8")]
+        for path in self.root.rglob("*"):
+            if path.is_file() and (
+                path.suffix in {".md", ".json", ".log"} or path.name in {"github_step_summary", "github_output"}
+            ):
+                parts.append(path.read_text(encoding="utf-8", errors="replace"))
+        return "\n".join(parts)
+
+
+def action_inputs(command: str, **more: str) -> dict[str, str]:
+    """The `with:` of an action step as the example workflows write it (secrets by expression)."""
+    return {
+        "command": command,
+        "manifests": "netlify",
+        "token": "${{ secrets.NETLIFY_AUTH_TOKEN }}",
+        "ledger-key": "${{ secrets.NETLIFY_RECONCILER_LEDGER_KEY }}",
+        **{key.replace("_", "-"): value for key, value in more.items()},
+    }
+
+
+def default_secrets() -> dict[str, str]:
+    return {"NETLIFY_AUTH_TOKEN": CLI_TOKEN, "NETLIFY_RECONCILER_LEDGER_KEY": LEDGER_KEY}
+
+
+def repository_payload() -> dict[str, Any]:
+    return {"full_name": REPOSITORY, "name": "netlify-config", "default_branch": "main"}
+
+
+def pull_request_event(head_repository: str = REPOSITORY) -> dict[str, Any]:
+    return {
+        "action": "synchronize",
+        "number": PR_NUMBER,
+        "pull_request": {
+            "number": PR_NUMBER,
+            "head": {"sha": HEAD_SHA, "ref": "change-docs", "repo": {"full_name": head_repository}},
+            "base": {"ref": "main", "repo": {"full_name": REPOSITORY}},
+        },
+        "repository": repository_payload(),
+    }
+
+
+def schedule_event() -> dict[str, Any]:
+    return {"schedule": "23 6 * * *", "repository": repository_payload()}
+
+
+def push_event() -> dict[str, Any]:
+    return {"ref": "refs/heads/main", "after": HEAD_SHA, "repository": repository_payload()}
+
+
+@pytest.fixture
+def emulator_process(tmp_path: Path) -> Iterator[EmulatorProcess]:
+    emu = start_emulator(tmp_path / "emu-data")
+    try:
+        yield emu
+    finally:
+        emu.process.terminate()
+        try:
+            emu.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            emu.process.kill()
+
+
+@pytest.fixture
+def bench(tmp_path: Path, emulator_process: EmulatorProcess) -> Bench:
+    return Bench(tmp_path / "bench", emulator_process, GhStandIn(tmp_path / "gh"))
