@@ -84,6 +84,7 @@ class NetlifyClient:
         self._sleep = sleep
         self.budget = budget or RateLimitBudget(sleep=sleep)
         self.session = requests.Session()
+        self.pool_size = pool_size
         adapter = requests.adapters.HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -101,6 +102,16 @@ class NetlifyClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def ensure_pool(self, size: int) -> None:
+        """Keep at least `size` connections per host, for callers that run that many requests at once
+        (parallel uploads): beyond the pool, urllib3 opens and discards a connection per request."""
+        if size <= self.pool_size:
+            return
+        self.pool_size = size
+        adapter = requests.adapters.HTTPAdapter(pool_connections=size, pool_maxsize=size)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
 
     def close(self) -> None:
         self.session.close()
@@ -187,8 +198,20 @@ class NetlifyClient:
         data: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        data_factory: Callable[[], Any] | None = None,
+        on_response: Callable[[int, Mapping[str, str]], None] | None = None,
+        send: Callable[..., requests.Response] | None = None,
     ) -> requests.Response:
-        """Send one call; retry 429 always (the server did nothing) and 5xx/network errors when safe."""
+        """Send one call; retry 429 always (the server did nothing) and 5xx/network errors when safe.
+
+        A streamed body (a file, a generator) is used up by the first attempt, so a retry would send
+        nothing: `data_factory` builds a fresh body for every attempt instead of `data` (and the body is
+        closed after each attempt when it has `close`). `on_response(status, headers)` sees every attempt's
+        answer (status 0 and no headers when none came), so a caller can adapt its concurrency to 429s.
+        `send` replaces `self.session.request` for the attempts (same arguments, a requests.Response back,
+        requests' ConnectionError/Timeout on no answer): a leaner transport for thousands of uploads that
+        keeps this method's pacing and retry policy.
+        """
         method = method.upper()
         safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         url = self.url_for(path)
@@ -197,16 +220,24 @@ class NetlifyClient:
         while True:
             attempt += 1
             self.budget.wait_turn()
+            body = data_factory() if data_factory is not None else data
             try:
-                response = self.session.request(
-                    method, url, params=params, json=json, data=data, headers=headers, timeout=self._timeout
+                response = (send or self.session.request)(
+                    method, url, params=params, json=json, data=body, headers=headers, timeout=self._timeout
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
+                if on_response is not None:
+                    on_response(0, {})
                 if safe and attempt < self._max_attempts:
                     self._backoff(attempt, f"{method} {shown}: {type(exc).__name__}")
                     continue
                 raise NetworkError(method, shown, _reason(exc)) from None
+            finally:
+                if data_factory is not None and hasattr(body, "close"):
+                    body.close()
             self.budget.observe(response.headers)
+            if on_response is not None:
+                on_response(response.status_code, response.headers)
             log.debug("%s %s -> %s", method, shown, response.status_code)
             if response.status_code == 429 and attempt < self._max_attempts:
                 wait = self.budget.seconds_until_reset(response.headers, default=self._delay(attempt))

@@ -3,6 +3,7 @@
 from reconciler.ledger import Digester
 from reconciler.resources.base import ResourceKind
 from reconciler.resources.build_hooks import BuildHooksKind
+from reconciler.resources.deploy import DeployKind
 from reconciler.resources.env import EnvKind
 from reconciler.resources.hooks import HooksKind
 from reconciler.resources.integrations import IntegrationsKind
@@ -18,6 +19,7 @@ KIND_CLASSES: tuple[type[ResourceKind], ...] = (
     HooksKind,
     BuildHooksKind,
     IntegrationsKind,
+    DeployKind,
 )
 
 

@@ -19,7 +19,8 @@ TOKEN = "test-token"
 def client(emulator) -> Iterator[NetlifyClient]:
     """Our client on the emulator with rate limits off: these tests are about plans, not pacing
     (the pacing tests set limits themselves)."""
-    requests.patch(f"{emulator.url}/_emulator/limits", json={"rate_limit_per_minute": 0}, timeout=5).raise_for_status()
+    limits = {"rate_limit_per_minute": 0, "deploy_rate_limit_per_minute": 0}
+    requests.patch(f"{emulator.url}/_emulator/limits", json=limits, timeout=5).raise_for_status()
     c = NetlifyClient(emulator.url, TOKEN, integration_api_url=integration_url(emulator))
     yield c
     c.close()

@@ -45,8 +45,16 @@ def examples(tmp_path: Path) -> Path:
 def test_examples_converge_and_each_edit_is_exactly_one_change(client, examples):
     first = converge(client, examples)
     kinds = {change.kind for change in first.plan.changes}
-    assert kinds == {"site", "env", "metadata", "snippets", "hooks", "build_hooks", "integrations"}
+    assert kinds == {"site", "env", "metadata", "snippets", "hooks", "build_hooks", "integrations", "deploy"}
     assert {c.owner.address for c in first.plan.changes} >= {"team.demo", "site.demo-docs", "site.demo-sandbox"}
+
+    page = examples / "site" / "public" / "404.html"
+    page.write_text(page.read_text().replace("Not found", "Gone"))
+    (change,) = make_plan(client, examples).plan.changes
+    assert (change.address, change.action, [f.path for f in change.fields]) == (
+        "site.demo-docs.deploy", Action.DEPLOY, [("files", "404.html")]
+    )
+    converge(client, examples)
 
     for file, old, new, address, action in EDITS:
         path = examples / file

@@ -78,10 +78,22 @@ CREATE TABLE IF NOT EXISTS published_deploys (
 );
 """
 
+# The deploy's functions as a JSON array for `available_functions` (models.deploy): the size is the team's
+# blob record (known once uploaded) and the runtime the one its upload named, else the one an earlier upload
+# of the same zip by the team named (a reused function is not uploaded again).
+_FUNCTIONS_JSON = (
+    "(SELECT json_group_array(json_object('n', f.name, 'd', f.sha256, 's', b.size, 'r', COALESCE(f.runtime, "
+    "(SELECT o.runtime FROM deploy_functions o JOIN deploys od ON od.seq = o.deploy_seq "
+    "JOIN sites os ON os.id = od.site_id WHERE o.sha256 = f.sha256 AND o.runtime IS NOT NULL "
+    "AND os.account_id = s.account_id LIMIT 1)))) "
+    "FROM deploy_functions f LEFT JOIN team_blobs b ON b.account_id = s.account_id AND b.kind = 'function' "
+    "AND b.digest = f.sha256 WHERE f.deploy_seq = d.seq) AS functions_json"
+)
 # Deploy columns plus what rendering needs from the site (name and settings for the URLs).
 SELECT = (
-    "SELECT d.*, s.name AS site_name, s.settings AS site_settings, s.account_id AS account_id "
-    "FROM deploys d JOIN sites s ON s.id = d.site_id "
+    "SELECT d.*, s.name AS site_name, s.settings AS site_settings, s.account_id AS account_id, "
+    + _FUNCTIONS_JSON
+    + " FROM deploys d JOIN sites s ON s.id = d.site_id "
 )
 
 

@@ -195,6 +195,7 @@ def render_deploy(
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
         "function_schedules": json.loads(row["function_schedules"]),
+        "available_functions": available_functions(row),
     }
     optional = {
         "error_message": row["error_message"],
@@ -206,6 +207,20 @@ def render_deploy(
     }
     deploy.update({key: value for key, value in optional.items() if value is not None})
     return deploy
+
+
+def available_functions(row: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The deploy's functions as Netlify lists them on a deploy (and on `site.published_deploy`): name `n`,
+    SHA-256 `d`, runtime `r` (`js` when no upload named one, Netlify's default), size `s` once uploaded, and
+    `id`. Clients compare these with their local zips to tell which functions changed."""
+    raw = row["functions_json"] if "functions_json" in row.keys() else None  # noqa: SIM118 (sqlite3.Row)
+    functions: list[dict[str, Any]] = []
+    for item in sorted(json.loads(raw or "[]"), key=lambda f: f["n"]):
+        entry = {"n": item["n"], "d": item["d"], "r": item.get("r") or "js", "id": item["d"]}
+        if item.get("s") is not None:
+            entry["s"] = item["s"]
+        functions.append(entry)
+    return functions
 
 
 # Deterministic answers for the web's common types (the stdlib's table varies between Python versions).

@@ -1,0 +1,168 @@
+"""Upload progress: a redrawn bar on a terminal, plain periodic lines in CI logs.
+
+A terminal gets one line redrawn in place (at most 10 times a second) with a bar, files and bytes done,
+the rate and the ETA. Anything else (a CI log, a file) gets no carriage returns and no escape codes, only
+a plain line every `interval` seconds or each further 10 %, whichever comes first, so a log stays
+readable and short. Progress is the mean of the file and byte fractions: uploads cost both a round trip
+per file and time per byte, so neither alone predicts the ETA of a mixed tree. Thread-safe: upload
+workers call `advance` concurrently.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+REDRAW_EVERY = 0.1
+
+
+def human_bytes(size: float) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(value) < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} GB"
+
+
+def human_seconds(seconds: float) -> str:
+    seconds = max(0, int(seconds + 0.5))
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class Progress:
+    """Reports one phase at a time (`start` … `advance` … `finish`), plus one-off `note` lines."""
+
+    def __init__(
+        self,
+        stream: TextIO | None,
+        *,
+        interactive: bool = False,
+        interval: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._stream = stream
+        self._interactive = interactive
+        self._interval = interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._label = ""
+        self._total_files = 0
+        self._total_bytes = 0
+        self.files = 0
+        self.bytes = 0
+        self._started = 0.0
+        self._last_draw = 0.0
+        self._last_step = 0
+        self._drawn = False
+
+    @classmethod
+    def for_stream(cls, stream: TextIO | None = None) -> Progress:
+        """A bar when `stream` (default stderr) is a terminal, plain lines otherwise."""
+        stream = sys.stderr if stream is None else stream
+        isatty = getattr(stream, "isatty", None)
+        return cls(stream, interactive=bool(isatty and isatty()))
+
+    @classmethod
+    def silent(cls) -> Progress:
+        return cls(None)
+
+    # -- phases ---------------------------------------------------------------------------------
+    def start(self, label: str, files: int, total_bytes: int) -> None:
+        with self._lock:
+            self._label = label
+            self._total_files = files
+            self._total_bytes = total_bytes
+            self.files = 0
+            self.bytes = 0
+            self._started = self._last_draw = self._clock()
+            self._last_step = 0
+            if not self._interactive:
+                self._write(f"{label}: {files:,} files, {human_bytes(total_bytes)}\n")
+
+    def advance(self, files: int = 0, nbytes: int = 0) -> None:
+        with self._lock:
+            self.files += files
+            self.bytes += nbytes
+            now = self._clock()
+            if self._interactive:
+                if now - self._last_draw >= REDRAW_EVERY:
+                    self._last_draw = now
+                    self._draw_bar(now)
+                return
+            step = int(self.fraction() * 10)
+            if step > self._last_step or now - self._last_draw >= self._interval:
+                self._last_step = max(step, self._last_step)
+                self._last_draw = now
+                if self.fraction() < 1:
+                    self._write(self._summary(now) + "\n")
+
+    def finish(self) -> None:
+        with self._lock:
+            now = self._clock()
+            elapsed = max(now - self._started, 1e-9)
+            if self._interactive and self._drawn:
+                self._write("\r\x1b[K")
+            self._drawn = False
+            self._write(
+                f"{self._label}: done, {self.files:,} files, {human_bytes(self.bytes)} in {elapsed:.1f} s "
+                f"({human_bytes(self.bytes / elapsed)}/s)\n"
+            )
+
+    def note(self, text: str) -> None:
+        """A line of its own (a phase change, a retry), not overwritten by the bar."""
+        with self._lock:
+            if self._interactive and self._drawn:
+                self._write("\r\x1b[K")
+                self._drawn = False
+            self._write(text + "\n")
+
+    # -- rendering ------------------------------------------------------------------------------
+    def fraction(self) -> float:
+        parts = []
+        if self._total_files:
+            parts.append(min(self.files / self._total_files, 1.0))
+        if self._total_bytes:
+            parts.append(min(max(self.bytes, 0) / self._total_bytes, 1.0))
+        return sum(parts) / len(parts) if parts else 1.0
+
+    def _figures(self, now: float) -> str:
+        elapsed = max(now - self._started, 1e-9)
+        fraction = self.fraction()
+        eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
+        text = (
+            f"{self.files:,}/{self._total_files:,} files, {human_bytes(self.bytes)}/"
+            f"{human_bytes(self._total_bytes)}, {human_bytes(self.bytes / elapsed)}/s"
+        )
+        return text + (f", ETA {human_seconds(eta)}" if eta is not None else "")
+
+    def _summary(self, now: float) -> str:
+        return f"{self._label}: {self.fraction():4.0%} {self._figures(now)}"
+
+    def _draw_bar(self, now: float) -> None:
+        figures = self._figures(now)
+        fraction = self.fraction()
+        width = shutil.get_terminal_size((100, 20)).columns
+        room = width - len(self._label) - len(figures) - 10
+        bar = ""
+        if room >= 10:
+            size = min(room, 40)
+            filled = int(fraction * size)
+            bar = "|" + "#" * filled + "-" * (size - filled) + "| "
+        self._write(f"\r\x1b[K{self._label} {fraction:4.0%} {bar}{figures}"[: width + 4])
+        self._drawn = True
+
+    def _write(self, text: str) -> None:
+        if self._stream is None:
+            return
+        try:
+            self._stream.write(text)
+            self._stream.flush()
+        except (OSError, ValueError):
+            self._stream = None  # a closed or broken stream must not fail the deploy

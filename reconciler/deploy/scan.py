@@ -1,0 +1,72 @@
+"""The local side of a deploy: which files and functions a directory holds, and their digests.
+
+`local_digest` is what `plan` calls: it walks the publish directory (`tree.walk_tree`: netlify-cli's
+skip rules, symlink containment, refused names and oversized directories, all before any request), hashes
+every file (`hashing.hash_files`) and zips every function (`functions`). The result is everything the
+plan compares with the published deploy and everything the engine needs to upload.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reconciler.deploy.functions import LocalFunction, find_functions, zip_function
+from reconciler.deploy.hashing import hash_files
+from reconciler.deploy.tree import MAX_DIR_ENTRIES, DeployInputError, walk_tree
+
+__all__ = ["MAX_DIR_ENTRIES", "DeployInputError", "LocalDigest", "LocalFile", "LocalFunction", "local_digest"]
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A file of the publish directory: manifest path (relative, forward slashes, no leading slash)."""
+
+    path: str
+    source: Path
+    size: int
+    sha1: str
+
+
+@dataclass
+class LocalDigest:
+    """Files by path and functions by name, both in sorted order."""
+
+    files: dict[str, LocalFile] = field(default_factory=dict)
+    functions: dict[str, LocalFunction] = field(default_factory=dict)
+
+    def file_shas(self) -> dict[str, str]:
+        return {path: f.sha1 for path, f in self.files.items()}
+
+    def function_shas(self) -> dict[str, str]:
+        return {name: f.sha256 for name, f in self.functions.items()}
+
+    def blobs(self) -> dict[str, LocalFile]:
+        """One file per distinct SHA-1 (the first path in sorted order): what an upload needs to send."""
+        unique: dict[str, LocalFile] = {}
+        for local in self.files.values():
+            unique.setdefault(local.sha1, local)
+        return unique
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files.values())
+
+
+def local_digest(
+    publish_dir: Path, functions_dir: Path | None, workdir: Path, workers: int = 2
+) -> LocalDigest:
+    """Scan, hash and zip; `workdir` receives the function zips. DeployInputError before any request."""
+    exclude: frozenset[str] = frozenset()
+    if functions_dir is not None and functions_dir.is_dir():
+        # Function sources inside the publish directory must not be served as static files.
+        exclude = frozenset({os.path.realpath(functions_dir)})
+    tree = walk_tree(publish_dir, exclude=exclude)
+    shas = hash_files([(f.source, f.size) for f in tree], workers=workers)
+    files = {f.path: LocalFile(f.path, f.source, f.size, sha) for f, sha in zip(tree, shas, strict=True)}
+    functions: dict[str, LocalFunction] = {}
+    if functions_dir is not None:
+        for source in find_functions(functions_dir):
+            functions[source.name] = zip_function(source, workdir)
+    return LocalDigest(files, functions)

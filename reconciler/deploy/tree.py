@@ -1,0 +1,176 @@
+"""Walking a publish (or function) directory with netlify-cli's rules, refusing what Netlify would refuse.
+
+Everything here happens before the first request, so a tree that cannot be deployed fails fast with the
+offending paths named, instead of halfway through an upload. Rules (documented in `docs/deploys.md`):
+
+- names starting with `.` are skipped, except `.well-known`; names starting with `__MACOSX` are skipped;
+- symlinks are followed when their target (fully resolved) stays inside the directory, and refused when it
+  escapes it, dangles, or loops back into one of its own ancestors;
+- a path containing `#` or `?` (the CDN treats them as URL syntax), a backslash, or a name that is not
+  valid UTF-8 is refused;
+- a directory with more than `MAX_DIR_ENTRIES` deployed entries is refused (Netlify fails such deploys);
+- anything that is neither a file nor a directory (a socket, a FIFO, a device) is refused.
+
+The result is sorted by path, with forward slashes and no leading slash, so the same tree always gives the
+same manifest whatever order the filesystem lists it in.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.errors import ReconcilerError
+
+MAX_DIR_ENTRIES = 54_000
+MAX_PROBLEMS_SHOWN = 20
+_FORBIDDEN_CHARS = ("#", "?", "\\")
+
+
+class DeployInputError(ReconcilerError):
+    """The local tree cannot be deployed as it is; the message names the offending path(s)."""
+
+
+@dataclass(frozen=True)
+class TreeFile:
+    """A file to deploy: its manifest path (relative, forward slashes) and where to read it."""
+
+    path: str
+    source: Path
+    size: int
+
+
+def is_skipped(name: str) -> bool:
+    """netlify-cli's filter: hidden names (but `.well-known`, which holds ACME and app-link files) and the
+    `__MACOSX` resource-fork folders that macOS zip tools leave behind."""
+    if name.startswith(".") and name != ".well-known":
+        return True
+    return name.startswith("__MACOSX")
+
+
+def name_problem(name: str) -> str | None:
+    """Why a file or directory name cannot be part of a deploy, or None."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the name is not valid UTF-8"
+    bad = [c for c in _FORBIDDEN_CHARS if c in name]
+    if bad:
+        shown = " or ".join(repr(c) for c in bad)
+        return f"deployed paths cannot contain {shown} (Netlify refuses them)"
+    return None
+
+
+def check_entry_count(directory: str, count: int, limit: int = MAX_DIR_ENTRIES) -> str | None:
+    """The problem with a directory holding `count` deployed entries, or None (Netlify fails deploys
+    with more than `limit` files in one directory)."""
+    if count > limit:
+        return f"{directory}: {count:,} entries in one directory; Netlify allows at most {limit:,}"
+    return None
+
+
+def _inside(target: str, root: str) -> bool:
+    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _display(relative: str, root: Path) -> str:
+    return str(root / relative) if relative else str(root)
+
+
+def walk_tree(
+    root: Path,
+    *,
+    max_dir_entries: int = MAX_DIR_ENTRIES,
+    what: str = "publish directory",
+    exclude: frozenset[str] = frozenset(),
+) -> list[TreeFile]:
+    """Every deployable file under `root`, sorted by path; DeployInputError listing all problems found.
+
+    `exclude` holds real paths of directories to leave out (the functions directory when it lies inside
+    the publish directory: function sources must not be served as static files).
+    """
+    try:
+        real_root = os.path.realpath(root, strict=True)
+    except OSError:
+        raise DeployInputError(f"{what} {root} does not exist") from None
+    if not os.path.isdir(real_root):
+        raise DeployInputError(f"{what} {root} is not a directory")
+    files: list[TreeFile] = []
+    problems: list[str] = []
+    # (real path of the directory, manifest prefix, real paths of it and its ancestors)
+    stack: list[tuple[str, str, frozenset[str]]] = [(real_root, "", frozenset({real_root}))]
+    while stack:
+        directory, prefix, ancestors = stack.pop()
+        kept = 0
+        try:
+            entries = list(os.scandir(directory))
+        except OSError as exc:
+            problems.append(f"{_display(prefix, root)}: cannot list: {exc.strerror or exc}")
+            continue
+        for entry in entries:
+            name = entry.name
+            if is_skipped(name):
+                continue
+            relative = prefix + name
+            problem = name_problem(name)
+            if problem:
+                problems.append(f"{_display(relative, root)!r}: {problem}")
+                continue
+            kept += 1
+            try:
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if not _inside(target, real_root):
+                        problems.append(
+                            f"{_display(relative, root)}: symlink points outside the {what} (to {target})"
+                        )
+                        continue
+                    if not os.path.exists(target):
+                        problems.append(f"{_display(relative, root)}: symlink target {target} does not exist")
+                        continue
+                    if os.path.isdir(target):
+                        if target in exclude:
+                            kept -= 1
+                        elif target in ancestors:
+                            problems.append(f"{_display(relative, root)}: symlink loops back to {target}")
+                        else:
+                            stack.append((target, relative + "/", ancestors | {target}))
+                        continue
+                    if os.path.isfile(target):
+                        files.append(TreeFile(relative, Path(entry.path), os.stat(target).st_size))
+                        continue
+                elif entry.is_dir(follow_symlinks=False):
+                    real = os.path.join(directory, name)
+                    if real in exclude:
+                        kept -= 1
+                        continue
+                    stack.append((real, relative + "/", ancestors | {real}))
+                    continue
+                elif entry.is_file(follow_symlinks=False):
+                    files.append(
+                        TreeFile(relative, Path(entry.path), entry.stat(follow_symlinks=False).st_size)
+                    )
+                    continue
+            except OSError as exc:
+                problems.append(f"{_display(relative, root)}: cannot read: {exc.strerror or exc}")
+                continue
+            problems.append(f"{_display(relative, root)}: not a regular file or directory")
+        too_many = check_entry_count(_display(prefix.rstrip("/"), root), kept, max_dir_entries)
+        if too_many:
+            problems.append(too_many)
+    if problems:
+        raise DeployInputError(_problem_text(what, root, problems))
+    files.sort(key=lambda f: f.path)
+    return files
+
+
+def _problem_text(what: str, root: Path, problems: list[str]) -> str:
+    problems.sort()
+    shown = problems[:MAX_PROBLEMS_SHOWN]
+    more = len(problems) - len(shown)
+    lines = [f"cannot deploy {what} {root}: {len(problems)} problem(s), nothing was sent:"]
+    lines += [f"  {p}" for p in shown]
+    if more:
+        lines.append(f"  ... and {more} more")
+    return "\n".join(lines)

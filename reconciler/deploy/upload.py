@@ -1,0 +1,250 @@
+"""Parallel uploads of a deploy's required blobs: files and function zips, each streamed from disk.
+
+Every job is one `PUT` whose body is a `VerifyingReader`: sized (Content-Length, not chunked), read in
+small pieces (memory stays flat for a 1 GB file), and re-hashed on the way so a file edited since it was
+hashed aborts its own upload instead of shipping content the manifest does not describe. Requests go
+through `NetlifyClient.request` (pacing, retries, errors) with the lean `transport.UploadTransport` doing
+the sending when no proxy is involved. The client
+retries each PUT on 5xx, connection errors and 429 with a fresh body from `data_factory`; on top of that a
+job that still fails transiently (the client gave up) is tried again for a few more rounds with capped
+backoff before the deploy is given up. Concurrency follows `AdaptiveLimit`. The biggest jobs go first, so
+the tail of a deploy is not one large file started last.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from reconciler.deploy.concurrency import AdaptiveLimit
+from reconciler.deploy.hashing import VerifyingReader
+from reconciler.deploy.progress import Progress
+from reconciler.deploy.scan import LocalFile, LocalFunction
+from reconciler.deploy.transport import UploadTransport, usable
+from reconciler.netlify.client import NetlifyClient
+from reconciler.netlify.errors import ApiError, NetworkError
+
+log = logging.getLogger(__name__)
+
+# JavaScript's encodeURI leaves these literal (besides letters, digits and `-_.~`, which quote keeps).
+_ENCODE_URI_SAFE = ";,/?:@&=+$!*'()#"
+EXTRA_ROUNDS = 3  # job-level attempts on top of the client's own retries
+ROUND_BACKOFF_CAP = 10.0
+RTT_SAMPLE_MAX_BYTES = 64 * 1024
+STREAM_PROGRESS_BYTES = 1 << 20  # larger uploads report their bytes while they stream
+
+
+def encode_uri(path: str) -> str:
+    """Percent-encode like JavaScript's `encodeURI` (what netlify-cli does to upload paths): space → %20,
+    non-ASCII → UTF-8 escapes, `%` → %25, while `/ + & , ; = @ $ : ! ' ( ) * ~` stay literal."""
+    return quote(path, safe=_ENCODE_URI_SAFE)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth another try: no answer, a rate limit, or a server error. A 4xx is a verdict, not a glitch."""
+    if isinstance(exc, NetworkError):
+        return True
+    return isinstance(exc, ApiError) and (exc.status == 429 or exc.status >= 500)
+
+
+@dataclass(frozen=True)
+class UploadJob:
+    kind: str  # "file" | "function"
+    url: str  # relative to the API base, already encoded
+    params: Mapping[str, str] | None
+    source: Path
+    size: int
+    digest: str
+    algorithm: str  # "sha1" for files, "sha256" for function zips
+    shown: str  # how messages name it (the local path)
+
+
+@dataclass
+class RequestCounter:
+    """Counts every HTTP attempt of a deploy and feeds rate-limit signals to the concurrency limit."""
+
+    limit: AdaptiveLimit | None = None
+    requests: int = 0
+    throttled: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, status: int, headers: Mapping[str, str]) -> None:
+        with self._lock:
+            self.requests += 1
+            if status == 429:
+                self.throttled += 1
+        if self.limit is not None:
+            if status == 429:
+                self.limit.throttled()
+            self.limit.observe_remaining(_remaining(headers))
+
+
+def _remaining(headers: Mapping[str, str]) -> int | None:
+    value = headers.get("X-RateLimit-Remaining")
+    try:
+        return None if value is None else int(float(value))
+    except ValueError:
+        return None
+
+
+@dataclass
+class UploadStats:
+    files: int = 0
+    functions: int = 0
+    bytes: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, job: UploadJob) -> None:
+        with self._lock:
+            if job.kind == "function":
+                self.functions += 1
+            else:
+                self.files += 1
+            self.bytes += job.size
+
+
+def run_uploads(
+    client: NetlifyClient,
+    jobs: list[UploadJob],
+    *,
+    limit: AdaptiveLimit,
+    counter: RequestCounter,
+    progress: Progress,
+    sleep: Callable[[float], None] = time.sleep,
+) -> UploadStats:
+    """Upload every job; the first failure that retries cannot fix stops new uploads and is raised once
+    the uploads in flight have finished."""
+    stats = UploadStats()
+    if not jobs:
+        return stats
+    todo: queue.SimpleQueue[UploadJob] = queue.SimpleQueue()
+    for job in sorted(jobs, key=lambda j: (-j.size, j.url)):
+        todo.put(job)
+    failures: list[BaseException] = []
+    done: list[UploadJob] = []  # list.append is atomic: no lock needed on the hot path
+    stop = threading.Event()
+    transport = UploadTransport(client.session) if usable(client.base_url, client.session) else None
+    progress.start("uploading", len(jobs), sum(j.size for j in jobs))
+
+    def send(job: UploadJob) -> float | None:
+        last: list[VerifyingReader] = []
+
+        streamed = job.size > STREAM_PROGRESS_BYTES  # small files count once done: fewer lock round trips
+
+        def body() -> VerifyingReader:
+            if last and last[-1].sent and streamed:
+                progress.advance(nbytes=-last[-1].sent)  # a retried attempt starts from zero
+            reader = VerifyingReader(
+                job.source,
+                job.size,
+                job.digest,
+                job.shown,
+                algorithm=job.algorithm,
+                on_bytes=_bytes if streamed else None,
+            )
+            last.append(reader)
+            return reader
+
+        started = time.monotonic()
+        client.request(
+            "PUT",
+            job.url,
+            params=job.params,
+            data_factory=body,
+            headers={"Content-Type": "application/octet-stream"},
+            on_response=counter,
+            send=transport,
+        )
+        # A fair round-trip sample: one attempt, a body small enough not to measure the bandwidth.
+        return time.monotonic() - started if len(last) == 1 and job.size <= RTT_SAMPLE_MAX_BYTES else None
+
+    def _bytes(count: int) -> None:
+        progress.advance(nbytes=count)
+
+    def worker() -> None:
+        while not stop.is_set():
+            try:
+                job = todo.get_nowait()
+            except queue.Empty:
+                return
+            rounds = 0
+            while not stop.is_set():
+                limit.acquire()
+                try:
+                    rtt = send(job)
+                except Exception as exc:
+                    limit.release()
+                    rounds += 1
+                    if not is_transient(exc) or rounds > EXTRA_ROUNDS:
+                        failures.append(exc)
+                        stop.set()
+                        return
+                    log.info("upload of %s failed (%s); trying again (round %d)", job.shown, exc, rounds + 1)
+                except BaseException:
+                    limit.release()
+                    raise
+                else:
+                    limit.release(success=True, rtt=rtt)
+                    done.append(job)
+                    progress.advance(files=1, nbytes=0 if job.size > STREAM_PROGRESS_BYTES else job.size)
+                    break
+                sleep(min(ROUND_BACKOFF_CAP, 0.5 * 2**rounds))
+
+    threads = [
+        threading.Thread(target=worker, name=f"upload-{i}", daemon=True)
+        for i in range(min(limit.maximum, len(jobs)))
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException:
+        stop.set()  # interrupted: start nothing new; the caller cancels the deploy
+        raise
+    finally:
+        if transport is not None:
+            transport.close()
+    progress.finish()
+    if failures:
+        raise failures[0]
+    for job in done:
+        stats.add(job)
+    return stats
+
+
+def upload_jobs(deploy_id: str, files: list[LocalFile], functions: list[LocalFunction]) -> list[UploadJob]:
+    """Jobs for the chosen files (one `LocalFile` per required SHA-1) and functions (`LocalFunction`)."""
+    jobs = [
+        UploadJob(
+            "file",
+            f"/deploys/{deploy_id}/files/{encode_uri(f.path)}",
+            None,
+            f.source,
+            f.size,
+            f.sha1,
+            "sha1",
+            str(f.source),
+        )
+        for f in files
+    ]
+    jobs += [
+        UploadJob(
+            "function",
+            f"/deploys/{deploy_id}/functions/{encode_uri(fn.name)}",
+            {"runtime": fn.runtime},
+            fn.zip_path,
+            fn.size,
+            fn.sha256,
+            "sha256",
+            f"function {fn.name} ({fn.zip_path})",
+        )
+        for fn in functions
+    ]
+    return jobs
