@@ -35,7 +35,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -44,11 +43,12 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from reconciler.emulator.process import spawn_emulator  # noqa: E402  (after the path set-up above)
+
 TOKEN = "bench-token"
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 HEADING = "## Deploys: netlify-reconciler vs netlify-cli"
 CLI_BIN = Path(os.environ.get("NETLIFY_CLI_DIR") or REPO / ".tools" / "netlify-cli") / "node_modules" / ".bin"
-_LISTENING = re.compile(r"listening on (http://\S+)/api/v1")
 SMALL_FILES, BIG_FILES, BIG_SIZE = 5000, 20, 5 * 1024 * 1024
 DUPLICATE_SHARE = 0.10
 
@@ -89,23 +89,10 @@ def make_tree(root: Path, seed: int = 6) -> dict[str, int]:
 
 # -- the emulator -------------------------------------------------------------------------------------
 def start_emulator(data_dir: Path, seed: Path, log: Path) -> tuple[subprocess.Popen[str], str]:
-    exe = Path(sys.executable).with_name("netlify-reconciler")
-    command = [str(exe) if exe.exists() else "netlify-reconciler", "emulator", "--port", "0"]
-    command += ["--data", str(data_dir), "--token", TOKEN, "--seed", str(seed), "--request-log", str(log)]
-    command += ["--rate-limit-per-minute", "0", "--deploy-rate-limit-per-minute", "0"]
-    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-    assert proc.stderr is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        match = _LISTENING.search(line)
-        if match:
-            threading.Thread(target=proc.stderr.read, daemon=True).start()
-            return proc, match.group(1)
-    proc.kill()
-    raise SystemExit(f"the emulator did not start: {' '.join(command)}")
+    """The emulator as a subprocess (its own CPUs' worth of work), limits off, logging every request."""
+    limits = ["--rate-limit-per-minute", "0", "--deploy-rate-limit-per-minute", "0"]
+    emu = spawn_emulator(data_dir, [TOKEN], "--seed", str(seed), "--request-log", str(log), *limits)
+    return emu.process, emu.url
 
 
 def write_seed(path: Path, names: list[str]) -> None:

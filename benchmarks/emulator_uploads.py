@@ -20,7 +20,6 @@ import os
 import platform
 import random
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,30 +31,17 @@ from urllib.parse import quote
 
 import requests
 
+from reconciler.emulator.process import spawn_emulator
+
 TOKEN = "bench-token"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADING = "## Emulator upload throughput"
-_LISTENING = re.compile(r"listening on (http://\S+)/api/v1")
 
 
 def start_emulator(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
     """The emulator as a subprocess; returns it and its base URL once it says it is listening."""
-    exe = Path(sys.executable).with_name("netlify-reconciler")
-    command = [str(exe) if exe.exists() else shutil.which("netlify-reconciler") or "netlify-reconciler"]
-    command += ["emulator", "--port", "0", "--data", str(data_dir), "--token", TOKEN]
-    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-    assert proc.stderr is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        match = _LISTENING.search(line)
-        if match:
-            threading.Thread(target=proc.stderr.read, daemon=True).start()  # keep draining stderr
-            return proc, match.group(1)
-    proc.kill()
-    raise SystemExit(f"the emulator did not start: {' '.join(command)}")
+    emu = spawn_emulator(data_dir, [TOKEN])
+    return emu.process, emu.url
 
 
 def make_files(count: int, label: str, rng: random.Random) -> dict[str, bytes]:

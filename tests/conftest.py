@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.emulator import EmulatorServer
+from tests.cli.conftest import EmulatorProcess, start_emulator
 from tests.support.http import ApiSession, api_session
 
 TEST_TOKEN = "test-token"
@@ -24,3 +25,10 @@ def emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
 def api(emulator: EmulatorServer) -> ApiSession:
     """A requests session for `emulator`, authenticated as "test-token"; paths are relative to /api/v1."""
     return api_session(emulator, TEST_TOKEN)
+
+
+@pytest.fixture
+def emulator_process(tmp_path: Path) -> Iterator[EmulatorProcess]:
+    """The emulator as a subprocess of the console script (CLI and workflow tests), token CLI_TOKEN."""
+    with start_emulator(tmp_path / "emu-data") as emu:
+        yield emu

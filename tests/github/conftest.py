@@ -4,16 +4,14 @@ stand-in first on PATH, a workspace holding the manifests, and runners for craft
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests.cli.conftest import CLI_TOKEN, EmulatorProcess, start_emulator
+from tests.cli.conftest import CLI_TOKEN, EmulatorProcess
 from tests.github.local_runner import REPO, LocalRunner
 
 WORKFLOWS = REPO / "examples" / ".github" / "workflows"
@@ -192,19 +190,6 @@ def schedule_event() -> dict[str, Any]:
 
 def push_event() -> dict[str, Any]:
     return {"ref": "refs/heads/main", "after": HEAD_SHA, "repository": repository_payload()}
-
-
-@pytest.fixture
-def emulator_process(tmp_path: Path) -> Iterator[EmulatorProcess]:
-    emu = start_emulator(tmp_path / "emu-data")
-    try:
-        yield emu
-    finally:
-        emu.process.terminate()
-        try:
-            emu.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            emu.process.kill()
 
 
 @pytest.fixture
