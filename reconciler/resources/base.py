@@ -168,6 +168,13 @@ class ResourceKind(ABC):
         return result
 
 
+def read_collection(
+    client: NetlifyClient, path: str, parse: Callable[[dict[str, Any]], LiveObject], what: str
+) -> dict[str, LiveObject]:
+    """A listing endpoint's objects by identity, duplicates marked as conflicts (see index_unique)."""
+    return index_unique([parse(item) for item in client.get(path) or []], what)
+
+
 def keyed_desired(
     owner: Owner, section: str, normalise: Callable[[Any], Any]
 ) -> dict[str, DesiredObject] | None:

@@ -17,8 +17,8 @@ from reconciler.resources.base import (
     ResourceKind,
     Target,
     collection_requests,
-    index_unique,
     keyed_desired,
+    read_collection,
 )
 from reconciler.sensitive import Sensitive
 
@@ -43,8 +43,7 @@ class BuildHooksKind(ResourceKind):
         )
 
     def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
-        items = client.get(f"/sites/{target.site_id}/build_hooks") or []
-        return index_unique([live_build_hook(item) for item in items], "build hooks")
+        return read_collection(client, f"/sites/{target.site_id}/build_hooks", live_build_hook, "build hooks")
 
     def diff(self, desired: DesiredObject, live: LiveObject) -> list[FieldChange]:
         """Only the branch is ours to set; the URL is Netlify's (shown as known after apply when new)."""

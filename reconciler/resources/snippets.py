@@ -17,8 +17,8 @@ from reconciler.resources.base import (
     ResourceKind,
     Target,
     collection_requests,
-    index_unique,
     keyed_desired,
+    read_collection,
 )
 
 DEFAULTS = {"general": "", "general_position": "head", "goal": "", "goal_position": "head"}
@@ -47,8 +47,7 @@ class SnippetsKind(ResourceKind):
         return keyed_desired(owner, self.name, desired_snippet)
 
     def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
-        items = client.get(f"/sites/{target.site_id}/snippets") or []
-        return index_unique([live_snippet(item) for item in items], "snippets")
+        return read_collection(client, f"/sites/{target.site_id}/snippets", live_snippet, "snippets")
 
     def requests(self, change: Change, target: Target) -> list[Request]:
         body = {"title": change.identity, **(change.after or {})}
