@@ -28,6 +28,12 @@ def _target(api_url: str | None, integration_api_url: str | None) -> ApiTarget:
     return target
 
 
+def _read_and_plan(path: Path, target: ApiTarget) -> Planned:
+    """Plan from live state, then let go of the connection: plan and drift change nothing."""
+    with target.client() as client:
+        return make_plan(client, path)
+
+
 def plan(
     path: Path,
     api_url: str | None,
@@ -40,8 +46,7 @@ def plan(
     markdown_out: Path | None = None,
 ) -> int:
     target = _target(api_url, integration_api_url)
-    with target.client() as client:
-        planned = make_plan(client, path)
+    planned = _read_and_plan(path, target)
     show(planned.plan, fmt)
     write_reports(planned.plan, json_out, markdown_out)
     if out is not None:
@@ -63,9 +68,7 @@ def drift(
     markdown_out: Path | None = None,
 ) -> int:
     """A plan read the other way round: exit 2 when Netlify departs from the manifests (unless told)."""
-    target = _target(api_url, integration_api_url)
-    with target.client() as client:
-        planned = make_plan(client, path)
+    planned = _read_and_plan(path, _target(api_url, integration_api_url))
     planned.plan.mode = "drift"
     show(planned.plan, fmt)
     write_reports(planned.plan, json_out, markdown_out)

@@ -150,13 +150,7 @@ def _table(plan: Plan, by_owner: dict[OwnerRef, list[Change]], budget: int) -> t
     more = row(f"… {len(rows)} more owners", blank)  # the longest "more" row this table can need
     if len(header) + sum(map(len, rows)) + len(footer) + 1 <= budget:
         return header + "".join(rows) + footer + "\n", False
-    kept: list[str] = []
-    room = budget - len(header) - len(footer) - len(more) - 1
-    for line in rows:
-        if len(line) > room:
-            break
-        kept.append(line)
-        room -= len(line)
+    kept, room = _fit(rows, budget - len(header) - len(footer) - len(more) - 1)
     if room < 0:
         return "", True
     more = row(f"… {len(rows) - len(kept)} more owners", blank)
@@ -190,16 +184,21 @@ def _bounded_list(heading: str, intro: str, items: list[str], budget: int) -> tu
     lines = [f"{item}\n" for item in items]
     if len(start) + sum(map(len, lines)) + 1 <= budget:
         return start + "".join(lines) + "\n", False
-    room = budget - len(start) - len(f"- … {len(items)} more\n") - 1
+    kept, room = _fit(lines, budget - len(start) - len(f"- … {len(items)} more\n") - 1)
+    if room < 0:
+        return "", True
+    return start + "".join(kept) + f"- … {len(items) - len(kept)} more\n\n", True
+
+
+def _fit(lines: Sequence[str], room: int) -> tuple[list[str], int]:
+    """The leading lines that fit in `room` characters, and the room left (negative: none could)."""
     kept: list[str] = []
     for line in lines:
         if len(line) > room:
             break
         kept.append(line)
         room -= len(line)
-    if room < 0:
-        return "", True
-    return start + "".join(kept) + f"- … {len(items) - len(kept)} more\n\n", True
+    return kept, room
 
 
 def _owner_section(owner: OwnerRef, changes: list[Change], budget: int) -> tuple[str, int]:
