@@ -21,7 +21,8 @@ from typing import Any
 from reconciler.deploy.engine import DeployOptions, deploy, restore
 from reconciler.deploy.progress import Progress, human_bytes
 from reconciler.deploy.scan import LocalDigest, local_digest
-from reconciler.manifest.model import Owner
+from reconciler.errors import ManifestIssue
+from reconciler.manifest.model import Owner, format_doc_path
 from reconciler.netlify.client import NetlifyClient
 from reconciler.plan.diff import field_changes
 from reconciler.plan.model import ABSENT, Action, Change, FieldChange
@@ -47,11 +48,26 @@ class DeployKind(ResourceKind):
         self._specs: dict[str, dict[str, Any]] = {}  # per site, for apply (a Change carries no options)
 
     # -- desired -------------------------------------------------------------------------------
+    @staticmethod
+    def _base(owner: Owner) -> Path:
+        """Deploy paths are relative to the manifest file that declares them."""
+        location = owner.location("deploy")
+        return Path(location.file).parent if location else Path.cwd()
+
+    def validate(self, owner: Owner) -> list[ManifestIssue]:
+        spec = owner.spec.get("deploy") or {}
+        issues = []
+        for key in ("dir", "functions"):
+            if key in spec and not (self._base(owner) / spec[key]).is_dir():
+                doc_path = format_doc_path((*owner.doc_path, "deploy", key))
+                message = f"{self._base(owner) / spec[key]} is not a directory"
+                issues.append(ManifestIssue(owner.location("deploy", key), doc_path, message))
+        return issues
+
     def _digest(self, owner: Owner, spec: dict[str, Any]) -> LocalDigest:
         """Scan and hash once per run, however often the planner asks."""
         if owner.name not in self._digests:
-            location = owner.location("deploy")
-            base = Path(location.file).parent if location else Path.cwd()
+            base = self._base(owner)
             functions = base / spec["functions"] if spec.get("functions") else None
             if self._workdir is None:
                 self._workdir = Path(tempfile.mkdtemp(prefix="netlify-reconciler-deploy-"))

@@ -26,6 +26,10 @@ CASES = {
         "version: 1\nsites:\n  shop:\n    env:\n      KEY: ${NOT_SET_ANYWHERE_42}\n",
         ["m.yaml:5:12", "sites.shop.env.KEY", "NOT_SET_ANYWHERE_42"],
     ),
+    "missing deploy dir": (
+        "version: 1\nsites:\n  shop:\n    deploy: {dir: nowhere}\n",
+        ["m.yaml:4:14", "sites.shop.deploy.dir", "nowhere is not a directory"],
+    ),
     "yaml syntax": (
         "version: 1\nsites:\n  shop: {team: demo\n",
         ["m.yaml:4:1", "YAML syntax error"],
