@@ -10,7 +10,7 @@ import click
 
 from reconciler.apply import ApplyReport, apply_plan
 from reconciler.netlify.client import NetlifyClient
-from reconciler.plan.model import Change, Plan
+from reconciler.plan.model import Action, Change, Plan
 from reconciler.plan.render_json import render_json
 from reconciler.plan.render_markdown import render_markdown
 from reconciler.plan.render_text import SYMBOLS, render_text
@@ -18,6 +18,13 @@ from reconciler.session import Planned
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 FORMATS = ("text", "json", "markdown")
+DONE = {
+    Action.CREATE: "created",
+    Action.UPDATE: "updated",
+    Action.DELETE: "deleted",
+    Action.REPLACE: "replaced",
+    Action.DEPLOY: "deployed",
+}
 
 
 def colour() -> bool:
@@ -48,11 +55,14 @@ def write_reports(plan: Plan, json_out: Path | None, markdown_out: Path | None) 
 
 def run_apply(client: NetlifyClient, planned: Planned) -> ApplyReport:
     def progress(change: Change) -> None:
-        click.echo(f"  {SYMBOLS[change.action]} {change.address}: {change.action.value}d", err=True)
+        click.echo(f"  {SYMBOLS[change.action]} {change.address}: {DONE[change.action]}", err=True)
 
     report = apply_plan(client, planned.plan, planned.live, planned.kinds, on_applied=progress)
     for owner in report.ledgers_written:
         click.echo(f"  ledger of {owner} updated", err=True)
     c = planned.plan.counts()
-    click.echo(f"Apply complete: {c['create']} added, {c['update']} changed, {c['delete']} destroyed.")
+    deploys = f", {c['deploy']} deployed" if c["deploy"] else ""
+    click.echo(
+        f"Apply complete: {c['create']} added, {c['update']} changed, {c['delete']} destroyed{deploys}."
+    )
     return report
