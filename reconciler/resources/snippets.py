@@ -21,20 +21,22 @@ from reconciler.resources.base import (
     read_collection,
 )
 
-DEFAULTS = {"general": "", "general_position": "head", "goal": "", "goal_position": "head"}
+# Manifest field -> API field, and the default of each: plans speak the manifest's words.
+API_FIELDS = {
+    "html": "general",
+    "position": "general_position",
+    "goal_html": "goal",
+    "goal_position": "goal_position",
+}
+DEFAULTS = {"html": "", "position": "head", "goal_html": "", "goal_position": "head"}
 
 
 def desired_snippet(spec: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "general": spec.get("html", ""),
-        "general_position": spec.get("position", "head"),
-        "goal": spec.get("goal_html", ""),
-        "goal_position": spec.get("goal_position", "head"),
-    }
+    return {field: spec.get(field, default) for field, default in DEFAULTS.items()}
 
 
 def live_snippet(raw: dict[str, Any]) -> LiveObject:
-    state = {key: raw.get(key) or default for key, default in DEFAULTS.items()}
+    state = {field: raw.get(API_FIELDS[field]) or default for field, default in DEFAULTS.items()}
     return LiveObject(str(raw.get("title", "")), state, {"id": raw.get("id")})
 
 
@@ -50,5 +52,6 @@ class SnippetsKind(ResourceKind):
         return read_collection(client, f"/sites/{target.site_id}/snippets", live_snippet, "snippets")
 
     def requests(self, change: Change, target: Target) -> list[Request]:
-        body = {"title": change.identity, **(change.after or {})}
+        after = change.after or {}
+        body = {"title": change.identity, **{API_FIELDS[field]: value for field, value in after.items()}}
         return collection_requests(change, f"/sites/{target.site_ref}/snippets", body)
