@@ -9,7 +9,7 @@ import pytest
 
 from reconciler.emulator import EmulatorServer, SeedError, load_seed
 from tests.support.http import ApiSession, api_session, checked
-from tests.support.site_config import rows_for_site
+from tests.support.site_config import rows_for_site, seeded_emulator
 
 SEED = """
 tokens:
@@ -36,9 +36,7 @@ sites:
 
 @pytest.fixture
 def seeded(tmp_path: Path) -> Iterator[EmulatorServer]:
-    seed = tmp_path / "seed.yaml"
-    seed.write_text(SEED)
-    with EmulatorServer(tmp_path / "data", seed=seed) as server:
+    with seeded_emulator(tmp_path, SEED) as server:
         yield server
 
 

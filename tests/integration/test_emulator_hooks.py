@@ -14,7 +14,7 @@ import pytest
 
 from reconciler.emulator import EmulatorServer
 from tests.support.http import ApiSession, api_session, checked
-from tests.support.site_config import error_of, rows_for_site
+from tests.support.site_config import error_of, rows_for_site, seeded_emulator
 
 SEED = """
 tokens:
@@ -29,9 +29,7 @@ URL_HOOK = {"type": "url", "event": "deploy_created", "data": {"url": "https://c
 
 @pytest.fixture
 def seeded(tmp_path: Path) -> Iterator[EmulatorServer]:
-    seed = tmp_path / "seed.yaml"
-    seed.write_text(SEED)
-    with EmulatorServer(tmp_path / "data", seed=seed) as server:
+    with seeded_emulator(tmp_path, SEED) as server:
         yield server
 
 

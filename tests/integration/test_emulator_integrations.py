@@ -16,7 +16,7 @@ import requests
 
 from reconciler.emulator import EmulatorOptions, EmulatorServer
 from tests.support.http import ApiSession, api_session
-from tests.support.site_config import OTHER_TOKEN, new_site, other_team, rows_for_site
+from tests.support.site_config import OTHER_TOKEN, new_site, other_team, rows_for_site, seeded_emulator
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "token": {
@@ -181,15 +181,14 @@ def test_site_deletion_removes_its_integrations(
 
 @pytest.fixture
 def seeded(tmp_path: Path) -> Iterator[EmulatorServer]:
-    seed = tmp_path / "seed.yaml"
-    seed.write_text(
+    seed = (
         "tokens: [{token: test-token, teams: [demo]}]\n"
         "sites:\n"
         "  - {name: shop, team: demo, integrations: {search: {config: {index: main}}, bare: null}}\n"
         "teams:\n"
         "  - {slug: demo, integrations: {search: {config: {plan: pro}}}}\n"
     )
-    with EmulatorServer(tmp_path / "data", seed=seed) as server:
+    with seeded_emulator(tmp_path, seed) as server:
         yield server
 
 

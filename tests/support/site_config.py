@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -11,6 +14,15 @@ from tests.support.http import ApiSession, api_session, checked
 from tests.support.openapi import load_spec
 
 OTHER_TOKEN = "other-token"
+
+
+@contextmanager
+def seeded_emulator(root: Path, seed_text: str) -> Iterator[EmulatorServer]:
+    """An emulator started on a seed file with this YAML text (sites, forms, integrations)."""
+    seed = root / "seed.yaml"
+    seed.write_text(seed_text)
+    with EmulatorServer(root / "data", seed=seed) as server:
+        yield server
 
 
 def validate_definition(name: str, body: Any) -> None:
