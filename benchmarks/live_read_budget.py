@@ -37,7 +37,7 @@ def measure(count: int) -> dict[str, object]:
             first = make_plan(client, manifest)
             first_plan_s = time.perf_counter() - started
             started = time.perf_counter()
-            apply_plan(client, first.plan, first.live, first.kinds)
+            apply_plan(client, first.plan, first.procedures)
             apply_s = time.perf_counter() - started
             mark = len(log.read_text().splitlines())
             started = time.perf_counter()

@@ -1,22 +1,29 @@
-"""Carry out a Plan: teams first, then sites concurrently (bounded), each owner's changes in plan order.
+"""Carry out a Plan: exactly the requests each change carries, in order, nothing else that writes.
 
-A failure stops that owner's remaining changes and keeps any site not yet started from starting; sites
-already under way finish their current change list. The error says what was applied and what was not.
+Owners are visited phase by phase (teams, then sites), each phase's owners concurrently (bounded); an
+owner's changes run in plan order, and placeholders (`{site.x.id}`) are filled from the answers of
+earlier requests. A failure stops that owner's remaining changes and keeps any owner not yet started
+from starting; owners already under way finish their current list. The error says what was applied.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.errors import ReconcilerError
-from reconciler.live import DEFAULT_WORKERS, LiveState
+from reconciler.model.change import Change
+from reconciler.model.errors import ReconcilerError
+from reconciler.model.owner import OwnerRef
+from reconciler.model.request import Request, fill, learned
+from reconciler.model.sensitive import reveal
 from reconciler.netlify.client import NetlifyClient
-from reconciler.plan.model import Action, Change, OwnerRef, Plan
-from reconciler.resources.base import ResourceKind
+from reconciler.plan.model import Plan
+from reconciler.resources.base import Procedure
+
+DEFAULT_WORKERS = 4
 
 
 @dataclass
@@ -30,8 +37,8 @@ class ApplyReport:
     applied: list[Change] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     not_attempted: int = 0
-    results: dict[str, Any] = field(default_factory=dict)  # change address -> the API's last answer
-    ledgers_written: list[str] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)  # placeholder -> what an answer gave it
+    requests: int = 0  # planned requests sent (a procedure counts once)
 
 
 class ApplyFailed(ReconcilerError):
@@ -50,79 +57,87 @@ class ApplyFailed(ReconcilerError):
         super().__init__("\n".join(lines))
 
 
+class _Run:
+    """One apply: the shared report and placeholder values, each behind one lock."""
+
+    def __init__(
+        self,
+        client: NetlifyClient,
+        procedures: Mapping[str, Procedure],
+        on_applied: Callable[[Change], None] | None,
+    ) -> None:
+        self.client = client
+        self.procedures = procedures
+        self.on_applied = on_applied
+        self.report = ApplyReport()
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+
+    def owner(self, changes: list[Change]) -> None:
+        for index, change in enumerate(changes):
+            if self.stop.is_set():
+                with self.lock:
+                    self.report.not_attempted += len(changes) - index
+                return
+            try:
+                for request in change.requests:
+                    self.send(request)
+            except ReconcilerError as exc:
+                self.stop.set()
+                with self.lock:
+                    self.report.failures.append(Failure(change, exc))
+                    self.report.not_attempted += len(changes) - index - 1
+                return
+            with self.lock:
+                self.report.applied.append(change)
+            if self.on_applied:
+                self.on_applied(change)
+
+    def send(self, planned: Request) -> None:
+        with self.lock:
+            request = fill(planned, self.report.values)
+        answer = self._carry_out(request)
+        values = learned(request, answer)
+        with self.lock:
+            self.report.values.update(values)
+            self.report.requests += 1
+
+    def _carry_out(self, request: Request) -> Any:
+        if request.via is not None:
+            procedure = self.procedures.get(request.via)
+            if procedure is None:
+                raise ReconcilerError(
+                    f"{request.call()}: no procedure {request.via!r} is known to this version"
+                )
+            return procedure(self.client, request)
+        api = self.client if request.api == "netlify" else self.client.integrations()
+        return api.request_json(
+            request.method,
+            request.path,
+            params=request.params or None,
+            body=reveal(request.body),
+            idempotent=request.idempotent,
+        )
+
+
 def apply_plan(
     client: NetlifyClient,
     plan: Plan,
-    live: LiveState,
-    kinds: Sequence[ResourceKind],
+    procedures: Mapping[str, Procedure],
     on_applied: Callable[[Change], None] | None = None,
     workers: int = DEFAULT_WORKERS,
 ) -> ApplyReport:
-    registry = {kind.name: kind for kind in kinds}
-    report = ApplyReport()
-    lock = threading.Lock()
-    stop = threading.Event()
-
-    def run(owner: OwnerRef) -> None:
-        changes = by_owner.get(owner, [])
-        for index, change in enumerate(changes):
-            if stop.is_set():
-                with lock:
-                    report.not_attempted += len(changes) - index
-                return
-            target = live.owner(change.owner.kind, change.owner.name).target
-            try:
-                result = registry[change.kind].apply(client, change, target)
-            except ReconcilerError as exc:
-                stop.set()
-                with lock:
-                    report.failures.append(Failure(change, exc))
-                    report.not_attempted += len(changes) - index - 1
-                return
-            with lock:
-                report.applied.append(change)
-                report.results[change.address] = result
-            if on_applied:
-                on_applied(change)
-        try:
-            _write_ledger(client, plan, live, owner, report, registry)
-        except ReconcilerError as exc:
-            stop.set()
-            with lock:
-                report.failures.append(Failure(Change(owner, "ledger", "ledger", Action.UPDATE), exc))
-
+    run = _Run(client, procedures, on_applied)
     by_owner: dict[OwnerRef, list[Change]] = {}
     for change in plan.changes:
         by_owner.setdefault(change.owner, []).append(change)
-    owners = list(dict.fromkeys([*by_owner, *(ledger.owner for ledger in plan.ledger_writes)]))
-    for owner in [o for o in owners if o.kind == "team"]:  # shared env feeds every site: settle it first
-        run(owner)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        list(pool.map(run, [o for o in owners if o.kind != "team"]))
-    if report.failures:
-        raise ApplyFailed(report)
-    return report
-
-
-def _write_ledger(
-    client: NetlifyClient,
-    plan: Plan,
-    live: LiveState,
-    owner: OwnerRef,
-    report: ApplyReport,
-    registry: dict[str, ResourceKind],
-) -> None:
-    """Record the owner's new inventory and what each kind learned while applying (ids, timestamps)."""
-    planned = plan.ledgers.get(owner.address)
-    owner_live = live.owner(owner.kind, owner.name)
-    if planned is None or owner_live.ledger_store is None or not owner_live.target.exists:
-        return
-    after = planned.after
-    for name, record in list(after.records.items()):
-        prefix = f"{owner.address}.{name}."
-        results = {a[len(prefix) :]: r for a, r in report.results.items() if a.startswith(prefix)}
-        if name in registry:
-            after.records[name] = registry[name].complete_record(record, client, owner_live.target, results)
-    if after != planned.before:
-        owner_live.ledger_store.write(client, owner_live.target, after)
-        report.ledgers_written.append(owner.address)
+    for phase in sorted({owner.phase for owner in by_owner}):
+        owners = [changes for owner, changes in by_owner.items() if owner.phase == phase]
+        if run.stop.is_set():
+            run.report.not_attempted += sum(map(len, owners))
+            continue
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            list(pool.map(run.owner, owners))
+    if run.report.failures:
+        raise ApplyFailed(run.report)
+    return run.report

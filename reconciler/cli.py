@@ -17,7 +17,7 @@ import click
 
 from reconciler import __version__, commands
 from reconciler.commands.output import FORMATS
-from reconciler.errors import ReconcilerError
+from reconciler.model.errors import ReconcilerError
 
 EXIT_ERROR = 1
 

@@ -2,76 +2,84 @@
 
 This is the only stage of `plan` that talks to Netlify: the planner gets the result as data.
 Request budget: one paginated site listing, one account look-up per declared team (and per team a
-new site is to be created in), then each kind's reads per owner.
+new site is to be created in), then each kind's reads per owner. Kinds read through a `MemoReader`,
+so an object two parts need (site metadata: the metadata kind and the ledger) costs one request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.errors import ManifestError, ManifestIssue, ReconcilerError
-from reconciler.ledger import Ledger
-from reconciler.ledger_store import LedgerStore, ledger_store
 from reconciler.manifest.model import DesiredState, Owner
+from reconciler.model.errors import ManifestError, ManifestIssue, ReconcilerError
+from reconciler.model.ledger import Ledger
+from reconciler.model.objects import LiveState, OwnerLive, Target
+from reconciler.model.request import Api
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import ApiError
-from reconciler.resources.base import LiveObject, ResourceKind, Target
+from reconciler.resources import Kinds
+from reconciler.resources.base import HostsLedger, KeepsRecord, Verifies
 
-LiveObjects = dict[str, dict[str, LiveObject]]  # kind name -> identity -> object
 DEFAULT_WORKERS = 4
+_MISSING = object()
 
 
-@dataclass
-class OwnerLive:
-    target: Target
-    objects: LiveObjects = field(default_factory=dict)
-    ledger: Ledger = field(default_factory=Ledger)
-    ledger_store: LedgerStore | None = None
-
-
-@dataclass
-class LiveState:
-    teams: dict[str, OwnerLive] = field(default_factory=dict)
-    sites: dict[str, OwnerLive] = field(default_factory=dict)
-
-    def owner(self, kind: str, name: str) -> OwnerLive:
-        return (self.teams if kind == "team" else self.sites)[name]
-
-
-class _Accounts:
-    """Account look-ups by slug, each made at most once per run."""
+class MemoReader:
+    """GETs only, each answer remembered for the run (a 404 too, for `find`). Thread-safe."""
 
     def __init__(self, client: NetlifyClient) -> None:
         self._client = client
-        self._known: dict[str, dict[str, Any] | None] = {}
+        self._memo: dict[tuple[str, str, tuple[tuple[str, str], ...]], Any] = {}
+        self._lock = threading.Lock()
 
-    def get(self, slug: str) -> dict[str, Any] | None:
-        if slug not in self._known:
+    def _api(self, api: Api) -> NetlifyClient:
+        return self._client if api == "netlify" else self._client.integrations()
+
+    def _remembered(self, key: tuple[str, str, tuple[tuple[str, str], ...]], fetch: Any) -> Any:
+        with self._lock:
+            found = self._memo.get(key, _MISSING)
+        if found is _MISSING:
+            found = fetch()
+            with self._lock:
+                self._memo[key] = found
+        return found
+
+    @staticmethod
+    def _key(
+        api: str, path: str, params: Mapping[str, str] | None
+    ) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+        return (api, path, tuple(sorted((params or {}).items())))
+
+    def get(self, path: str, params: Mapping[str, str] | None = None, *, api: Api = "netlify") -> Any:
+        return self._remembered(self._key(api, path, params), lambda: self._api(api).get(path, params))
+
+    def get_all(self, path: str, params: Mapping[str, str] | None = None) -> list[Any]:
+        found: list[Any] = self._remembered(
+            self._key("netlify-all", path, params), lambda: self._client.get_all(path, params)
+        )
+        return found
+
+    def find(self, path: str, params: Mapping[str, str] | None = None, *, api: Api = "netlify") -> Any:
+        def fetch() -> Any:
             try:
-                self._known[slug] = self._client.get(f"/accounts/{slug}")
+                return self._api(api).get(path, params)
             except ApiError as exc:
                 if exc.status != 404:
                     raise
-                self._known[slug] = None
-        return self._known[slug]
+                return None
 
-    def remember(self, site: dict[str, Any]) -> None:
-        slug = site.get("account_slug")
-        if slug and slug not in self._known:
-            self._known[slug] = {"id": site.get("account_id"), "slug": slug}
+        return self._remembered(self._key(api, path, params), fetch)
 
 
 def read_live(
-    client: NetlifyClient,
-    desired: DesiredState,
-    kinds: Sequence[ResourceKind],
-    workers: int = DEFAULT_WORKERS,
+    client: NetlifyClient, desired: DesiredState, kinds: Kinds, workers: int = DEFAULT_WORKERS
 ) -> LiveState:
-    sites = {s["name"]: s for s in client.get_all("/sites", {"filter": "all", "per_page": 100})}
-    accounts = _Accounts(client)
+    reader = MemoReader(client)
+    sites = {s["name"]: s for s in reader.get_all("/sites", {"filter": "all", "per_page": "100"})}
+    accounts = _Accounts(reader)
     for site in sites.values():
         accounts.remember(site)
     problems: list[str] = []
@@ -89,42 +97,61 @@ def read_live(
     if problems:
         raise ReconcilerError("\n".join(["cannot plan:", *(f"  {p}" for p in problems)]))
 
-    jobs: list[tuple[OwnerLive, Owner]] = [(live.teams[s], desired.teams[s]) for s in live.teams]
-    jobs += [(live.sites[n], desired.sites[n]) for n in live.sites]
+    jobs = [
+        (owner_live, desired.owner(owner_live.target.kind, owner_live.target.name))
+        for owner_live in live.owners()
+    ]
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        results = pool.map(lambda job: _read_owner(client, job[0], job[1], kinds), jobs)
-        list(results)
-    _verify(client, kinds, jobs)
+        list(pool.map(lambda job: _read_owner(reader, job[0], job[1], kinds), jobs))
+    _verify(reader, kinds, jobs)
     return live
 
 
-def _read_owner(
-    client: NetlifyClient, owner_live: OwnerLive, owner: Owner, kinds: Sequence[ResourceKind]
-) -> None:
+def _read_owner(reader: MemoReader, owner_live: OwnerLive, owner: Owner, kinds: Kinds) -> None:
     target = owner_live.target
     for kind in kinds:
         if owner.kind in kind.owners:
-            owner_live.objects[kind.name] = kind.read(client, target, owner) if target.exists else {}
-    owner_live.ledger_store = ledger_store(owner)
-    if owner_live.ledger_store is not None:
-        owner_live.ledger = owner_live.ledger_store.read(client, target)
+            owner_live.objects[kind.name] = kind.read(reader, target, owner) if target.exists else {}
+    hosts = [k for k in kinds if isinstance(k, HostsLedger) and k.ledger_home(owner)]
+    if hosts:
+        owner_live.ledger_host = hosts[0].name
+        owner_live.stored_ledger = hosts[0].read_ledger(reader, target, owner)
+        owner_live.ledger = Ledger.from_json(owner_live.stored_ledger.content)
     for kind in kinds:
-        if kind.name in owner_live.objects:
+        if isinstance(kind, KeepsRecord) and kind.name in owner_live.objects:
             kind.attach_record(owner_live.ledger.records.get(kind.name), owner_live.objects[kind.name])
 
 
-def _verify(
-    client: NetlifyClient, kinds: Sequence[ResourceKind], jobs: list[tuple[OwnerLive, Owner]]
-) -> None:
+def _verify(reader: MemoReader, kinds: Kinds, jobs: list[tuple[OwnerLive, Owner]]) -> None:
     """Checks of the manifests that need the API; reported like any other manifest error."""
     issues: list[ManifestIssue] = []
     for kind in kinds:
-        declared = [
-            (owner, live.objects.get(kind.name, {})) for live, owner in jobs if owner.kind in kind.owners
-        ]
-        issues += kind.verify(client, declared)
+        if isinstance(kind, Verifies):
+            declared = [
+                (owner, live.objects.get(kind.name, {})) for live, owner in jobs if owner.kind in kind.owners
+            ]
+            issues += kind.verify(reader, declared)
     if issues:
         raise ManifestError(issues)
+
+
+class _Accounts:
+    """Account look-ups by slug, each made at most once per run."""
+
+    def __init__(self, reader: MemoReader) -> None:
+        self._reader = reader
+        self._seen: dict[str, dict[str, Any]] = {}
+
+    def get(self, slug: str) -> dict[str, Any] | None:
+        if slug in self._seen:
+            return self._seen[slug]
+        found: dict[str, Any] | None = self._reader.find(f"/accounts/{slug}")
+        return found
+
+    def remember(self, site: Mapping[str, Any]) -> None:
+        slug = site.get("account_slug")
+        if slug and slug not in self._seen:
+            self._seen[slug] = {"id": site.get("account_id"), "slug": slug}
 
 
 def _site_target(

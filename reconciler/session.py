@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from reconciler.errors import ManifestError, ReconcilerError
-from reconciler.ledger import KEY_ENV, Digester
-from reconciler.live import LiveState, read_live
+from reconciler.live import read_live
 from reconciler.manifest.load import load_manifests
 from reconciler.manifest.model import DesiredState
+from reconciler.model.errors import ManifestError, ReconcilerError
+from reconciler.model.ledger import KEY_ENV, Digester
+from reconciler.model.objects import LiveState
 from reconciler.netlify.client import (
     DEFAULT_API_URL,
     DEFAULT_INTEGRATION_API_URL,
@@ -23,8 +24,8 @@ from reconciler.netlify.client import (
 )
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
-from reconciler.resources import all_kinds
-from reconciler.resources.base import ResourceKind
+from reconciler.resources import Kinds, all_kinds, procedures
+from reconciler.resources.base import Procedure, Validates
 
 NO_TARGET_HELP = """\
 no Netlify API to talk to: NETLIFY_AUTH_TOKEN is not set.
@@ -98,18 +99,22 @@ class Planned:
     desired: DesiredState
     live: LiveState
     plan: Plan
-    kinds: list[ResourceKind]
+    kinds: Kinds
+
+    @property
+    def procedures(self) -> dict[str, Procedure]:
+        return procedures(self.kinds)
 
 
-def load_and_check(path: Path) -> tuple[DesiredState, list[ResourceKind]]:
+def load_and_check(path: Path) -> tuple[DesiredState, Kinds]:
     """Load manifests and run every kind's own checks; all problems are reported together."""
     desired = load_manifests(path)
     kinds = all_kinds(Digester.from_environment())
     issues = [
         issue
-        for owner in [*desired.teams.values(), *desired.sites.values()]
+        for owner in desired.owners()
         for kind in kinds
-        if owner.kind in kind.owners
+        if owner.kind in kind.owners and isinstance(kind, Validates)
         for issue in kind.validate(owner)
     ]
     if issues:
@@ -120,19 +125,4 @@ def load_and_check(path: Path) -> tuple[DesiredState, list[ResourceKind]]:
 def make_plan(client: NetlifyClient, path: Path) -> Planned:
     desired, kinds = load_and_check(path)
     live = read_live(client, desired, kinds)
-    plan = build_plan(desired, live, kinds)
-    if not Digester.from_environment().enabled and _declares_secrets(desired):
-        plan.warnings.append(
-            f"{KEY_ENV} is not set: secret env values cannot be compared with what was applied, so a secret "
-            "changed in the manifests is not planned (changes made on Netlify are still detected)"
-        )
-    return Planned(desired, live, plan, kinds)
-
-
-def _declares_secrets(desired: DesiredState) -> bool:
-    owners = [*desired.teams.values(), *desired.sites.values()]
-    return any(
-        isinstance(spec, dict) and spec.get("secret")
-        for owner in owners
-        for spec in (owner.spec.get("env") or {}).values()
-    )
+    return Planned(desired, live, build_plan(desired, live, kinds, client.prefixes()), kinds)

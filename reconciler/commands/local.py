@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from reconciler.commands.output import EXIT_CHANGES, EXIT_OK, run_apply, show
-from reconciler.errors import ReconcilerError
+from reconciler.model.errors import ReconcilerError
 from reconciler.session import ApiTarget, load_and_check, make_plan
 
 DEMO_TOKEN = "demo-token"  # a local, throwaway emulator's token: not a secret
@@ -52,7 +52,7 @@ def demo(path: Path, data_dir: Path) -> int:
             planned = make_plan(client, path)
             show(planned.plan)
             click.echo("\n== Applying ==")
-            run_apply(client, planned)
+            run_apply(client, planned.plan, planned.procedures)
             click.echo("\n== Planning again: live now matches the manifests ==")
             again = make_plan(client, path)
             show(again.plan)

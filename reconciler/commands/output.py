@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
 from reconciler.apply import ApplyReport, apply_plan
+from reconciler.model.change import Action, Change
 from reconciler.netlify.client import NetlifyClient
-from reconciler.plan.model import Action, Change, Plan
+from reconciler.plan.model import Plan
 from reconciler.plan.render_json import render_json
 from reconciler.plan.render_markdown import render_markdown
 from reconciler.plan.render_text import SYMBOLS, render_text
-from reconciler.session import Planned
+from reconciler.resources.base import Procedure
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 FORMATS = ("text", "json", "markdown")
@@ -24,11 +26,19 @@ DONE = {
     Action.DELETE: "deleted",
     Action.REPLACE: "replaced",
     Action.DEPLOY: "deployed",
+    Action.RECORD: "recorded",
 }
 
 
 def colour() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def verbosity() -> int:
+    """How many `-v` the command line had (0 outside the CLI)."""
+    context = click.get_current_context(silent=True)
+    root = context.find_root() if context else None
+    return int((root.params.get("verbose") if root else 0) or 0)
 
 
 def render(plan: Plan, fmt: str = "text") -> str:
@@ -38,7 +48,7 @@ def render(plan: Plan, fmt: str = "text") -> str:
         title = "netlify-reconciler drift report" if plan.mode == "drift" else "netlify-reconciler plan"
         hint = f"Run `netlify-reconciler {plan.mode}` for the full report; the job log has it too."
         return render_markdown(plan, title=title, full_plan_hint=hint)
-    return render_text(plan, colour=colour())
+    return render_text(plan, colour=colour(), calls=verbosity() > 0)
 
 
 def show(plan: Plan, fmt: str = "text") -> None:
@@ -53,16 +63,17 @@ def write_reports(plan: Plan, json_out: Path | None, markdown_out: Path | None) 
         markdown_out.write_text(render(plan, "markdown"), encoding="utf-8")
 
 
-def run_apply(client: NetlifyClient, planned: Planned) -> ApplyReport:
+def run_apply(client: NetlifyClient, plan: Plan, procedures: Mapping[str, Procedure]) -> ApplyReport:
     def progress(change: Change) -> None:
         click.echo(f"  {SYMBOLS[change.action]} {change.address}: {DONE[change.action]}", err=True)
 
-    report = apply_plan(client, planned.plan, planned.live, planned.kinds, on_applied=progress)
-    for owner in report.ledgers_written:
-        click.echo(f"  ledger of {owner} updated", err=True)
-    c = planned.plan.counts()
+    report = apply_plan(client, plan, procedures, on_applied=progress)
+    c = plan.counts()
     deploys = f", {c['deploy']} deployed" if c["deploy"] else ""
+    replaced = f", {c['replace']} replaced" if c["replace"] else ""
+    ledgers = f", {c['record']} ledger write{'s' if c['record'] != 1 else ''}" if c["record"] else ""
     click.echo(
-        f"Apply complete: {c['create']} added, {c['update']} changed, {c['delete']} destroyed{deploys}."
+        f"Apply complete: {c['create']} added, {c['update']} changed, {c['delete']} destroyed"
+        f"{replaced}{deploys}{ledgers}."
     )
     return report

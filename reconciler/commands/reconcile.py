@@ -1,4 +1,4 @@
-"""validate, plan and apply: the commands that compare manifests with Netlify and close the gap."""
+"""validate, plan, drift and apply: the commands that compare manifests with Netlify and close the gap."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ from pathlib import Path
 import click
 
 from reconciler.commands.output import EXIT_CHANGES, EXIT_OK, run_apply, show, write_reports
-from reconciler.errors import ReconcilerError
+from reconciler.live import read_live
+from reconciler.manifest.model import DesiredState
+from reconciler.model.errors import ReconcilerError
+from reconciler.netlify.client import NetlifyClient
 from reconciler.plan import saved
 from reconciler.plan.model import Plan
 from reconciler.plan.safety import refusal, violations
+from reconciler.resources import Kinds, owner_kinds, procedures
 from reconciler.session import ApiTarget, Planned, load_and_check, make_plan, resolve_target
 
 
@@ -50,9 +54,12 @@ def plan(
     show(planned.plan, fmt)
     write_reports(planned.plan, json_out, markdown_out)
     if out is not None:
-        saved.save(out, planned.plan, planned.live, path, target.url, target.fingerprint_key())
-        click.echo(f"Saved plan: {out} (no secret values; `apply {out}` re-reads them)", err=True)
-    _warn_safety(planned)
+        saved.save(
+            out, planned.plan, planned.live, planned.desired, path, target.url, target.fingerprint_key(),
+            owner_kinds(planned.kinds),
+        )  # fmt: skip
+        click.echo(f"Saved plan: {out} (no secret values; `apply {out}` reads them again)", err=True)
+    _warn_safety(planned.plan, planned.desired)
     _refuse_conflicts(planned.plan)
     return EXIT_CHANGES if detailed_exitcode and planned.plan.has_changes else EXIT_OK
 
@@ -89,25 +96,38 @@ def apply(
     target = _target(api_url, integration_api_url)
     plan_file = saved.load(path) if saved.is_saved_plan(path) else None
     with target.client() as client:
-        planned = make_plan(client, plan_file.manifests if plan_file else path)
         if plan_file is not None:
-            saved.check_fresh(plan_file, planned.plan, planned.live, target.url, target.fingerprint_key())
-        show(planned.plan)
-        write_reports(planned.plan, json_out, markdown_out)
-        _refuse_conflicts(planned.plan)
-        if not planned.plan.has_changes and not planned.plan.ledger_writes:
+            desired, kinds, the_plan = _saved(client, plan_file, target)
+            click.echo(f"Applying the saved plan {path}: {the_plan.summary()}")
+        else:
+            planned = make_plan(client, path)
+            desired, kinds, the_plan = planned.desired, planned.kinds, planned.plan
+            show(the_plan)
+        write_reports(the_plan, json_out, markdown_out)
+        _refuse_conflicts(the_plan)
+        if not the_plan.changes:
             return EXIT_OK
-        found = violations(planned.plan, planned.desired)
+        found = violations(the_plan, desired)
         if found and not allow_destroy:
             raise ReconcilerError(refusal(found))
-        if planned.plan.has_changes and not auto_approve and plan_file is None:
+        if the_plan.config_changes and not auto_approve and plan_file is None:
             _confirm()  # a saved plan was reviewed when it was made, as with Terraform
-        run_apply(client, planned)
+        run_apply(client, the_plan, procedures(kinds))
     return EXIT_OK
 
 
-def _warn_safety(planned: Planned) -> None:
-    for violation in violations(planned.plan, planned.desired):
+def _saved(
+    client: NetlifyClient, plan_file: saved.SavedPlan, target: ApiTarget
+) -> tuple[DesiredState, Kinds, Plan]:
+    """Read the manifests and live state again, refuse anything stale, and give back the saved plan."""
+    desired, kinds = load_and_check(plan_file.manifests)
+    live = read_live(client, desired, kinds)
+    saved.check_fresh(plan_file, live, desired, target.url, target.fingerprint_key(), owner_kinds(kinds))
+    return desired, kinds, saved.saved_plan(plan_file, desired)
+
+
+def _warn_safety(plan: Plan, desired: DesiredState) -> None:
+    for violation in violations(plan, desired):
         click.echo(
             f"Warning: apply will refuse this without --allow-destroy: [{violation.rule}] {violation}",
             err=True,

@@ -35,7 +35,7 @@ from reconciler.deploy.progress import Progress
 from reconciler.deploy.scan import DeployInputError, LocalDigest, LocalFile, LocalFunction
 from reconciler.deploy.upload import RequestCounter, UploadStats, is_transient, run_uploads, upload_jobs
 from reconciler.deploy.zipper import ZipEntry, write_zip
-from reconciler.errors import ReconcilerError
+from reconciler.model.errors import ReconcilerError
 from reconciler.netlify.client import NetlifyClient
 
 log = logging.getLogger(__name__)
@@ -100,17 +100,7 @@ def deploy(
     limit = AdaptiveLimit(options.initial_concurrency, options.max_concurrency)
     counter = RequestCounter(limit)
     client.ensure_pool(options.max_concurrency)
-    is_async = len(digest.files) > options.async_threshold
-    body: dict[str, Any] = {
-        "files": digest.file_shas(),
-        "functions": digest.function_shas(),
-        "async": is_async,
-        "draft": options.draft,
-    }
-    if options.branch:
-        body["branch"] = options.branch
-    if options.title:
-        body["title"] = options.title
+    body = create_body(digest.file_shas(), digest.function_shas(), options)
     created = _json(
         client.request("POST", f"/sites/{site_id}/deploys", json=body, idempotent=True, on_response=counter)
     )
@@ -140,6 +130,33 @@ def deploy(
             raise
         raise failure from exc
     return DeployResult(final, stats.files, stats.functions, stats.bytes, counter.requests)
+
+
+def create_body(
+    files: Mapping[str, str], functions: Mapping[str, str], options: DeployOptions
+) -> dict[str, Any]:
+    """The digest deploy's creation request: what a plan shows and what `deploy` sends."""
+    body: dict[str, Any] = {
+        "files": dict(files),
+        "functions": dict(functions),
+        "async": len(files) > options.async_threshold,
+        "draft": options.draft,
+    }
+    if options.branch:
+        body["branch"] = options.branch
+    if options.title:
+        body["title"] = options.title
+    return body
+
+
+def zip_params(options: DeployOptions) -> dict[str, str]:
+    """The ZIP deploy's query: the archive is the body."""
+    params = {"draft": "true" if options.draft else "false"}
+    if options.branch:
+        params["branch"] = options.branch
+    if options.title:
+        params["title"] = options.title
+    return params
 
 
 def restore(client: NetlifyClient, site_id: str, deploy_id: str) -> dict[str, Any]:
@@ -242,11 +259,7 @@ def _deploy_zip(
         entries = [ZipEntry(f.path, f.source, f.size) for f in digest.files.values()]
         size = write_zip(entries, archive, deflate=True, check=_unchanged(digest))
         sha1 = file_digest(archive)
-        params = {"draft": "true" if options.draft else "false"}
-        if options.branch:
-            params["branch"] = options.branch
-        if options.title:
-            params["title"] = options.title
+        params = zip_params(options)
         progress.start("uploading zip", len(entries), size)
 
         def body() -> VerifyingReader:

@@ -9,6 +9,7 @@ plan compares with the published deploy and everything the engine needs to uploa
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,3 +71,39 @@ def local_digest(
         for source in find_functions(functions_dir):
             functions[source.name] = zip_function(source, workdir)
     return LocalDigest(files, functions)
+
+
+def planned_digest(
+    publish_dir: Path,
+    files: Mapping[str, str],
+    functions_dir: Path | None,
+    functions: Mapping[str, str],
+    workdir: Path,
+) -> LocalDigest:
+    """The digest a plan recorded, bound to the files on disk again (in any process): sizes are read
+    now, contents are re-hashed while they upload, and functions are zipped again and must come out
+    identical. Anything that moved since the plan is a DeployInputError before any request."""
+    local: dict[str, LocalFile] = {}
+    for path, sha1 in files.items():
+        source = publish_dir / path
+        try:
+            size = os.stat(source).st_size
+        except OSError as exc:
+            raise DeployInputError(
+                f"{source}: {exc.strerror or exc} since the plan was made; plan again"
+            ) from None
+        local[path] = LocalFile(path, source, size, sha1)
+    zipped: dict[str, LocalFunction] = {}
+    if functions:
+        if functions_dir is None:
+            raise DeployInputError("the plan deploys functions but names no functions directory; plan again")
+        zipped = {source.name: zip_function(source, workdir) for source in find_functions(functions_dir)}
+        now = {name: fn.sha256 for name, fn in zipped.items()}
+        if now != dict(functions):
+            moved = sorted(set(now.items()) ^ set(functions.items()))
+            names = ", ".join(dict.fromkeys(name for name, _ in moved))
+            raise DeployInputError(
+                f"functions in {functions_dir} changed since the plan was made ({names}): "
+                "nothing was deployed; plan again"
+            )
+    return LocalDigest(local, zipped)

@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.errors import ReconcilerError
+from reconciler.model.errors import ReconcilerError
 
 MAX_DIR_ENTRIES = 54_000
 MAX_PROBLEMS_SHOWN = 20

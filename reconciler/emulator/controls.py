@@ -13,7 +13,7 @@ from reconciler.emulator.faults import FaultConfig, FaultPolicy
 from reconciler.emulator.limits import Limits
 from reconciler.emulator.middleware import RequestPolicy
 from reconciler.emulator.ratelimit import RateLimiter
-from reconciler.errors import ReconcilerError
+from reconciler.model.errors import ReconcilerError
 
 if TYPE_CHECKING:
     from reconciler.emulator.app import EmulatorOptions

@@ -25,7 +25,7 @@ import yaml
 from reconciler.emulator.data.accounts import SLUG_RE
 from reconciler.emulator.seed_sites import SECTIONS, SeedContent, apply_content, parse_content
 from reconciler.emulator.store import Store
-from reconciler.errors import ReconcilerError
+from reconciler.model.errors import ReconcilerError
 
 _FIELDS = {"token", "email", "full_name", "teams"}
 

@@ -24,7 +24,7 @@ from reconciler.emulator.abort import with_connection_abort
 from reconciler.emulator.app import API_PREFIX, EmulatorOptions, build_app
 from reconciler.emulator.seed import apply_seed, load_seed
 from reconciler.emulator.store import Store
-from reconciler.errors import ReconcilerError
+from reconciler.model.errors import ReconcilerError
 
 _START_TIMEOUT = 15.0
 

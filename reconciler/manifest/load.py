@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from reconciler.errors import ManifestError, ManifestIssue
-from reconciler.manifest.model import DesiredState, DocPath, Location, Owner, format_doc_path
+from reconciler.manifest.model import DesiredState, Owner
 from reconciler.manifest.schema import validate_document
 from reconciler.manifest.yaml_loader import Document, parse_yaml
-from reconciler.sensitive import Sensitive
+from reconciler.model.errors import ManifestError, ManifestIssue
+from reconciler.model.location import DocPath, Location, format_doc_path
+from reconciler.model.sensitive import Sensitive
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 
@@ -153,7 +154,7 @@ def _substitute(
             parts.append(environ[name])
     parts.append(value[end:])
     text = "".join(parts)
-    return Sensitive(text) if referenced else text
+    return Sensitive(text, path) if referenced else text
 
 
 def _malformed(reference: str) -> str:

@@ -9,47 +9,29 @@ touches the loader's data model.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-DocPath = tuple[str | int, ...]
-
-
-@dataclass(frozen=True, order=True)
-class Location:
-    """A 1-based position in a manifest file."""
-
-    file: str
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
-
-
-def format_doc_path(path: DocPath) -> str:
-    """`("sites", "acme-docs", "env", "API_URL")` -> `sites.acme-docs.env.API_URL`; list items as `[0]`."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + part
-    return out
+from reconciler.model.location import DocPath, Location, format_doc_path
+from reconciler.model.owner import OwnerKind, OwnerRef
 
 
 @dataclass
 class Owner:
     """A declared team or site: its manifest section and where each of its nodes came from."""
 
-    kind: Literal["team", "site"]
+    kind: OwnerKind
     name: str
     spec: dict[str, Any]
     doc_path: DocPath
     locations: dict[DocPath, Location] = field(default_factory=dict)
 
     @property
+    def ref(self) -> OwnerRef:
+        return OwnerRef(self.kind, self.name)
+
+    @property
     def address(self) -> str:
-        return f"{self.kind}.{self.name}"
+        return self.ref.address
 
     def location(self, *relative: str | int) -> Location | None:
         """Location of a node below this owner, falling back to the nearest ancestor that has one."""
@@ -60,9 +42,29 @@ class Owner:
             path = path[:-1]
         return None
 
+    def node(self, *relative: str | int) -> tuple[DocPath, str, Location | None]:
+        """A node below this owner: its document path, that path as text, and its location."""
+        path: DocPath = self.doc_path + tuple(relative)
+        return path, format_doc_path(path), self.location(*relative)
+
 
 @dataclass
 class DesiredState:
     teams: dict[str, Owner] = field(default_factory=dict)
     sites: dict[str, Owner] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+
+    def owners(self) -> list[Owner]:
+        return [*self.teams.values(), *self.sites.values()]
+
+    def owner(self, kind: OwnerKind, name: str) -> Owner:
+        return (self.teams if kind == "team" else self.sites)[name]
+
+    def value_at(self, path: DocPath) -> Any:
+        """The loaded value of a node (`("sites", "x", "env", "K", "value")`), or KeyError."""
+        section, name, *rest = path
+        owners = {"teams": self.teams, "sites": self.sites}[str(section)]
+        value: Any = owners[str(name)].spec
+        for part in rest:
+            value = value[part]
+        return value

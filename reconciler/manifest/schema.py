@@ -24,9 +24,9 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from reconciler.errors import ManifestIssue
-from reconciler.manifest.model import DocPath, Location, format_doc_path
 from reconciler.manifest.yaml_loader import Document
+from reconciler.model.errors import ManifestIssue
+from reconciler.model.location import DocPath, Location, format_doc_path
 
 _JSON_TYPES: list[tuple[type | tuple[type, ...], str]] = [
     (bool, "boolean"),

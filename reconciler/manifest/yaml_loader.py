@@ -18,8 +18,8 @@ from yaml.error import Mark, MarkedYAMLError
 from yaml.events import AliasEvent, StreamEndEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from reconciler.errors import ManifestIssue
-from reconciler.manifest.model import DocPath, Location, format_doc_path
+from reconciler.model.errors import ManifestIssue
+from reconciler.model.location import DocPath, Location, format_doc_path
 
 try:
     from yaml._yaml import CParser as _CParser

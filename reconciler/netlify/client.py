@@ -14,7 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 
 from reconciler import __version__
-from reconciler.errors import ReconcilerError
+from reconciler.model.errors import ReconcilerError
+from reconciler.model.request import Api
 from reconciler.netlify.errors import ApiError, NetworkError
 from reconciler.netlify.pacing import RateLimitBudget
 
@@ -133,6 +134,12 @@ class NetlifyClient:
                     auth_header="netlify-token",
                 )
             return self._integrations
+
+    def prefixes(self) -> dict[Api, str]:
+        """The path prefix of each API (`/api/v1`, the Integration API's), for showing calls in full."""
+        integration = self._integration_api_url
+        integration = resolve_integration_api_url(integration) if integration else ""
+        return {"netlify": urlsplit(self.base_url).path, "integrations": urlsplit(integration).path}
 
     # -- verbs -----------------------------------------------------------------------------
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:

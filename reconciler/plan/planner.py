@@ -2,145 +2,225 @@
 
 Deletion rules (DESIGN "What we may delete"): a live object the manifests do not declare is deleted
 when the ledger says this tool created or adopted it, or when its kind is listed under `prune:`;
-otherwise it is reported as unmanaged and never touched. The plan also carries each owner's next
-ledger, so apply can record adoptions and what it wrote.
+otherwise it is reported as unmanaged and never touched. Each owner's ledger write is planned like
+any other change, after the owner's other changes, and only when its content would change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from reconciler.ledger import Ledger
-from reconciler.live import LiveState, OwnerLive
 from reconciler.manifest.model import DesiredState, Owner
-from reconciler.plan.model import Action, Change, LedgerPlan, OwnerRef, Plan, Unmanaged
-from reconciler.resources.base import DesiredObject, LiveObject, ResourceKind, Target
+from reconciler.model.change import Action, Change
+from reconciler.model.diff import field_changes
+from reconciler.model.ledger import Ledger
+from reconciler.model.objects import DesiredObject, LiveObject, LiveState, OwnerLive, Target
+from reconciler.model.request import Api, Request
+from reconciler.plan.model import Plan, Unmanaged
+from reconciler.resources import Kinds
+from reconciler.resources.base import (
+    Advises,
+    DiffsFromEmpty,
+    Explains,
+    HostsLedger,
+    IsOwner,
+    KeepsRecord,
+    PresentsAs,
+    Replaces,
+    ResourceKind,
+)
+
+Kind = ResourceKind[Any]
+LEDGER = "ledger"  # the kind name and identity of ledger writes
 
 
-def build_plan(desired: DesiredState, live: LiveState, kinds: Sequence[ResourceKind]) -> Plan:
+def build_plan(
+    desired: DesiredState, live: LiveState, kinds: Kinds, prefixes: dict[Api, str] | None = None
+) -> Plan:
     """Teams first (their shared env feeds every site), then sites by name; kinds in their fixed order."""
-    plan = Plan()
+    plan = Plan(prefixes=dict(prefixes or {}))
     ordered = sorted(kinds, key=lambda kind: kind.order)
-    for slug in sorted(live.teams):
-        _plan_owner(plan, desired.teams[slug], live.teams[slug], ordered)
-    for name in sorted(live.sites):
-        _plan_owner(plan, desired.sites[name], live.sites[name], ordered)
+    for owner_live in live.owners():
+        owner = desired.owner(owner_live.target.kind, owner_live.target.name)
+        _OwnerPlanner(plan, owner, owner_live, ordered).run()
+    for kind in ordered:
+        if isinstance(kind, Advises):
+            plan.warnings += kind.advice(desired.owners())
     return plan
 
 
-def _plan_owner(plan: Plan, owner: Owner, owner_live: OwnerLive, kinds: Sequence[ResourceKind]) -> None:
-    ref = OwnerRef(owner.kind, owner.name)
-    prune = frozenset(owner.spec.get("prune", ()))
-    ledger = owner_live.ledger
-    next_ledger = Ledger()
-    owner_changes: list[Change] = []
-    for kind in kinds:
-        if owner.kind not in kind.owners:
-            continue
-        declared = kind.desired(owner)
-        live = owner_live.objects.get(kind.name, {})
-        if kind.owns_target and declared and any(obj.absent for obj in declared.values()) and not live:
-            return  # declared absent and already gone: nothing inside it to plan
+@dataclass
+class _OwnerPlanner:
+    """One owner's share of the plan: its changes kind by kind, then its ledger."""
+
+    plan: Plan
+    owner: Owner
+    owner_live: OwnerLive
+    kinds: Kinds
+    changes: list[Change] = field(default_factory=list)
+    next_ledger: Ledger = field(default_factory=Ledger)
+    adopted: int = 0
+    declares_inventory: bool = False
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.owner_live.ledger
+
+    def run(self) -> None:
+        for kind in self.kinds:
+            if self.owner.kind in kind.owners and not self._plan_kind(kind):
+                self.plan.changes += self.changes
+                return  # the owner is gone or goes away with everything in it: nothing else to plan
+        self.plan.changes += self.changes
+        self.plan.managed[self.owner.address] = {
+            (kind, identity) for kind, ids in self.ledger.managed.items() for identity in ids
+        }
+        self._plan_ledger()
+
+    def _plan_kind(self, kind: Kind) -> bool:
+        """Plan one kind; False when nothing more may be planned for this owner."""
+        declared = kind.desired(self.owner)
+        live = self.owner_live.objects.get(kind.name, {})
+        if isinstance(kind, IsOwner) and declared and any(o.absent for o in declared.values()) and not live:
+            return False  # declared absent and already gone
         desired = declared or {}
-
-        def ours(identity: str, kind: ResourceKind = kind) -> str:
-            """Why an undeclared live object of this kind may be deleted; empty when it may not."""
-            if not kind.prunable:
-                return ""
-            if kind.name in prune:
-                return f"not declared, and `prune` lists {kind.name}"
-            if ledger.manages(kind.name, identity):
-                return "no longer declared (this tool created or adopted it)"
-            return ""
-
-        conflicted = {i for i, obj in live.items() if obj.conflict and (i in desired or ours(i))}
-        plan.conflicts += [f"{ref.address}.{kind.name}: {live[i].conflict}" for i in sorted(conflicted)]
+        conflicted = {
+            i for i, obj in live.items() if obj.conflict and (i in desired or self._deletable(kind, i))
+        }
+        self.plan.conflicts += [
+            f"{self.owner.address}.{kind.name}: {live[i].conflict}" for i in sorted(conflicted)
+        ]
         live = {i: obj for i, obj in live.items() if i not in conflicted}
         desired = {i: obj for i, obj in desired.items() if i not in conflicted}
-        changes = _plan_kind(kind, ref, owner_live.target, desired, live, ours)
-        plan.unmanaged += [
-            Unmanaged(ref, kind.name, i) for i in sorted(live) if i not in desired and not ours(i)
+        changes = [
+            change
+            for identity in sorted(set(desired) | set(live))
+            if (change := self._change(kind, identity, desired.get(identity), live.get(identity))) is not None
         ]
-        owner_changes += changes
-        if kind.prunable:
-            _record_inventory(next_ledger, ledger, kind, desired, live, changes, plan, ref)
-        record = kind.next_record(ledger.records.get(kind.name), desired, live, changes)
-        if record is not None:
-            next_ledger.records[kind.name] = record
-        if kind.owns_target and any(c.action is Action.DELETE for c in changes):
-            plan.changes += owner_changes
-            return  # the owner goes away with everything in it: nothing else to plan for it
-    plan.changes += owner_changes
-    if owner_live.ledger_store is None:
-        if any(k.prunable and owner.kind in k.owners and k.desired(owner) for k in kinds):
-            plan.warnings.append(
-                f"{ref.address}: no ledger (declare `ledger: {{integration: <slug>}}` to keep one): "
-                "objects it created are deleted only for kinds listed under `prune:`, and secret values "
-                "changed on Netlify are not detected"
-            )
-        return
-    plan.ledgers[ref.address] = LedgerPlan(ref, owner_live.ledger_store.describe(), ledger, next_ledger)
+        self.changes += changes
+        self.plan.unmanaged += [
+            Unmanaged(self.owner.ref, kind.name, i)
+            for i, obj in sorted(live.items())
+            if i not in desired and obj.state and not self._deletable(kind, i)
+        ]  # an empty live object (metadata holding nothing but the ledger) is nothing to report
+        if not kind.singleton:
+            self.declares_inventory = self.declares_inventory or declared is not None
+            self._record_inventory(kind, desired, live, changes, conflicted)
+        if isinstance(kind, KeepsRecord):
+            record = kind.next_record(self.owner, self.ledger.records.get(kind.name), desired, live, changes)
+            if record is not None:
+                self.next_ledger.records[kind.name] = record
+        return not (isinstance(kind, IsOwner) and any(c.action is Action.DELETE for c in changes))
 
+    def _deletable(self, kind: Kind, identity: str) -> str:
+        """Why an undeclared live object of this kind may be deleted; empty when it may not."""
+        if kind.singleton:
+            return ""
+        if kind.name in (self.owner.spec.get("prune") or ()):
+            return f"not declared, and `prune` lists {kind.name}"
+        if self.ledger.manages(kind.name, identity):
+            return "no longer declared (this tool created or adopted it)"
+        return ""
 
-def _plan_kind(
-    kind: ResourceKind,
-    ref: OwnerRef,
-    target: Target,
-    desired: dict[str, DesiredObject],
-    live: dict[str, LiveObject],
-    ours: Callable[[str], str],
-) -> list[Change]:
-    changes: list[Change] = []
-    for identity in sorted(set(desired) | set(live)):
-        want = desired.get(identity)
-        have = live.get(identity)
-        change: Change | None = None
+    def _change(
+        self, kind: Kind, identity: str, want: DesiredObject[Any] | None, have: LiveObject[Any] | None
+    ) -> Change | None:
+        ref = self.owner.ref
+        is_owner = isinstance(kind, IsOwner)
         if want is not None and not want.absent:
-            base = have if have is not None else kind.empty_live(want)
-            if base is None:
-                location = want.location
-                change = Change(ref, kind.name, identity, Action.CREATE, after=want.state, location=location)
-            elif fields := kind.diff(want, base):
-                change = Change(
-                    ref, kind.name, identity, Action.UPDATE, base.state, want.state, fields,
-                    note=kind.explain(want, base), location=want.location, live_ref=base.ref,
-                )  # fmt: skip
-            if change is not None and kind.presents_as is not None:
-                change.action = kind.presents_as
-        elif have is not None and (want is not None or ours(identity)):
-            location = want.location if want else None
-            change = Change(
-                ref,
-                kind.name,
-                identity,
-                Action.DELETE,
-                before=have.state,
-                location=location,
-                live_ref=have.ref,
+            base = (
+                have
+                if have is not None
+                else kind.empty_live(want)
+                if isinstance(kind, DiffsFromEmpty)
+                else None
             )
-            change.note = "declared absent" if want is not None else ours(identity)
-        if change is not None:
-            change.calls = [request.describe() for request in kind.requests(change, target)]
-            if kind.owns_target and change.action is Action.DELETE:
-                change.note = f"destroys {ref.kind} {ref.name!r} and everything in it"
-            changes.append(change)
-    return changes
+            if base is None:
+                change = Change(
+                    ref, kind.name, identity, Action.CREATE, after=want.state, location=want.location
+                )
+            elif fields := kind.diff(want, base):
+                replaced = isinstance(kind, Replaces) and any(
+                    f.path[:1] in kind.replace_paths for f in fields
+                )
+                action = Action.REPLACE if replaced else Action.UPDATE
+                note = kind.explain(want, base) if isinstance(kind, Explains) else ""
+                change = Change(
+                    ref, kind.name, identity, action, base.state, want.state, fields, note=note,
+                    location=want.location, live_ref=base.ref,
+                )  # fmt: skip
+            else:
+                return None
+            if isinstance(kind, PresentsAs) and change.action in (Action.CREATE, Action.UPDATE):
+                change.action = kind.presents_as
+            change.desired_ref = want.ref
+        elif have is not None and (want is not None or (reason := self._deletable(kind, identity))):
+            note = "declared absent" if want is not None else reason
+            if is_owner:
+                note = f"destroys {ref.kind} {ref.name!r} and everything in it"
+            change = Change(
+                ref, kind.name, identity, Action.DELETE, before=have.state, note=note,
+                location=want.location if want else None, live_ref=have.ref,
+            )  # fmt: skip
+        else:
+            return None
+        change.owner_itself = is_owner
+        change.requests = _requests(kind, change, self.owner_live.target)
+        return change
+
+    def _record_inventory(
+        self,
+        kind: Kind,
+        desired: dict[str, DesiredObject[Any]],
+        live: dict[str, LiveObject[Any]],
+        changes: list[Change],
+        conflicted: set[str],
+    ) -> None:
+        """After apply, what is declared exists and is ours; what was ours and is gone is not tracked;
+        what is in conflict stays as the ledger has it until the conflict is resolved."""
+        deleted = {c.identity for c in changes if c.action is Action.DELETE}
+        declared = {i for i, obj in desired.items() if not obj.absent}
+        managed = self.ledger.managed.get(kind.name, set())
+        still_there = (managed & (set(live) | conflicted)) - deleted
+        self.next_ledger.managed[kind.name] = declared | still_there
+        self.adopted += sum(1 for i in declared & set(live) if not self.ledger.manages(kind.name, i))
+
+    def _plan_ledger(self) -> None:
+        host = next((k for k in self.kinds if k.name == self.owner_live.ledger_host), None)
+        stored = self.owner_live.stored_ledger
+        if not isinstance(host, HostsLedger) or stored is None:
+            if self.declares_inventory:
+                self.plan.warnings.append(
+                    f"{self.owner.address}: no ledger (declare `ledger: {{integration: <slug>}}` to keep "
+                    "one): "
+                    "objects it created are deleted only for kinds listed under `prune:`, and secret values "
+                    "changed on Netlify are not detected"
+                )
+            return
+        self.next_ledger.managed = {k: ids for k, ids in self.next_ledger.managed.items() if ids}
+        self.next_ledger.records = {k: record for k, record in self.next_ledger.records.items() if record}
+        if self.next_ledger == self.ledger:
+            return
+        content = self.next_ledger.to_json()
+        adopted = f": records {self.adopted} existing object(s) as adopted" if self.adopted else ""
+        fields = field_changes(stored.content or {}, content)
+        note = f"in the {host.ledger_home(self.owner)}{adopted}"
+        change = Change(self.owner.ref, LEDGER, LEDGER, Action.RECORD, stored.content, content, fields)
+        change.note = note
+        change.requests = host.ledger_requests(
+            self.owner, self.owner_live.target, stored, content, self.changes
+        )
+        self.plan.changes.append(change)
 
 
-def _record_inventory(
-    next_ledger: Ledger,
-    ledger: Ledger,
-    kind: ResourceKind,
-    desired: dict[str, DesiredObject],
-    live: dict[str, LiveObject],
-    changes: list[Change],
-    plan: Plan,
-    ref: OwnerRef,
-) -> None:
-    """After apply, what is declared exists and is ours; what was ours and is gone is no longer tracked."""
-    deleted = {c.identity for c in changes if c.action is Action.DELETE}
-    declared = {i for i, obj in desired.items() if not obj.absent}
-    still_there = (ledger.managed.get(kind.name, set()) & set(live)) - deleted
-    next_ledger.managed[kind.name] = declared | still_there
-    adopted = sorted(i for i in declared & set(live) if not ledger.manages(kind.name, i))
-    plan.adoptions += [(ref.address, kind.name, i) for i in adopted]
+def _requests(kind: Kind, change: Change, target: Target) -> list[Request]:
+    """A kind's requests for the change; a replace is its create and its delete, in the kind's order."""
+    if change.action is not Action.REPLACE:
+        return kind.requests(change, target)
+    create = replace(change, action=Action.CREATE)
+    delete = replace(change, action=Action.DELETE)
+    first, then = (
+        (create, delete) if isinstance(kind, Replaces) and kind.create_before_delete else (delete, create)
+    )
+    return kind.requests(first, target) + kind.requests(then, target)

@@ -15,9 +15,10 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from reconciler.plan.model import ABSENT, Action, Change, FieldChange, Plan, Unmanaged
+from reconciler.model.change import ABSENT, Action, Change, FieldChange
+from reconciler.model.sensitive import MASK
+from reconciler.plan.model import Plan, Unmanaged
 from reconciler.plan.values import field_hidden, jsonable, leaves
-from reconciler.sensitive import MASK
 
 FORMAT_VERSION = 1
 SCHEMA_ID = "urn:netlify-reconciler:schema:plan:1"
@@ -48,10 +49,10 @@ def plan_document(plan: Plan, extra: dict[str, Any] | None = None) -> dict[str, 
         "format_version": FORMAT_VERSION,
         "summary": {
             **{action.value: counts[action.value] for action in Action},
-            "total": len(plan.changes),
+            "total": len(plan.listed),
             "text": plan.summary(),
         },
-        "changes": [_change(change) for change in plan.changes],
+        "changes": [_change(change, plan.calls(change)) for change in plan.listed],
         "unmanaged": [_unmanaged(u) for u in sorted(plan.unmanaged, key=_unmanaged_key)],
         "conflicts": [str(c) for c in plan.conflicts],
         "warnings": [str(w) for w in plan.warnings],
@@ -64,7 +65,7 @@ def plan_document(plan: Plan, extra: dict[str, Any] | None = None) -> dict[str, 
     return document
 
 
-def _change(change: Change) -> dict[str, Any]:
+def _change(change: Change, calls: list[str]) -> dict[str, Any]:
     before = jsonable(change.before, _HIDDEN)
     after = jsonable(change.after, _HIDDEN)
     hidden = set(_hidden_paths(before)) | set(_hidden_paths(after))
@@ -80,7 +81,7 @@ def _change(change: Change) -> dict[str, Any]:
         "after": _masked(after, hidden),
         "sensitive_paths": [list(p) for p in sorted(hidden, key=_path_key)],
         "fields": [_field(entry, hidden) for entry in _fields(change)],
-        "calls": [str(call) for call in change.calls],
+        "calls": calls,
     }
     if change.note:
         out["note"] = str(change.note)

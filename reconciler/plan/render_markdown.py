@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from reconciler.plan.model import Action, Change, OwnerRef, Plan
+from reconciler.model.change import Action, Change
+from reconciler.model.owner import OwnerRef
+from reconciler.plan.model import Plan
 from reconciler.plan.values import change_lines
 
 DEFAULT_HINT = "See the full plan in the job log."
@@ -60,7 +62,7 @@ def render_markdown(
     full_plan_hint: str | None = None,
 ) -> str:
     """The plan as GitHub-flavoured Markdown of at most `max_chars` characters."""
-    total = len(plan.changes)
+    total = len(plan.listed)
     hint = escape(full_plan_hint or DEFAULT_HINT)
     head = f"## {escape(title)}\n\n**{escape(plan.summary())}**\n\n"
     budget = max_chars - len(head) - len(_note(total, total, hint))
@@ -79,7 +81,7 @@ def render_markdown(
     details: list[str] = []
     shown = 0
     for owner, changes in by_owner.items():
-        block, count = _owner_section(owner, changes, budget)
+        block, count = _owner_section(owner, changes, budget, plan.calls)
         if count == 0:
             break
         details.append(block)
@@ -99,7 +101,7 @@ def _note(shown: int, total: int, hint: str) -> str:
 def _changes_by_owner(plan: Plan) -> dict[OwnerRef, list[Change]]:
     """Changes grouped by owner, owners in plan order (the order apply works in)."""
     groups: dict[OwnerRef, list[Change]] = {}
-    for change in plan.changes:
+    for change in plan.listed:
         groups.setdefault(change.owner, []).append(change)
     return groups
 
@@ -115,6 +117,8 @@ def _counts_text(changes: Sequence[Change]) -> str:
         parts.append(f"{counts[Action.REPLACE]} to replace")
     if counts[Action.DEPLOY]:
         parts.append(f"{counts[Action.DEPLOY]} deploy")
+    if counts[Action.RECORD]:
+        parts.append(f"{counts[Action.RECORD]} ledger write")
     return ", ".join(parts)
 
 
@@ -126,12 +130,14 @@ def _table(plan: Plan, by_owner: dict[OwnerRef, list[Change]], budget: int) -> t
         return "", False
     actions = [Action.CREATE, Action.UPDATE, Action.DELETE]
     labels = ["Add (+)", "Change (~)", "Destroy (-)"]
-    if any(change.action is Action.REPLACE for change in plan.changes):
-        actions.append(Action.REPLACE)
-        labels.append("Replace (-/+)")
-    if any(change.action is Action.DEPLOY for change in plan.changes):
-        actions.append(Action.DEPLOY)
-        labels.append("Deploy (^)")
+    for action, label in (
+        (Action.REPLACE, "Replace (-/+)"),
+        (Action.DEPLOY, "Deploy (^)"),
+        (Action.RECORD, "Ledger (#)"),
+    ):
+        if any(change.action is action for change in plan.listed):
+            actions.append(action)
+            labels.append(label)
     columns = ["Owner", *labels, "Unmanaged"]
     header = f"| {' | '.join(columns)} |\n|:--|{'--:|' * (len(columns) - 1)}\n"
 
@@ -144,7 +150,7 @@ def _table(plan: Plan, by_owner: dict[OwnerRef, list[Change]], budget: int) -> t
         rows.append(row(code(owner.address), [*(counts[a] for a in actions), unmanaged[owner]]))
     footer = ""
     if len(owners) > 1:
-        totals = Counter(change.action for change in plan.changes)
+        totals = Counter(change.action for change in plan.listed)
         footer = row("**Total**", [*(totals[a] for a in actions), len(plan.unmanaged)])
     blank = [""] * (len(columns) - 1)
     more = row(f"… {len(rows)} more owners", blank)  # the longest "more" row this table can need
@@ -201,9 +207,15 @@ def _fit(lines: Sequence[str], room: int) -> tuple[list[str], int]:
     return kept, room
 
 
-def _owner_section(owner: OwnerRef, changes: list[Change], budget: int) -> tuple[str, int]:
-    """A collapsible diff of the owner's changes, as many (from the first) as fit; (text, how many)."""
-    blocks = ["\n".join(_diff_line(line) for line in change_lines(change)) + "\n" for change in changes]
+def _owner_section(
+    owner: OwnerRef, changes: list[Change], budget: int, calls: Callable[[Change], list[str]]
+) -> tuple[str, int]:
+    """A collapsible diff of the owner's changes, as many (from the first) as fit; (text, how many).
+    Each change lists the API calls apply will send for it (`> POST /api/v1/...`)."""
+    blocks = [
+        "\n".join(_diff_line(line) for line in change_lines(change, calls=calls(change))) + "\n"
+        for change in changes
+    ]
     longest = max((len(run) for block in blocks for run in re.findall(r"`+", block)), default=0)
     fence = "`" * max(3, longest + 1)
 

@@ -15,18 +15,20 @@ from reconciler.plan.values import SYMBOLS, change_lines, format_value
 
 __all__ = ["COLOURS", "SYMBOLS", "format_value", "render_text"]
 
-COLOURS = {"+": "green", "~": "yellow", "-": "red", "-/+": "magenta", "^": "cyan"}
+COLOURS = {"+": "green", "~": "yellow", "-": "red", "-/+": "magenta", "^": "cyan", "#": "blue"}
 
 
-def render_text(plan: Plan, colour: bool = False) -> str:
+def render_text(plan: Plan, colour: bool = False, calls: bool = False) -> str:
+    """The plan for a terminal; `calls` lists under each change the requests apply will send."""
+
     def paint(symbol: str, text: str) -> str:
         return click.style(text, fg=COLOURS[symbol]) if colour else text
 
     lines: list[str] = []
-    if plan.mode == "drift" and plan.changes:
+    if plan.mode == "drift" and plan.listed:
         lines += ["Netlify differs from the manifests; `apply` would make these changes to correct it:", ""]
-    for change in plan.changes:
-        lines.extend(change_lines(change, paint))
+    for change in plan.listed:
+        lines.extend(change_lines(change, paint, plan.calls(change) if calls else None))
         lines.append("")
     counts = Counter((u.owner.address, u.kind) for u in plan.unmanaged)
     if counts:
@@ -34,12 +36,6 @@ def render_text(plan: Plan, colour: bool = False) -> str:
             "Unmanaged (live, not declared, left untouched; declare them or list the kind under `prune:`):"
         )
         lines.extend(f"  {owner} {kind}: {count}" for (owner, kind), count in sorted(counts.items()))
-        lines.append("")
-    if plan.adoptions:
-        lines.append(
-            f"Ledger: {len(plan.adoptions)} existing object(s) match the manifests and will be recorded as "
-            "managed (adopted, not rewritten)."
-        )
         lines.append("")
     lines.extend(f"Warning: {warning}" for warning in plan.warnings)
     lines.extend(f"Conflict: {conflict}" for conflict in plan.conflicts)

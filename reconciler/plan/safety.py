@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reconciler.manifest.model import DesiredState
-from reconciler.plan.model import Action, Plan
+from reconciler.model.change import Action
+from reconciler.plan.model import Plan
 
 DEFAULT_MAX_CHANGE_PERCENT = 30
 MIN_MANAGED_OBJECTS = 10
@@ -25,32 +26,33 @@ class Violation:
 
 def violations(plan: Plan, desired: DesiredState) -> list[Violation]:
     """Every rule the plan breaks; empty when apply may go ahead without `--allow-destroy`."""
-    found: list[Violation] = []
-    for change in plan.changes:
-        if change.kind == "site" and change.action is Action.DELETE:
-            found.append(
-                Violation("site-delete", change.address, "the plan destroys this site and everything in it")
-            )
-    for address, ledger in sorted(plan.ledgers.items()):
-        managed = sum(len(ids) for ids in ledger.before.managed.values())
-        if managed < MIN_MANAGED_OBJECTS:
+    found = [
+        Violation(
+            f"{c.owner.kind}-delete", c.address, f"the plan destroys this {c.owner.kind} and everything in it"
+        )
+        for c in plan.changes
+        if c.owner_itself and c.action is Action.DELETE
+    ]
+    for address, managed in sorted(plan.managed.items()):
+        if len(managed) < MIN_MANAGED_OBJECTS:
             continue
         touched = sum(
             1
             for c in plan.changes
             if c.owner.address == address
-            and c.kind != "site"
+            and not c.owner_itself
             and c.action in (Action.DELETE, Action.UPDATE, Action.REPLACE)
-            and ledger.before.manages(c.kind, c.identity)
+            and (c.kind, c.identity) in managed
         )
         limit = _limit(desired, address)
-        if touched * 100 > limit * managed:
-            percent = round(touched * 100 / managed)
+        if touched * 100 > limit * len(managed):
+            percent = round(touched * 100 / len(managed))
             found.append(
                 Violation(
                     "change-threshold",
                     address,
-                    f"the plan deletes or rewrites {touched} of its {managed} managed objects ({percent}%), "
+                    f"the plan deletes or rewrites {touched} of its {len(managed)} managed objects "
+                    f"({percent}%), "
                     f"more than the {limit}% threshold",
                 )
             )
@@ -58,8 +60,7 @@ def violations(plan: Plan, desired: DesiredState) -> list[Violation]:
 
 
 def _limit(desired: DesiredState, address: str) -> int:
-    kind, _, name = address.partition(".")
-    owner = (desired.sites if kind == "site" else desired.teams).get(name)
+    owner = next((o for o in desired.owners() if o.address == address), None)
     safety = (owner.spec.get("safety") or {}) if owner else {}
     return int(safety.get("max_change_percent", DEFAULT_MAX_CHANGE_PERCENT))
 

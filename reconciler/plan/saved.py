@@ -1,9 +1,11 @@
-"""Saved plans (`plan --out F`, `apply F`): the JSON plan plus a fingerprint of the live state it saw.
+"""Saved plans (`plan --out F`, `apply F`): the plan's requests plus fingerprints of what they assumed.
 
-A saved plan holds no secret values: `apply F` loads the same manifests again (secrets come from the
-environment), reads live state again, and refuses when anything the plan depended on moved. The
-fingerprint is keyed (HMAC), so even a per-object digest of a sensitive live value reveals nothing;
-the key is the ledger key when set, else derived from the API token (never stored).
+A saved plan holds no secret values: a sensitive part of a request is a reference to the manifest
+node it came from, read again (from the manifests and the environment) when the plan is applied.
+Apply refuses the plan when the live state it was computed from moved, or when the manifests (or the
+secret values they read) changed: what runs is exactly what was reviewed. Digests are keyed (HMAC), so
+even a per-object digest of a sensitive live value reveals nothing; the key is the ledger key when
+set, else derived from the API token (never stored).
 """
 
 from __future__ import annotations
@@ -15,13 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import ReconcilerError
-from reconciler.live import LiveState
+from reconciler.manifest.model import DesiredState
+from reconciler.model.change import ABSENT, Action, Change, FieldChange
+from reconciler.model.errors import ReconcilerError
+from reconciler.model.location import DocPath
+from reconciler.model.objects import LiveState, OwnerLive
+from reconciler.model.owner import OwnerRef
+from reconciler.model.request import decode_request, encode_request, source_path
+from reconciler.model.sensitive import MASK, UNREADABLE, Sensitive, reveal
 from reconciler.plan.model import Plan
-from reconciler.plan.render_json import plan_document, render_json
-from reconciler.sensitive import UNREADABLE, Sensitive, reveal
+from reconciler.plan.render_json import render_json
 
 SAVED_KEY = "saved_plan"
+SAVED_FORMAT = 2  # 2: requests carried in the file (1 re-planned at apply time)
 
 
 class StalePlan(ReconcilerError):
@@ -34,17 +42,38 @@ class Fingerprint:
     objects: dict[str, str]  # object address -> keyed digest of its live state
 
 
-def fingerprint(live: LiveState, key: bytes) -> Fingerprint:
+def fingerprint(live: LiveState, key: bytes, owner_kinds: frozenset[str]) -> Fingerprint:
+    """Keyed digests of every live object a plan depends on, the owners' ledgers included.
+    `owner_kinds` are the kinds whose object is the owner itself: they are named by the owner's address."""
     objects: dict[str, str] = {}
-    for owners in (live.teams, live.sites):
-        for name, owner_live in owners.items():
-            prefix = f"{owner_live.target.kind}.{name}"
-            objects[prefix] = _mac(key, {"exists": owner_live.target.site_id or owner_live.target.account})
-            for kind, by_identity in owner_live.objects.items():
-                for identity, obj in by_identity.items():
-                    state = {"state": _canonical(obj.state), "updated_at": obj.ref.get("updated_at")}
-                    objects[f"{prefix}.{kind}.{identity}"] = _mac(key, state)
+    for owner_live in live.owners():
+        objects.update(_owner_digests(owner_live, key, owner_kinds))
     return Fingerprint(_mac(key, objects), objects)
+
+
+def _owner_digests(owner_live: OwnerLive, key: bytes, owner_kinds: frozenset[str]) -> dict[str, str]:
+    prefix = owner_live.target.ref.address
+    entries: dict[str, Any] = {prefix: {"exists": owner_live.target.site_id or owner_live.target.account}}
+    for kind, by_identity in owner_live.objects.items():
+        for identity, obj in by_identity.items():
+            state = {"state": _canonical(obj.state), "updated_at": obj.ref.get("updated_at")}
+            if kind in owner_kinds:
+                entries[prefix] = {**entries[prefix], **state}
+            else:
+                entries[f"{prefix}.{kind}" + (f".{identity}" if identity != kind else "")] = state
+    stored = owner_live.stored_ledger
+    if stored is not None:
+        entries[f"{prefix}.ledger"] = {
+            "content": _canonical(stored.content),
+            "carrier": _canonical(dict(stored.carrier)),
+            "exists": stored.exists,
+        }
+    return {address: _mac(key, entry) for address, entry in entries.items()}
+
+
+def manifests_digest(desired: DesiredState, key: bytes) -> str:
+    """Everything the manifests declare, secret values included (keyed): what the plan was made from."""
+    return _mac(key, {owner.address: _canonical(owner.spec) for owner in desired.owners()})
 
 
 def _canonical(value: Any) -> Any:
@@ -65,60 +94,105 @@ def _mac(key: bytes, value: Any) -> str:
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
-def change_digests(plan: Plan, key: bytes) -> dict[str, str]:
-    """Keyed digests of what each change writes, secrets included: the masked JSON alone cannot tell a
-    rotated secret from the one the reviewer saw."""
-    return {change.address: _mac(key, _canonical(change.after)) for change in plan.changes}
-
-
-def save(path: Path, plan: Plan, live: LiveState, manifests: Path, api_url: str, key: bytes) -> None:
-    print_ = fingerprint(live, key)
-    extra = {
-        "fingerprint": print_.digest,
-        "manifests": str(manifests),
-        SAVED_KEY: {"api_url": api_url, "objects": print_.objects, "writes": change_digests(plan, key)},
+def save(
+    path: Path,
+    plan: Plan,
+    live: LiveState,
+    desired: DesiredState,
+    manifests: Path,
+    api_url: str,
+    key: bytes,
+    owner_kinds: frozenset[str],
+) -> None:
+    printed = fingerprint(live, key, owner_kinds)
+    saved = {
+        "format": SAVED_FORMAT,
+        "api_url": api_url,
+        "objects": printed.objects,
+        "manifests_digest": manifests_digest(desired, key),
+        "prefixes": dict(plan.prefixes),
+        "managed": {address: sorted(map(list, pairs)) for address, pairs in sorted(plan.managed.items())},
+        "changes": [_saved_change(change) for change in plan.changes],
     }
+    extra = {"fingerprint": printed.digest, "manifests": str(manifests), SAVED_KEY: saved}
     path.write_text(render_json(plan, extra=extra), encoding="utf-8")
+
+
+def _saved_change(change: Change) -> dict[str, Any]:
+    def reference(value: Sensitive) -> list[str | int]:
+        return list(source_path(value))
+
+    return {
+        "owner": [change.owner.kind, change.owner.name],
+        "kind": change.kind,
+        "identity": change.identity,
+        "action": change.action.value,
+        "owner_itself": change.owner_itself,
+        "requests": [encode_request(request, reference) for request in change.requests],
+    }
 
 
 @dataclass(frozen=True)
 class SavedPlan:
+    path: Path
     document: dict[str, Any]
     manifests: Path
     api_url: str
     fingerprint: Fingerprint
-    writes: dict[str, str]
+    manifests_digest: str
+
+    @property
+    def saved(self) -> dict[str, Any]:
+        section: dict[str, Any] = self.document[SAVED_KEY]
+        return section
 
 
 def is_saved_plan(path: Path) -> bool:
-    if not path.is_file() or path.suffix.lower() != ".json":
+    """Recognised by content, whatever the file is called: a JSON document with a saved-plan section."""
+    if not path.is_file():
         return False
     try:
-        return SAVED_KEY in json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            if handle.read(1) != b"{":
+                return False
+        document = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, OSError):
         return False
+    return isinstance(document, dict) and SAVED_KEY in document
 
 
 def load(path: Path) -> SavedPlan:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         saved = document[SAVED_KEY]
+        if saved.get("format") != SAVED_FORMAT:
+            raise ValueError(f"saved-plan format {saved.get('format')!r}, this version reads {SAVED_FORMAT}")
         return SavedPlan(
+            path,
             document,
             Path(document["manifests"]),
             str(saved["api_url"]),
             Fingerprint(str(document["fingerprint"]), dict(saved["objects"])),
-            dict(saved["writes"]),
+            str(saved["manifests_digest"]),
         )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ReconcilerError(f"{path}: not a saved plan written by `plan --out` ({exc})") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ReconcilerError(
+            f"{path}: not a saved plan written by this version's `plan --out` ({exc})"
+        ) from None
 
 
-def check_fresh(saved: SavedPlan, plan: Plan, live: LiveState, api_url: str, key: bytes) -> None:
+def check_fresh(
+    saved: SavedPlan,
+    live: LiveState,
+    desired: DesiredState,
+    api_url: str,
+    key: bytes,
+    owner_kinds: frozenset[str],
+) -> None:
     """Refuse a plan made for another API, against other live state, or from other manifests."""
     if api_url != saved.api_url:
         raise StalePlan(f"the plan was made against {saved.api_url}, not {api_url}: make a new plan")
-    now = fingerprint(live, key)
+    now = fingerprint(live, key, owner_kinds)
     if now.digest != saved.fingerprint.digest:
         before, after = saved.fingerprint.objects, now.objects
         moved = sorted(a for a in before.keys() & after.keys() if before[a] != after[a])
@@ -129,11 +203,74 @@ def check_fresh(saved: SavedPlan, plan: Plan, live: LiveState, api_url: str, key
         lines += [f"  new: {a}" for a in new]
         lines.append("  Nothing was applied. Make a new plan and review it.")
         raise StalePlan("\n".join(lines))
-    if (
-        plan_document(plan)["changes"] != saved.document.get("changes")
-        or change_digests(plan, key) != saved.writes
-    ):
+    if manifests_digest(desired, key) != saved.manifests_digest:
         raise StalePlan(
             "the manifests (or the secret values they read from the environment) changed since the plan was "
-            "saved: the same live state now plans different changes. Nothing was applied; make a new plan."
+            "saved. Nothing was applied; make a new plan and review it."
         )
+
+
+def saved_plan(saved: SavedPlan, desired: DesiredState) -> Plan:
+    """The plan as saved, its sensitive references read again from the (unchanged) manifests."""
+
+    def sensitive(reference: Any) -> Sensitive:
+        source: DocPath = tuple(reference)
+        try:
+            value = desired.value_at(source)
+        except (KeyError, IndexError, TypeError, ValueError):
+            raise StalePlan(f"{saved.path}: the manifests no longer hold a value the plan sends") from None
+        return value if isinstance(value, Sensitive) else Sensitive(str(value), source)
+
+    section = saved.saved
+    plan = Plan(
+        warnings=list(saved.document.get("warnings") or []),
+        conflicts=list(saved.document.get("conflicts") or []),
+        prefixes=dict(section.get("prefixes") or {}),
+        managed={address: {(k, i) for k, i in pairs} for address, pairs in section["managed"].items()},
+    )
+    shown = {entry["address"]: entry for entry in saved.document.get("changes") or []}
+    for entry in section["changes"]:
+        change = Change(
+            OwnerRef(entry["owner"][0], entry["owner"][1]),
+            entry["kind"],
+            entry["identity"],
+            Action(entry["action"]),
+            requests=[decode_request(request, sensitive) for request in entry["requests"]],
+            owner_itself=bool(entry["owner_itself"]),
+        )
+        _restore_display(change, shown.get(change.address) or {})
+        plan.changes.append(change)
+    return plan
+
+
+def _restore_display(change: Change, shown: dict[str, Any]) -> None:
+    """What the saved document shows of a change, for reports; masked values stay masked."""
+
+    def value(item: Any, hidden: bool) -> Any:
+        return Sensitive("") if hidden else item
+
+    change.note = str(shown.get("note") or "")
+    change.before = shown.get("before")
+    change.after = shown.get("after")
+    change.fields = [
+        FieldChange(
+            tuple(field["path"]),
+            value(field.get("before"), field["sensitive"]) if "before" in field else ABSENT,
+            value(field.get("after"), field["sensitive"]) if "after" in field else ABSENT,
+        )
+        for field in shown.get("fields") or []
+    ]
+    if any(field["sensitive"] for field in shown.get("fields") or []) or shown.get("sensitive_paths"):
+        change.before = _mask(change.before)
+        change.after = _mask(change.after)
+
+
+def _mask(value: Any) -> Any:
+    """The document's "(sensitive)" strings as masked values again, so every renderer hides them."""
+    if value == MASK:
+        return Sensitive("")
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    return value

@@ -14,9 +14,10 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
-from reconciler.plan.diff import flatten
-from reconciler.plan.model import ABSENT, KNOWN_AFTER_APPLY, Action, Change, FieldChange, FieldPath
-from reconciler.sensitive import MASK, Sensitive
+from reconciler.model.change import ABSENT, KNOWN_AFTER_APPLY, Action, Change, FieldChange, FieldPath
+from reconciler.model.diff import flatten
+from reconciler.model.request import Placeholder
+from reconciler.model.sensitive import MASK, Sensitive
 
 SYMBOLS = {
     Action.CREATE: "+",
@@ -24,6 +25,7 @@ SYMBOLS = {
     Action.DELETE: "-",
     Action.REPLACE: "-/+",
     Action.DEPLOY: "^",
+    Action.RECORD: "#",
 }
 MAX_DEPLOY_LINES = 20  # a deploy can touch thousands of files: show the first ones, count the rest
 KNOWN_AFTER_APPLY_TEXT = repr(KNOWN_AFTER_APPLY)
@@ -51,7 +53,7 @@ def jsonable(value: Any, hidden: Any = MASK) -> Any:
     """
     if isinstance(value, Sensitive):
         return hidden
-    if value is KNOWN_AFTER_APPLY:
+    if value is KNOWN_AFTER_APPLY or isinstance(value, Placeholder):
         return KNOWN_AFTER_APPLY_TEXT
     if value is None or value is ABSENT:
         return None
@@ -83,7 +85,7 @@ def format_value(value: Any) -> str:
         return MASK
     if value is ABSENT:
         return "(absent)"
-    if value is KNOWN_AFTER_APPLY:
+    if value is KNOWN_AFTER_APPLY or isinstance(value, Placeholder):
         return KNOWN_AFTER_APPLY_TEXT
     return json.dumps(jsonable(value), sort_keys=True, ensure_ascii=False)
 
@@ -109,7 +111,7 @@ def shown_fields(change: Change) -> list[FieldChange]:
     """The fields a reader sees under a change: every leaf of a new object, the changed ones of an update."""
     if change.action is Action.CREATE:
         return [FieldChange(path, ABSENT, value) for path, value in leaves(change.after)]
-    if change.action is Action.UPDATE:
+    if change.action in (Action.UPDATE, Action.REPLACE, Action.RECORD):
         return change.fields
     if change.action is Action.DEPLOY:
         return change.fields[:MAX_DEPLOY_LINES]
@@ -120,8 +122,9 @@ def _plain(symbol: str, text: str) -> str:
     return text
 
 
-def change_lines(change: Change, paint: Paint = _plain) -> list[str]:
-    """The Terraform-style lines of one change: `  + address` then one line per shown field."""
+def change_lines(change: Change, paint: Paint = _plain, calls: list[str] | None = None) -> list[str]:
+    """The Terraform-style lines of one change: `  + address`, one line per shown field, then (when
+    given) the API calls apply will send for it."""
     symbol = SYMBOLS[change.action]
     header = f"  {symbol} {change.address}"
     if change.action is Action.CREATE:
@@ -137,6 +140,7 @@ def change_lines(change: Change, paint: Paint = _plain) -> list[str]:
     hidden = len(change.fields) - len(entries) if change.action is Action.DEPLOY else 0
     if hidden > 0:
         lines.append(f"      … and {hidden} more file(s) (all of them in --format json)")
+    lines.extend(f"      > {call}" for call in calls or ())
     return lines
 
 

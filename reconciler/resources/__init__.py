@@ -1,7 +1,9 @@
 """Resource kinds. Registering a kind here is all it takes for plan and apply to manage it."""
 
-from reconciler.ledger import Digester
-from reconciler.resources.base import ResourceKind
+from typing import Any
+
+from reconciler.model.ledger import Digester
+from reconciler.resources.base import Executes, IsOwner, Procedure, ResourceKind
 from reconciler.resources.build_hooks import BuildHooksKind
 from reconciler.resources.deploy import DeployKind
 from reconciler.resources.env import EnvKind
@@ -11,22 +13,34 @@ from reconciler.resources.metadata import MetadataKind
 from reconciler.resources.site import SiteKind
 from reconciler.resources.snippets import SnippetsKind
 
-KIND_CLASSES: tuple[type[ResourceKind], ...] = (
-    SiteKind,
-    EnvKind,
-    MetadataKind,
-    SnippetsKind,
-    HooksKind,
-    BuildHooksKind,
-    IntegrationsKind,
-    DeployKind,
-)
+Kinds = list[ResourceKind[Any]]
 
 
-def all_kinds(digester: Digester | None = None) -> list[ResourceKind]:
+def all_kinds(digester: Digester | None = None) -> Kinds:
     """Every kind, in the fixed per-owner apply order; the digester lets env compare secret values."""
-    kinds = [EnvKind(digester) if cls is EnvKind else cls() for cls in KIND_CLASSES]
+    kinds: Kinds = [
+        SiteKind(),
+        EnvKind(digester),
+        MetadataKind(),
+        SnippetsKind(),
+        HooksKind(),
+        BuildHooksKind(),
+        IntegrationsKind(),
+        DeployKind(),
+    ]
     return sorted(kinds, key=lambda kind: kind.order)
 
 
-__all__ = ["KIND_CLASSES", "ResourceKind", "all_kinds"]
+def procedures(kinds: Kinds) -> dict[str, Procedure]:
+    """Every procedure the kinds' requests may name in `via`."""
+    return {
+        name: run for kind in kinds if isinstance(kind, Executes) for name, run in kind.procedures().items()
+    }
+
+
+def owner_kinds(kinds: Kinds) -> frozenset[str]:
+    """The kinds whose object is the owner itself."""
+    return frozenset(kind.name for kind in kinds if isinstance(kind, IsOwner))
+
+
+__all__ = ["Kinds", "ResourceKind", "all_kinds", "owner_kinds", "procedures"]

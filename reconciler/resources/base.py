@@ -1,71 +1,164 @@
-"""The contract every resource kind implements, so the planner stays generic.
+"""The contract every resource kind implements, so the planner and apply stay generic.
 
-A kind knows four things: which objects an owner (team or site) declares, how to read the live
-ones, how to compare the two (normalised: ids and timestamps never drive a diff), and which API
-calls turn a Change into reality. The planner, renderers and apply only talk to this interface.
+The core is four methods: which objects an owner (team or site) declares, how to read the live ones,
+how to compare the two (normalised: ids and timestamps never drive a diff), and which requests turn a
+Change into reality. A kind is stateless: everything apply needs travels in the Change and its
+requests, so any instance, in any process, can carry out a plan. The few kinds that need more
+implement one of the small optional protocols below; the planner asks for them with `isinstance`.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Generic, TypeVar
 
-from reconciler.errors import ManifestIssue
-from reconciler.manifest.model import Location, Owner
-from reconciler.netlify.client import NetlifyClient
-from reconciler.plan.diff import field_changes
-from reconciler.plan.model import Action, Change, FieldChange
-from reconciler.sensitive import reveal
+from reconciler.manifest.model import Owner
+from reconciler.model.change import Action, Change, FieldChange
+from reconciler.model.diff import field_changes
+from reconciler.model.errors import ManifestIssue
+from reconciler.model.location import DocPath
+from reconciler.model.objects import DesiredObject, LiveObject, StoredLedger, Target
+from reconciler.model.owner import OwnerKind
+from reconciler.model.reader import Reader
+from reconciler.model.request import Request
+
+S = TypeVar("S")
 
 
-@dataclass
-class Target:
-    """Where an owner lives on Netlify. For a site still to be created, `site_id` is None until apply."""
+class ResourceKind(ABC, Generic[S]):
+    """One kind of Netlify object (site settings, env vars, metadata, ...) with state of type `S`."""
 
-    kind: str  # "team" | "site"
-    name: str
-    account: str | None = None  # account id or slug (Netlify accepts both)
-    site_id: str | None = None
-    site: dict[str, Any] = field(default_factory=dict)  # the live site object, when there is one
-    cache: dict[str, Any] = field(default_factory=dict)  # raw objects one kind read and another part reuses
+    name: ClassVar[str]
+    owners: ClassVar[frozenset[OwnerKind]]  # which owners can declare it: {"site"}, {"team", "site"}
+    order: ClassVar[int]  # position in the fixed per-owner apply order (docs/decisions.md)
+    singleton: ClassVar[bool] = False  # one object per owner that always exists: never pruned or inventoried
+
+    @abstractmethod
+    def desired(self, owner: Owner) -> dict[str, DesiredObject[S]] | None:
+        """Declared objects by identity; None when the owner's manifest does not manage this kind."""
+
+    @abstractmethod
+    def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[S]]:
+        """Live objects by identity, normalised like `desired` so that equal means unchanged."""
+
+    def diff(self, desired: DesiredObject[S], live: LiveObject[S]) -> list[FieldChange]:
+        return field_changes(live.state, desired.state)
+
+    @abstractmethod
+    def requests(self, change: Change, target: Target) -> list[Request]:
+        """The requests that carry out a create, update or delete (the planner composes replaces)."""
+
+
+# -- optional protocols ---------------------------------------------------------------------------
+class IsOwner:
+    """The kind whose object is the owner itself (the site): creating it gives everything else an id
+    to attach to, deleting it takes everything with it."""
+
+
+class Replaces:
+    """Fields Netlify cannot change in place: a change to one is planned as a replace (`-/+`)."""
+
+    replace_fields: ClassVar[frozenset[str]]
+    create_before_delete: ClassVar[bool] = False  # True where old and new can exist side by side
 
     @property
-    def exists(self) -> bool:
-        return self.kind == "team" or self.site_id is not None
-
-    @property
-    def account_ref(self) -> str:
-        """The account for a call; a placeholder while a personal site's account is not known yet."""
-        return self.account or "{account}"
-
-    @property
-    def site_ref(self) -> str:
-        """The site's id for a call; its name while it does not exist yet (plan display only)."""
-        return self.site_id or self.name
+    def replace_paths(self) -> frozenset[tuple[str, ...]]:
+        """The replace fields as one-part field paths, to test a FieldChange's first part against."""
+        return frozenset((name,) for name in self.replace_fields)
 
 
-@dataclass
-class DesiredObject:
-    identity: str
-    state: Any
-    location: Location | None = None
-    absent: bool = False  # declared, but must not exist (e.g. `state: absent`)
-    ref: dict[str, Any] = field(default_factory=dict)  # derived data that is never diffed (secret digests)
+class PresentsAs:
+    """Creates and updates shown as another action (a deploy is `^`, counted as "1 deploy")."""
+
+    presents_as: ClassVar[Action]
 
 
-@dataclass
-class LiveObject:
-    identity: str
-    state: Any
-    ref: dict[str, Any] = field(default_factory=dict)  # ids and timestamps: needed for calls, never diffed
-    conflict: str | None = None  # set when the identity is ambiguous live: never guessed, never changed
+class Validates(ABC):
+    @abstractmethod
+    def validate(self, owner: Owner) -> list[ManifestIssue]:
+        """Checks beyond the JSON Schema that need this kind's knowledge (offline: `validate` runs them)."""
 
 
-def index_unique(objects: list[LiveObject], what: str) -> dict[str, LiveObject]:
+class Verifies(ABC):
+    @abstractmethod
+    def verify(
+        self, reader: Reader, declared: list[tuple[Owner, dict[str, LiveObject[Any]]]]
+    ) -> list[ManifestIssue]:
+        """Checks that need the API (hook types, forms), once per plan, after live state is read."""
+
+
+class Explains(ABC, Generic[S]):
+    @abstractmethod
+    def explain(self, desired: DesiredObject[S], live: LiveObject[S]) -> str:
+        """Why an update is planned, when the fields alone do not say it (secret drift, a deploy's size)."""
+
+
+class DiffsFromEmpty(ABC, Generic[S]):
+    @abstractmethod
+    def empty_live(self, desired: DesiredObject[S]) -> LiveObject[S]:
+        """What to diff against when nothing exists live (a first deploy lists its files)."""
+
+
+class KeepsRecord(ABC, Generic[S]):
+    """A kind that keeps its own record in the ledger (env: secret digests; deploy: its last tree)."""
+
+    @abstractmethod
+    def attach_record(self, record: Any, live: dict[str, LiveObject[S]]) -> None:
+        """Give the live objects what the ledger remembers about them, before they are diffed."""
+
+    @abstractmethod
+    def next_record(
+        self,
+        owner: Owner,
+        record: Any,
+        desired: dict[str, DesiredObject[S]],
+        live: dict[str, LiveObject[S]],
+        changes: list[Change],
+    ) -> Any:
+        """The record once this plan is applied; what only apply learns is a Placeholder that one of the
+        kind's requests binds (None: no record)."""  # fmt: skip
+
+
+class HostsLedger(ABC):
+    """A kind whose objects can carry an owner's ledger (site metadata, an integration's context)."""
+
+    @abstractmethod
+    def ledger_home(self, owner: Owner) -> str | None:
+        """Where this kind keeps the owner's ledger, in words; None when it does not keep it."""
+
+    @abstractmethod
+    def read_ledger(self, reader: Reader, target: Target, owner: Owner) -> StoredLedger:
+        """The stored ledger and the object around it."""
+
+    @abstractmethod
+    def ledger_requests(
+        self, owner: Owner, target: Target, stored: StoredLedger, content: Any, changes: list[Change]
+    ) -> list[Request]:
+        """The writes that store `content`, keeping the carrier as this plan's `changes` leave it."""
+
+
+Procedure = Callable[[Any, Request], Any]  # (client, filled request) -> the answer
+
+
+class Executes(ABC):
+    """A kind whose requests need more than one HTTP call to carry out (a deploy)."""
+
+    @abstractmethod
+    def procedures(self) -> Mapping[str, Procedure]:
+        """Procedures by the `via` name its requests carry."""
+
+
+class Advises(ABC):
+    @abstractmethod
+    def advice(self, owners: list[Owner]) -> list[str]:
+        """Plan warnings about the manifests as a whole (a secret that cannot be compared, say)."""
+
+
+# -- helpers shared by collection kinds -----------------------------------------------------------
+def index_unique(objects: list[LiveObject[S]], what: str) -> dict[str, LiveObject[S]]:
     """Objects by identity; an identity held by several live objects becomes one conflicting entry."""
-    out: dict[str, LiveObject] = {}
+    out: dict[str, LiveObject[S]] = {}
     for obj in objects:
         first = out.get(obj.identity)
         if first is None:
@@ -80,110 +173,25 @@ def index_unique(objects: list[LiveObject], what: str) -> dict[str, LiveObject]:
     return out
 
 
-@dataclass(frozen=True)
-class Request:
-    """One API call a change implies; rendered in plans and executed by apply."""
-
-    method: str
-    path: str
-    params: dict[str, str] = field(default_factory=dict)
-    body: Any = None
-    idempotent: bool | None = None  # None: by HTTP method
-    api: str = "netlify"  # or "integrations": the Integration API, its own host and auth header
-
-    def describe(self) -> str:
-        query = "&".join(f"{k}={v}" for k, v in self.params.items())
-        return f"{self.method} {self.path}" + (f"?{query}" if query else "")
-
-
-class ResourceKind(ABC):
-    """One kind of Netlify object (site settings, env vars, metadata, ...)."""
-
-    name: ClassVar[str]
-    owners: ClassVar[frozenset[str]]  # which owners can declare it: {"site"}, {"team", "site"}
-    order: ClassVar[int]  # position in the fixed per-owner apply order (docs/decisions.md)
-    owns_target: ClassVar[bool] = False  # True for the kind whose create/delete is the owner itself
-    prunable: ClassVar[bool] = True  # False for singletons that always exist (metadata, the site)
-    presents_as: ClassVar[Action | None] = None  # shows its creates/updates as this action (deploy)
-
-    @abstractmethod
-    def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
-        """Declared objects by identity; None when the owner's manifest does not manage this kind."""
-
-    @abstractmethod
-    def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
-        """Live objects by identity, normalised like `desired` so that equal means unchanged."""
-
-    def empty_live(self, desired: DesiredObject) -> LiveObject | None:
-        """What to diff against when nothing exists live (None: plan a plain create)."""
-        return None
-
-    def validate(self, owner: Owner) -> list[ManifestIssue]:
-        """Checks beyond the JSON Schema that need this kind's knowledge (offline)."""
-        return []
-
-    def verify(
-        self, client: NetlifyClient, declared: list[tuple[Owner, dict[str, LiveObject]]]
-    ) -> list[ManifestIssue]:
-        """Checks that need the API (e.g. hook types), run once per plan after live state is read."""
-        return []
-
-    def diff(self, desired: DesiredObject, live: LiveObject) -> list[FieldChange]:
-        return field_changes(live.state, desired.state)
-
-    # -- the kind's own ledger record (optional) ------------------------------------------------
-    def attach_record(self, record: Any, live: dict[str, LiveObject]) -> None:
-        """Give the live objects what the ledger remembers about them, before they are diffed."""
-        return None
-
-    def next_record(
-        self,
-        record: Any,
-        desired: dict[str, DesiredObject],
-        live: dict[str, LiveObject],
-        changes: list[Change],
-    ) -> Any:
-        """The record after this plan is applied (None: the kind keeps none). Pure: part of planning."""
-        return None
-
-    def complete_record(
-        self, record: Any, client: NetlifyClient, target: Target, results: dict[str, Any]
-    ) -> Any:
-        """Fill in what only apply learns (ids, timestamps Netlify returned), from `results` by identity."""
-        return record
-
-    def explain(self, desired: DesiredObject, live: LiveObject) -> str:
-        """Why an update is planned, when the fields alone do not say it (e.g. secret drift)."""
-        return ""
-
-    @abstractmethod
-    def requests(self, change: Change, target: Target) -> list[Request]:
-        """The calls that carry out `change`, used both to show the plan and to apply it."""
-
-    def apply(self, client: NetlifyClient, change: Change, target: Target) -> Any:
-        """Send the change's requests in order; the last answer is returned (the ledger reads it)."""
-        result = None
-        for request in self.requests(change, target):
-            result = send(client, request)
-        return result
-
-
 def read_collection(
-    client: NetlifyClient, path: str, parse: Callable[[dict[str, Any]], LiveObject], what: str
-) -> dict[str, LiveObject]:
+    reader: Reader, path: str, parse: Callable[[dict[str, Any]], LiveObject[S]], what: str
+) -> dict[str, LiveObject[S]]:
     """A listing endpoint's objects by identity, duplicates marked as conflicts (see index_unique)."""
-    return index_unique([parse(item) for item in client.get(path) or []], what)
+    return index_unique([parse(item) for item in reader.get(path) or []], what)
 
 
 def keyed_desired(
-    owner: Owner, section: str, normalise: Callable[[Any], Any]
-) -> dict[str, DesiredObject] | None:
-    """Declared objects of a map-shaped section (`env`, `snippets`, ...): key = identity, located."""
+    owner: Owner, section: str, normalise: Callable[[Any, DocPath], S]
+) -> dict[str, DesiredObject[S]] | None:
+    """Declared objects of a map-shaped section (`env`, `snippets`, ...): key = identity, located.
+    `normalise(spec, doc_path)` gets the node's document path, for the sensitive values it wraps."""
     entries = owner.spec.get(section)
     if entries is None:
         return None
     return {
-        key: DesiredObject(key, normalise(spec), owner.location(section, key))
+        key: DesiredObject(
+            key, normalise(spec, (*owner.doc_path, section, key)), owner.location(section, key)
+        )
         for key, spec in entries.items()
     }
 
@@ -196,15 +204,3 @@ def collection_requests(change: Change, collection: str, body: Any) -> list[Requ
     if change.action is Action.DELETE:
         return [Request("DELETE", path)]
     return [Request("PUT", path, body=body)]
-
-
-def send(client: NetlifyClient, request: Request) -> Any:
-    if request.api == "integrations":
-        client = client.integrations()
-    return client.request_json(
-        request.method,
-        request.path,
-        params=request.params or None,
-        body=reveal(request.body),
-        idempotent=request.idempotent,
-    )

@@ -5,131 +5,171 @@ Production deploys compare with the published deploy's files (`GET /sites/{id}/f
 plans nothing, so apply makes no deploy call at all. Draft and branch deploys never publish, so they are
 compared with the ledger's record of the last tree this tool deployed that way. `pin` publishes an earlier
 deploy (a rollback made as a Git change).
+
+The planned request carries the whole digest (every path's SHA-1, every function's SHA-256) and the
+directories: the `deploy` procedure binds them to the files again, uploads what Netlify says it lacks
+and waits until the deploy is ready, in whichever process applies the plan.
 """
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import json
-import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
-from reconciler.deploy.engine import DeployOptions, deploy, restore
+from reconciler.deploy.engine import DeployOptions, create_body, deploy, zip_params
 from reconciler.deploy.progress import Progress, human_bytes
-from reconciler.deploy.scan import LocalDigest, local_digest
-from reconciler.errors import ManifestIssue
-from reconciler.manifest.model import Owner, format_doc_path
+from reconciler.deploy.scan import local_digest, planned_digest
+from reconciler.manifest.model import Owner
+from reconciler.model.change import ABSENT, Action, Change, FieldChange
+from reconciler.model.diff import field_changes
+from reconciler.model.errors import ManifestIssue, ReconcilerError
+from reconciler.model.objects import DesiredObject, LiveObject, Target
+from reconciler.model.reader import Reader
+from reconciler.model.request import Placeholder, Request
 from reconciler.netlify.client import NetlifyClient
-from reconciler.plan.diff import field_changes
-from reconciler.plan.model import ABSENT, Action, Change, FieldChange
-from reconciler.resources.base import DesiredObject, LiveObject, Request, ResourceKind, Target
+from reconciler.resources.base import (
+    DiffsFromEmpty,
+    Executes,
+    Explains,
+    KeepsRecord,
+    PresentsAs,
+    Procedure,
+    ResourceKind,
+    Validates,
+)
 
 IDENTITY = "deploy"
+PROCEDURE = "deploy"
 
 
-def tree_hash(state: dict[str, Any]) -> str:
+class Tree(TypedDict, total=False):
+    files: dict[str, str]  # path -> SHA-1
+    functions: dict[str, str]  # name -> SHA-256 of its zip
+    published_deploy: str | None  # instead of the two above, for `pin`
+
+
+def tree_hash(state: Tree) -> str:
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
 
 
-class DeployKind(ResourceKind):
+def _options(spec: Mapping[str, Any]) -> DeployOptions:
+    return DeployOptions(
+        draft=bool(spec.get("draft")),
+        branch=spec.get("branch"),
+        title=spec.get("title"),
+        method=spec.get("method", "digest"),
+        timeout=float(spec.get("timeout", 1200)),
+    )
+
+
+def _base(owner: Owner) -> Path:
+    """Deploy paths are relative to the manifest file that declares them."""
+    location = owner.location("deploy")
+    return Path(location.file).parent if location else Path.cwd()
+
+
+class DeployKind(
+    ResourceKind[Tree],
+    PresentsAs,
+    Validates,
+    DiffsFromEmpty[Tree],
+    Explains[Tree],
+    KeepsRecord[Tree],
+    Executes,
+):
     name = "deploy"
     owners = frozenset({"site"})
     order = 80  # last: the site, its env and its settings are in place before new files go live
-    prunable = False
+    singleton = True
     presents_as = Action.DEPLOY
 
-    def __init__(self, workdir: Path | None = None) -> None:
-        self._workdir = workdir  # function zips; a private temporary directory unless given
-        self._digests: dict[str, LocalDigest] = {}
-        self._specs: dict[str, dict[str, Any]] = {}  # per site, for apply (a Change carries no options)
-
     # -- desired -------------------------------------------------------------------------------
-    @staticmethod
-    def _base(owner: Owner) -> Path:
-        """Deploy paths are relative to the manifest file that declares them."""
-        location = owner.location("deploy")
-        return Path(location.file).parent if location else Path.cwd()
-
     def validate(self, owner: Owner) -> list[ManifestIssue]:
         spec = owner.spec.get("deploy") or {}
         issues = []
         for key in ("dir", "functions"):
-            if key in spec and not (self._base(owner) / spec[key]).is_dir():
-                doc_path = format_doc_path((*owner.doc_path, "deploy", key))
-                message = f"{self._base(owner) / spec[key]} is not a directory"
-                issues.append(ManifestIssue(owner.location("deploy", key), doc_path, message))
+            if key in spec and not (_base(owner) / spec[key]).is_dir():
+                _, doc_path, where = owner.node("deploy", key)
+                issues.append(
+                    ManifestIssue(where, doc_path, f"{_base(owner) / spec[key]} is not a directory")
+                )
+        if spec.get("method") == "zip" and spec.get("functions"):
+            _, doc_path, where = owner.node("deploy", "method")
+            message = (
+                "the zip method deploys files only: drop `functions` or use the digest method (the default)"
+            )
+            issues.append(ManifestIssue(where, doc_path, message))
         return issues
 
-    def _digest(self, owner: Owner, spec: dict[str, Any]) -> LocalDigest:
-        """Scan and hash once per run, however often the planner asks."""
-        if owner.name not in self._digests:
-            base = self._base(owner)
-            functions = base / spec["functions"] if spec.get("functions") else None
-            if self._workdir is None:
-                self._workdir = Path(tempfile.mkdtemp(prefix="netlify-reconciler-deploy-"))
-                atexit.register(shutil.rmtree, self._workdir, True)
-            workdir = self._workdir / owner.name
-            workdir.mkdir(parents=True, exist_ok=True)
-            self._digests[owner.name] = local_digest(base / spec["dir"], functions, workdir)
-        return self._digests[owner.name]
-
-    def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
+    def desired(self, owner: Owner) -> dict[str, DesiredObject[Tree]] | None:
         spec = owner.spec.get("deploy")
         if spec is None:
             return None
         location = owner.location("deploy")
-        self._specs[owner.name] = dict(spec)
         if "pin" in spec:
-            return {IDENTITY: DesiredObject(IDENTITY, {"published_deploy": spec["pin"]}, location)}
-        digest = self._digest(owner, spec)
-        state = {"files": digest.file_shas(), "functions": digest.function_shas()}
-        preview = bool(spec.get("draft") or spec.get("branch"))
-        ref = {"digest": digest, "preview": preview, "tree": tree_hash(state)}
+            return {IDENTITY: DesiredObject(IDENTITY, Tree(published_deploy=spec["pin"]), location)}
+        base = _base(owner)
+        publish = (base / spec["dir"]).resolve()
+        functions = (base / spec["functions"]).resolve() if spec.get("functions") else None
+        with tempfile.TemporaryDirectory(prefix="netlify-reconciler-plan-") as workdir:
+            digest = local_digest(publish, functions, Path(workdir))
+        state = Tree(files=digest.file_shas(), functions=digest.function_shas())
+        ref = {
+            "preview": bool(spec.get("draft") or spec.get("branch")),
+            "tree": tree_hash(state),
+            "blob_sizes": {f.sha1: f.size for f in digest.files.values()},
+            "function_sizes": {f.name: f.size for f in digest.functions.values()},
+            "dir": str(publish),
+            "functions_dir": str(functions) if functions else None,
+            "spec": dict(spec),
+        }
         return {IDENTITY: DesiredObject(IDENTITY, state, location, ref=ref)}
 
     # -- live ----------------------------------------------------------------------------------
-    def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
+    def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[Tree]]:
         spec = owner.spec.get("deploy")
         if spec is None:
             return {}
         published = target.site.get("published_deploy") or {}
         ref = {"published": published.get("id")}
         if "pin" in spec:
-            return {IDENTITY: LiveObject(IDENTITY, {"published_deploy": published.get("id")}, ref)}
-        files = client.get(f"/sites/{target.site_id}/files") or [] if published else []
-        state = {
-            "files": {str(item["path"]).lstrip("/"): item["sha"] for item in files},
-            "functions": {f["n"]: f["d"] for f in published.get("available_functions") or []},
-        }
+            return {IDENTITY: LiveObject(IDENTITY, Tree(published_deploy=published.get("id")), ref)}
+        files = reader.get(f"/sites/{target.site_id}/files") or [] if published else []
+        state = Tree(
+            files={str(item["path"]).lstrip("/"): item["sha"] for item in files},
+            functions={f["n"]: f["d"] for f in published.get("available_functions") or []},
+        )
         return {IDENTITY: LiveObject(IDENTITY, state, ref)}
 
-    def empty_live(self, desired: DesiredObject) -> LiveObject | None:
+    def empty_live(self, desired: DesiredObject[Tree]) -> LiveObject[Tree]:
         """A new site serves nothing: its first deploy is a diff against an empty tree."""
         if "published_deploy" in desired.state:
-            return LiveObject(IDENTITY, {"published_deploy": None})
-        return LiveObject(IDENTITY, {"files": {}, "functions": {}})
+            return LiveObject(IDENTITY, Tree(published_deploy=None))
+        return LiveObject(IDENTITY, Tree(files={}, functions={}))
 
-    def attach_record(self, record: Any, live: dict[str, LiveObject]) -> None:
+    def attach_record(self, record: Any, live: dict[str, LiveObject[Tree]]) -> None:
         if IDENTITY in live:
             live[IDENTITY].ref["record"] = record
 
     # -- compare -------------------------------------------------------------------------------
-    def diff(self, desired: DesiredObject, live: LiveObject) -> list[FieldChange]:
+    def diff(self, desired: DesiredObject[Tree], live: LiveObject[Tree]) -> list[FieldChange]:
         if "published_deploy" in desired.state:
             return field_changes({"published_deploy": live.state.get("published_deploy")}, desired.state)
+        want: dict[str, dict[str, str]] = {
+            "files": desired.state["files"],
+            "functions": desired.state["functions"],
+        }
+        have: dict[str, dict[str, str]] = {"files": live.state["files"], "functions": live.state["functions"]}
         changes = [
-            FieldChange(
-                (section, name),
-                live.state[section].get(name, ABSENT),
-                desired.state[section].get(name, ABSENT),
-            )
+            FieldChange((section, name), have[section].get(name, ABSENT), want[section].get(name, ABSENT))
             for section in ("functions", "files")
-            for name in sorted(set(live.state[section]) | set(desired.state[section]))
-            if live.state[section].get(name) != desired.state[section].get(name)
+            for name in sorted(set(have[section]) | set(want[section]))
+            if have[section].get(name) != want[section].get(name)
         ]
         if not desired.ref["preview"]:
             return changes
@@ -138,7 +178,7 @@ class DeployKind(ResourceKind):
             return []  # this very tree was already deployed as a draft/branch deploy
         return changes or [FieldChange(("tree",), record.get("tree", ABSENT), desired.ref["tree"])]
 
-    def explain(self, desired: DesiredObject, live: LiveObject) -> str:
+    def explain(self, desired: DesiredObject[Tree], live: LiveObject[Tree]) -> str:
         if "published_deploy" in desired.state:
             return f"publish the earlier deploy {desired.state['published_deploy']} (pin)"
         fields = self.diff(desired, live)
@@ -146,60 +186,96 @@ class DeployKind(ResourceKind):
         added = sum(1 for f in files if f.before is ABSENT)
         removed = sum(1 for f in files if f.after is ABSENT)
         functions = sum(1 for f in fields if f.path[0] == "functions")
-        digest: LocalDigest = desired.ref["digest"]
-        have = set(live.state["files"].values())
-        blobs = {f.sha1: f.size for f in digest.files.values() if f.sha1 not in have}
+        blobs, size = _uploads(desired.ref, desired.state["functions"], live.state)
         kind = "draft/branch deploy, never published" if desired.ref["preview"] else "production deploy"
-        upload = f"~{human_bytes(sum(blobs.values()))} to upload in {len(blobs)} blob(s)"
         return (
             f"{kind}: {added} file(s) added, {len(files) - added - removed} changed, {removed} removed; "
-            f"{functions} function(s) changed; {upload}"
+            f"{functions} function(s) changed; ~{human_bytes(size)} to upload in {blobs} blob(s)"
         )
 
     # -- apply ---------------------------------------------------------------------------------
     def requests(self, change: Change, target: Target) -> list[Request]:
         site = target.site_ref
         if "published_deploy" in change.after:
-            return [Request("POST", f"/sites/{site}/deploys/{change.after['published_deploy']}/restore")]
+            pin = change.after["published_deploy"]
+            return [Request("POST", f"/sites/{site}/deploys/{pin}/restore", idempotent=True)]
+        ref = change.desired_ref
+        options = _options(ref["spec"])
+        inputs = {"site_id": site, "dir": ref["dir"], "functions_dir": ref["functions_dir"]}
+        inputs |= {"method": options.method, "timeout": options.timeout}
+        binds = {change.binding("id"): "id"}
+        if options.method == "zip":
+            inputs["files"] = change.after["files"]
+            deploys = f"/sites/{site}/deploys"
+            return [Request("POST", deploys, zip_params(options), via=PROCEDURE, options=inputs, binds=binds)]
+        blobs, _ = _uploads(ref, change.after["functions"], change.before or {})
+        body = create_body(change.after["files"], change.after["functions"], options)
+        shows = (f"{blobs} uploads",)
         return [
-            Request("POST", f"/sites/{site}/deploys"),
-            Request("PUT", "/deploys/{new deploy}/files/{path} (each blob Netlify lacks, once)"),
-            Request("PUT", "/deploys/{new deploy}/functions/{name} (each function Netlify lacks)"),
+            Request(
+                "POST",
+                f"/sites/{site}/deploys",
+                body=body,
+                via=PROCEDURE,
+                shows=shows,
+                options=inputs,
+                binds=binds,
+            )
         ]
 
-    def apply(self, client: NetlifyClient, change: Change, target: Target) -> Any:
-        if "published_deploy" in change.after:
-            return restore(client, str(target.site_id), change.after["published_deploy"])
-        owner_spec = self._specs[change.owner.name]
-        options = DeployOptions(
-            draft=bool(owner_spec.get("draft")),
-            branch=owner_spec.get("branch"),
-            title=owner_spec.get("title"),
-            method=owner_spec.get("method", "digest"),
-            timeout=float(owner_spec.get("timeout", 1200)),
-        )
-        digest = self._digests[change.owner.name]
-        result = deploy(client, str(target.site_id), digest, options, Progress.for_stream(sys.stderr))
-        return result.deploy
+    def procedures(self) -> Mapping[str, Procedure]:
+        return {PROCEDURE: run_deploy}
 
     # -- ledger record: the last tree deployed as a draft/branch deploy --------------------------
     def next_record(
         self,
+        owner: Owner,
         record: Any,
-        desired: dict[str, DesiredObject],
-        live: dict[str, LiveObject],
+        desired: dict[str, DesiredObject[Tree]],
+        live: dict[str, LiveObject[Tree]],
         changes: list[Change],
     ) -> Any:
         want = desired.get(IDENTITY)
         if want is None or not want.ref.get("preview"):
             return None
-        if any(c.kind == self.name for c in changes):
-            return {"tree": want.ref["tree"], "deploy_id": None}
+        deployed = [c for c in changes if c.kind == self.name]
+        if deployed:
+            return {"tree": want.ref["tree"], "deploy_id": Placeholder(deployed[0].binding("id"))}
         return record
 
-    def complete_record(
-        self, record: Any, client: NetlifyClient, target: Target, results: dict[str, Any]
-    ) -> Any:
-        if record and record.get("deploy_id") is None and isinstance(results.get(IDENTITY), dict):
-            record["deploy_id"] = results[IDENTITY].get("id")
-        return record
+
+def _uploads(
+    ref: Mapping[str, Any], functions: Mapping[str, str], live: Mapping[str, Any]
+) -> tuple[int, int]:
+    """Blobs (distinct file contents and function zips) Netlify is expected to lack, and their bytes:
+    the plan's estimate; Netlify's `required` answer decides."""
+    have_files = set((live.get("files") or {}).values())
+    have_functions = live.get("functions") or {}
+    blobs = {sha: size for sha, size in ref["blob_sizes"].items() if sha not in have_files}
+    zips = [ref["function_sizes"][name] for name, sha in functions.items() if have_functions.get(name) != sha]
+    return len(blobs) + len(zips), sum(blobs.values()) + sum(zips)
+
+
+def run_deploy(client: NetlifyClient, request: Request) -> Any:
+    """The `deploy` procedure: the planned digest bound to the files again, deployed until ready."""
+    inputs = request.options
+    zip_method = inputs["method"] == "zip"
+    body = request.body or {}
+    options = DeployOptions(
+        draft=(request.params.get("draft") == "true") if zip_method else bool(body.get("draft")),
+        branch=request.params.get("branch") if zip_method else body.get("branch"),
+        title=request.params.get("title") if zip_method else body.get("title"),
+        method=str(inputs["method"]),
+        timeout=float(inputs["timeout"]),
+    )
+    files: dict[str, str] = inputs["files"] if zip_method else body["files"]
+    functions: dict[str, str] = {} if zip_method else body["functions"]
+    functions_dir = Path(inputs["functions_dir"]) if inputs.get("functions_dir") else None
+    with tempfile.TemporaryDirectory(prefix="netlify-reconciler-apply-") as workdir:
+        digest = planned_digest(Path(inputs["dir"]), files, functions_dir, functions, Path(workdir))
+        if not zip_method and create_body(files, functions, options) != body:
+            raise ReconcilerError(
+                f"{request.call()}: the planned request does not match its inputs; plan again"
+            )
+        result = deploy(client, str(inputs["site_id"]), digest, options, Progress.for_stream(sys.stderr))
+    return result.deploy

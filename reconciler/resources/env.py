@@ -7,19 +7,28 @@ secret's values, so until the ledger knows their digests only the set of context
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
-from reconciler.ledger import Digester
 from reconciler.manifest.model import Owner
-from reconciler.netlify.client import NetlifyClient
-from reconciler.plan.diff import field_changes
-from reconciler.plan.model import ABSENT, Action, Change, FieldChange
-from reconciler.resources.base import DesiredObject, LiveObject, Request, ResourceKind, Target, keyed_desired
-from reconciler.sensitive import UNREADABLE, Sensitive, reveal
+from reconciler.model.change import ABSENT, Action, Change, FieldChange
+from reconciler.model.diff import field_changes
+from reconciler.model.ledger import KEY_ENV, Digester
+from reconciler.model.location import DocPath
+from reconciler.model.objects import DesiredObject, LiveObject, Target
+from reconciler.model.reader import Reader
+from reconciler.model.request import Placeholder, Request
+from reconciler.model.sensitive import UNREADABLE, Sensitive, reveal
+from reconciler.resources.base import Advises, Explains, KeepsRecord, ResourceKind, keyed_desired
 
 ALL_SCOPES = ("builds", "functions", "post-processing", "runtime")
 _SCOPE_ALIASES = {"post_processing": "post-processing"}
 SECRET_VALUE = "(secret: value not readable)"
+
+
+class EnvVar(TypedDict):
+    scopes: list[str]
+    secret: bool
+    values: dict[str, Any]  # context -> str, or Sensitive
 
 
 def normalise_scopes(scopes: Any) -> list[str]:
@@ -28,18 +37,26 @@ def normalise_scopes(scopes: Any) -> list[str]:
     return sorted({_SCOPE_ALIASES.get(s, s) for s in scopes})
 
 
-def desired_var(spec: Any) -> dict[str, Any]:
+def desired_var(spec: Any, doc_path: DocPath = ()) -> EnvVar:
     """The normalised state of one declared variable (shorthand or full form)."""
     if not isinstance(spec, dict):
-        return {"scopes": list(ALL_SCOPES), "secret": False, "values": {"all": spec}}
+        return EnvVar(scopes=list(ALL_SCOPES), secret=False, values={"all": spec})
     secret = bool(spec.get("secret", False))
-    values = {"all": spec["value"]} if "value" in spec else dict(spec.get("values", {}))
+    if "value" in spec:
+        values = {"all": spec["value"]}
+        sources = {"all": (*doc_path, "value")}
+    else:
+        values = dict(spec.get("values", {}))
+        sources = {ctx: (*doc_path, "values", ctx) for ctx in values}
     if secret:
-        values = {ctx: v if isinstance(v, Sensitive) else Sensitive(str(v)) for ctx, v in values.items()}
-    return {"scopes": normalise_scopes(spec.get("scopes")), "secret": secret, "values": values}
+        values = {
+            ctx: v if isinstance(v, Sensitive) else Sensitive(str(v), sources[ctx])
+            for ctx, v in values.items()
+        }
+    return EnvVar(scopes=normalise_scopes(spec.get("scopes")), secret=secret, values=values)
 
 
-def live_var(raw: dict[str, Any]) -> LiveObject:
+def live_var(raw: dict[str, Any]) -> LiveObject[EnvVar]:
     values: dict[str, Any] = {}
     value_ids: dict[str, str] = {}
     for item in raw.get("values") or []:
@@ -48,23 +65,14 @@ def live_var(raw: dict[str, Any]) -> LiveObject:
             context = f"branch:{item.get('context_parameter', '')}"
         values[context] = item.get("value", UNREADABLE)
         value_ids[context] = str(item.get("id", ""))
-    state = {
-        "scopes": normalise_scopes(raw.get("scopes")),
-        "secret": bool(raw.get("is_secret", False)),
-        "values": values,
-    }
+    state = EnvVar(
+        scopes=normalise_scopes(raw.get("scopes")), secret=bool(raw.get("is_secret", False)), values=values
+    )
     return LiveObject(raw["key"], state, {"value_ids": value_ids, "updated_at": raw.get("updated_at")})
 
 
-def _updated_at(answer: Any) -> str | None:
-    """From a create (a list), update or read answer."""
-    if isinstance(answer, list) and answer:
-        answer = answer[0]
-    return answer.get("updated_at") if isinstance(answer, dict) else None
-
-
-def _site_params(target: Target) -> dict[str, str] | None:
-    return {"site_id": target.site_ref} if target.kind == "site" else None
+def _site_params(target: Target) -> dict[str, str]:
+    return {"site_id": target.site_ref} if target.kind == "site" else {}
 
 
 def api_values(values: dict[str, Any]) -> list[dict[str, Any]]:
@@ -77,7 +85,7 @@ def api_value(context: str, value: Any) -> dict[str, Any]:
     return {"context": context, "value": value}
 
 
-class EnvKind(ResourceKind):
+class EnvKind(ResourceKind[EnvVar], Explains[EnvVar], KeepsRecord[EnvVar], Advises):
     """Secret values are compared through the ledger: keyed digests of what we wrote (a manifest change)
     and the `updated_at` Netlify reported after our write (a change made on Netlify since)."""
 
@@ -86,9 +94,9 @@ class EnvKind(ResourceKind):
     order = 20
 
     def __init__(self, digester: Digester | None = None) -> None:
-        self.digester = digester or Digester(None)
+        self.digester = digester or Digester(None)  # configuration, not state: the same for every run
 
-    def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
+    def desired(self, owner: Owner) -> dict[str, DesiredObject[EnvVar]] | None:
         declared = keyed_desired(owner, self.name, desired_var)
         for key, obj in (declared or {}).items():
             if obj.state["secret"] and self.digester.enabled:
@@ -98,7 +106,20 @@ class EnvKind(ResourceKind):
                 }
         return declared
 
-    def secret_status(self, desired: DesiredObject, live: LiveObject) -> tuple[set[str], str]:
+    def advice(self, owners: list[Owner]) -> list[str]:
+        declares_secrets = any(
+            isinstance(spec, dict) and spec.get("secret")
+            for owner in owners
+            for spec in (owner.spec.get(self.name) or {}).values()
+        )
+        if self.digester.enabled or not declares_secrets:
+            return []
+        return [
+            f"{KEY_ENV} is not set: secret env values cannot be compared with what was applied, so a secret "
+            "changed in the manifests is not planned (changes made on Netlify are still detected)"
+        ]
+
+    def secret_status(self, desired: DesiredObject[EnvVar], live: LiveObject[EnvVar]) -> tuple[set[str], str]:
         """Hidden contexts whose value must be written again, and why (empty when none)."""
         hidden = {ctx for ctx, v in live.state["values"].items() if v is UNREADABLE}
         wanted = hidden & set(desired.state["values"])
@@ -122,17 +143,17 @@ class EnvKind(ResourceKind):
         changed = {ctx for ctx in wanted if digests.get(ctx) and digests[ctx] != recorded.get(ctx)}
         return changed, "secret value changed in the manifest" if changed else ""
 
-    def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
-        items = client.get(f"/accounts/{target.account}/env", params=_site_params(target)) or []
+    def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[EnvVar]]:
+        items = reader.get(f"/accounts/{target.account}/env", _site_params(target) or None) or []
         return {obj.identity: obj for obj in map(live_var, items)}
 
-    def diff(self, desired: DesiredObject, live: LiveObject) -> list[FieldChange]:
+    def diff(self, desired: DesiredObject[EnvVar], live: LiveObject[EnvVar]) -> list[FieldChange]:
         """Where Netlify hides a value the ledger decides (`secret_status`); the rest compares as usual."""
         hidden = {ctx for ctx, v in live.state["values"].items() if v is UNREADABLE}
         if not hidden:
             return field_changes(live.state, desired.state)
 
-        def view(state: dict[str, Any]) -> dict[str, Any]:
+        def view(state: EnvVar) -> dict[str, Any]:
             values = {ctx: SECRET_VALUE if ctx in hidden else v for ctx, v in state["values"].items()}
             return {**state, "values": values}
 
@@ -146,53 +167,46 @@ class EnvKind(ResourceKind):
         ]
         return sorted(fields, key=lambda f: f.path)
 
-    def explain(self, desired: DesiredObject, live: LiveObject) -> str:
+    def explain(self, desired: DesiredObject[EnvVar], live: LiveObject[EnvVar]) -> str:
         return self.secret_status(desired, live)[1]
 
     # The ledger record: {key: {"digests": {context: keyed digest}, "updated_at": str}} per secret var.
-    def attach_record(self, record: Any, live: dict[str, LiveObject]) -> None:
+    def attach_record(self, record: Any, live: dict[str, LiveObject[EnvVar]]) -> None:
         for key, obj in live.items():
             obj.ref["ledger"] = (record or {}).get(key)
 
     def next_record(
         self,
+        owner: Owner,
         record: Any,
-        desired: dict[str, DesiredObject],
-        live: dict[str, LiveObject],
+        desired: dict[str, DesiredObject[EnvVar]],
+        live: dict[str, LiveObject[EnvVar]],
         changes: list[Change],
     ) -> Any:
-        """Written now: new digests (apply adds updated_at); untouched: kept, or tracked from now on."""
-        written = {c.identity for c in changes if c.action in (Action.CREATE, Action.UPDATE)}
+        """Written now: new digests and the `updated_at` the write answers; untouched: kept, or tracked
+        from now on."""
+        written = {c.identity: c for c in changes if c.action in (Action.CREATE, Action.UPDATE)}
         old = record or {}
         out: dict[str, Any] = {}
         for key, want in desired.items():
-            if not want.state.get("secret") or want.absent:
+            if not want.state["secret"] or want.absent:
                 continue
             if key in written:
-                out[key] = {"digests": dict(want.ref.get("digests") or {}), "updated_at": None}
+                stamp = Placeholder(written[key].binding("updated_at"))
+                out[key] = {"digests": dict(want.ref.get("digests") or {}), "updated_at": stamp}
             elif key in old:
                 out[key] = old[key]
             elif key in live:  # adopted without rewriting: drift is tracked from now on
                 out[key] = {"digests": {}, "updated_at": live[key].ref.get("updated_at")}
         return out
 
-    def complete_record(
-        self, record: Any, client: NetlifyClient, target: Target, results: dict[str, Any]
-    ) -> Any:
-        for key, entry in (record or {}).items():
-            if entry.get("updated_at") is None:
-                entry["updated_at"] = _updated_at(results.get(key)) or _updated_at(
-                    client.get(f"/accounts/{target.account}/env/{key}", params=_site_params(target))
-                )
-        return record
-
     def requests(self, change: Change, target: Target) -> list[Request]:
         base = f"/accounts/{target.account_ref}/env"
-        params = _site_params(target) or {}
+        params = _site_params(target)
         key = change.identity
         if change.action is Action.DELETE:
             return [Request("DELETE", f"{base}/{key}", params)]
-        state = change.after
+        state: EnvVar = change.after
         body: dict[str, Any] = {
             "key": key,
             "values": api_values(state["values"]),
@@ -200,13 +214,18 @@ class EnvKind(ResourceKind):
         }
         if state["scopes"] != list(ALL_SCOPES):  # explicit scopes are refused on free plans
             body["scopes"] = state["scopes"]
+        stamp = change.binding("updated_at")  # the ledger records it for secrets
         if change.action is Action.CREATE:
-            return [Request("POST", base, params, [body])]
-        narrow = self._narrow_request(change, f"{base}/{key}", params)
-        return [narrow or Request("PUT", f"{base}/{key}", params, body)]
+            binds = {stamp: "0.updated_at"} if state["secret"] else {}
+            return [Request("POST", base, params, [body], binds=binds)]
+        binds = {stamp: "updated_at"} if state["secret"] else {}
+        narrow = self._narrow_request(change, f"{base}/{key}", params, binds)
+        return [narrow or Request("PUT", f"{base}/{key}", params, body, binds=binds)]
 
     @staticmethod
-    def _narrow_request(change: Change, path: str, params: dict[str, str]) -> Request | None:
+    def _narrow_request(
+        change: Change, path: str, params: dict[str, str], binds: dict[str, str]
+    ) -> Request | None:
         """One value added, changed or removed and nothing else: PATCH or DELETE just that value."""
         if len(change.fields) != 1:
             return None
@@ -219,4 +238,4 @@ class EnvKind(ResourceKind):
                 return None  # a PUT answers with the new updated_at, which the ledger must record
             value_id = change.live_ref.get("value_ids", {}).get(context)
             return Request("DELETE", f"{path}/value/{value_id}", params) if value_id else None
-        return Request("PATCH", path, params, api_value(context, only.after), idempotent=True)
+        return Request("PATCH", path, params, api_value(context, only.after), idempotent=True, binds=binds)

@@ -1,17 +1,26 @@
 """Integration context (the Integration API's per-site and per-team `config`), keyed by integration slug.
 
 There is no listing endpoint, so only declared slugs are read. A slug that is not enabled yet is
-planned as enable (POST) followed by writing its config (PUT).
+planned as enable (POST) followed by writing its config (PUT). A team's ledger (and a site's, when its
+manifest says `ledger: {integration: slug}`) lives in such a context, under a reserved config key.
 """
 
 from __future__ import annotations
 
-from reconciler.ledger import LEDGER_KEY
+from typing import Any, TypedDict
+
 from reconciler.manifest.model import Owner
-from reconciler.netlify.client import NetlifyClient
-from reconciler.netlify.errors import ApiError
-from reconciler.plan.model import Action, Change
-from reconciler.resources.base import DesiredObject, LiveObject, Request, ResourceKind, Target, keyed_desired
+from reconciler.model.change import Action, Change
+from reconciler.model.ledger import LEDGER_KEY
+from reconciler.model.location import DocPath
+from reconciler.model.objects import DesiredObject, LiveObject, StoredLedger, Target
+from reconciler.model.reader import Reader
+from reconciler.model.request import Request
+from reconciler.resources.base import HostsLedger, ResourceKind, keyed_desired
+
+
+class IntegrationContext(TypedDict):
+    config: dict[str, Any]
 
 
 def context_path(target: Target, slug: str) -> str:
@@ -20,26 +29,39 @@ def context_path(target: Target, slug: str) -> str:
     return f"/site/{target.site_ref}/integrations/{slug}"
 
 
-class IntegrationsKind(ResourceKind):
+def desired_context(spec: Any, doc_path: DocPath = ()) -> IntegrationContext:
+    return IntegrationContext(config=dict(spec.get("config") or {}))
+
+
+def ledger_slug(owner: Owner) -> str | None:
+    slug = (owner.spec.get("ledger") or {}).get("integration")
+    return str(slug) if slug else None
+
+
+class IntegrationsKind(ResourceKind[IntegrationContext], HostsLedger):
     name = "integrations"
     owners = frozenset({"team", "site"})
     order = 70
 
-    def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
-        return keyed_desired(owner, self.name, lambda spec: {"config": dict(spec.get("config") or {})})
+    def desired(self, owner: Owner) -> dict[str, DesiredObject[IntegrationContext]] | None:
+        return keyed_desired(owner, self.name, desired_context)
 
-    def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
-        out: dict[str, LiveObject] = {}
+    def _config(self, reader: Reader, target: Target, slug: str) -> dict[str, Any] | None:
+        """The context's config; None when the integration is not enabled on this site or team."""
+        body = reader.find(context_path(target, slug), api="integrations")
+        if body is None:
+            return None
+        config = body.get("config") if isinstance(body, dict) else None
+        return config if isinstance(config, dict) else {}
+
+    def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[IntegrationContext]]:
+        out: dict[str, LiveObject[IntegrationContext]] = {}
         for slug in owner.spec.get("integrations") or {}:
-            try:
-                body = client.integrations().get(context_path(target, slug))
-            except ApiError as exc:
-                if exc.status == 404:
-                    continue  # not enabled on this site or team
-                raise
-            config = (body.get("config") if isinstance(body, dict) else None) or {}
+            config = self._config(reader, target, slug)
+            if config is None:
+                continue
             shown = {key: value for key, value in config.items() if key != LEDGER_KEY}
-            out[slug] = LiveObject(slug, {"config": shown}, {"ledger": config.get(LEDGER_KEY)})
+            out[slug] = LiveObject(slug, IntegrationContext(config=shown), {"ledger": config.get(LEDGER_KEY)})
         return out
 
     def requests(self, change: Change, target: Target) -> list[Request]:
@@ -52,3 +74,30 @@ class IntegrationsKind(ResourceKind):
         if change.action is Action.CREATE:
             return [Request("POST", path, api="integrations"), write]
         return [write]
+
+    # -- the ledger's home when the manifest names an integration ----------------------------------
+    def ledger_home(self, owner: Owner) -> str | None:
+        slug = ledger_slug(owner)
+        return f"integration context of {slug!r}" if slug else None
+
+    def read_ledger(self, reader: Reader, target: Target, owner: Owner) -> StoredLedger:
+        slug = ledger_slug(owner)
+        config = self._config(reader, target, slug) if slug and target.exists else None
+        if config is None:
+            return StoredLedger(None, {}, exists=False)
+        carrier = {key: value for key, value in config.items() if key != LEDGER_KEY}
+        return StoredLedger(config.get(LEDGER_KEY), carrier)
+
+    def ledger_requests(
+        self, owner: Owner, target: Target, stored: StoredLedger, content: Any, changes: list[Change]
+    ) -> list[Request]:
+        slug = str(ledger_slug(owner))
+        path = context_path(target, slug)
+        planned = [c for c in changes if c.kind == self.name and c.identity == slug]
+        carrier = planned[-1].after["config"] if planned and planned[-1].after else stored.carrier
+        enabled = stored.exists or any(c.action is Action.CREATE for c in planned)
+        enable = [] if enabled else [Request("POST", path, api="integrations")]
+        return [
+            *enable,
+            Request("PUT", path, body={"config": {**carrier, LEDGER_KEY: content}}, api="integrations"),
+        ]

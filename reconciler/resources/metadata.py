@@ -1,29 +1,37 @@
 """Site metadata: one free-form object, replaced whole, shown as a field-level diff.
 
-The ledger shares the object under a reserved key: it is cut out of the compared state, kept in every
-write, and declaring that key in a manifest is an error.
+It also hosts the site's ledger (unless the manifest keeps it in an integration's context), under a
+reserved key that is cut out of the compared state, kept in every write, and refused in manifests.
 """
 
 from __future__ import annotations
 
-from reconciler.errors import ManifestIssue
-from reconciler.ledger import LEDGER_KEY
-from reconciler.manifest.model import Owner, format_doc_path
-from reconciler.netlify.client import NetlifyClient
-from reconciler.plan.model import Change
-from reconciler.resources.base import DesiredObject, LiveObject, Request, ResourceKind, Target
+from typing import Any
+
+from reconciler.manifest.model import Owner
+from reconciler.model.change import Change
+from reconciler.model.errors import ManifestIssue
+from reconciler.model.ledger import LEDGER_KEY
+from reconciler.model.objects import DesiredObject, LiveObject, StoredLedger, Target
+from reconciler.model.reader import Reader
+from reconciler.model.request import Request
+from reconciler.resources.base import HostsLedger, ResourceKind, Validates
 
 IDENTITY = "metadata"
-CACHE = "metadata"  # the raw object, for the ledger store (reconciler.ledger_store.METADATA_CACHE)
+Metadata = dict[str, Any]  # free-form JSON: the user's own keys
 
 
-class MetadataKind(ResourceKind):
+def _path(target: Target) -> str:
+    return f"/sites/{target.site_ref}/metadata"
+
+
+class MetadataKind(ResourceKind[Metadata], Validates, HostsLedger):
     name = "metadata"
     owners = frozenset({"site"})
     order = 30
-    prunable = False
+    singleton = True
 
-    def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
+    def desired(self, owner: Owner) -> dict[str, DesiredObject[Metadata]] | None:
         section = owner.spec.get("metadata")
         if section is None:
             return None
@@ -31,19 +39,41 @@ class MetadataKind(ResourceKind):
 
     def validate(self, owner: Owner) -> list[ManifestIssue]:
         if LEDGER_KEY in (owner.spec.get("metadata") or {}):
-            path = (*owner.doc_path, "metadata", LEDGER_KEY)
-            message = f"the metadata key {LEDGER_KEY!r} is reserved for this tool's ledger"
-            return [ManifestIssue(owner.location("metadata", LEDGER_KEY), format_doc_path(path), message)]
+            _, path, where = owner.node("metadata", LEDGER_KEY)
+            return [
+                ManifestIssue(
+                    where, path, f"the metadata key {LEDGER_KEY!r} is reserved for this tool's ledger"
+                )
+            ]
         return []
 
-    def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
-        """Empty metadata counts as none, so a new or bare site plans a create, not an update."""
-        raw = client.get(f"/sites/{target.site_id}/metadata") or {}
-        target.cache[CACHE] = raw
+    def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[Metadata]]:
+        """An object holding nothing but the ledger is there (a write must keep the ledger) but empty."""
+        raw = reader.get(_path(target)) or {}
+        if not raw:
+            return {}
         live = {key: value for key, value in raw.items() if key != LEDGER_KEY}
-        return {IDENTITY: LiveObject(IDENTITY, live)} if live else {}
+        return {IDENTITY: LiveObject(IDENTITY, live, {"ledger": raw.get(LEDGER_KEY)})}
 
     def requests(self, change: Change, target: Target) -> list[Request]:
-        ledger = (target.cache.get(CACHE) or {}).get(LEDGER_KEY)
+        ledger = change.live_ref.get("ledger")
         body = {**change.after, **({LEDGER_KEY: ledger} if ledger is not None else {})}
-        return [Request("PUT", f"/sites/{target.site_ref}/metadata", body=body)]
+        return [Request("PUT", _path(target), body=body)]
+
+    # -- the ledger's home on a site, unless the manifest names an integration ----------------------
+    def ledger_home(self, owner: Owner) -> str | None:
+        if owner.kind != "site" or (owner.spec.get("ledger") or {}).get("integration"):
+            return None
+        return f"site metadata key {LEDGER_KEY!r}"
+
+    def read_ledger(self, reader: Reader, target: Target, owner: Owner) -> StoredLedger:
+        raw = (reader.get(_path(target)) or {}) if target.exists else {}
+        carrier = {key: value for key, value in raw.items() if key != LEDGER_KEY}
+        return StoredLedger(raw.get(LEDGER_KEY), carrier)
+
+    def ledger_requests(
+        self, owner: Owner, target: Target, stored: StoredLedger, content: Any, changes: list[Change]
+    ) -> list[Request]:
+        planned = [c.after for c in changes if c.kind == self.name and c.after is not None]
+        carrier = planned[-1] if planned else stored.carrier
+        return [Request("PUT", _path(target), body={**carrier, LEDGER_KEY: content})]

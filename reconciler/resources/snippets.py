@@ -5,21 +5,23 @@ Two live snippets with the same title are a conflict to resolve in Netlify, neve
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from reconciler.manifest.model import Owner
-from reconciler.netlify.client import NetlifyClient
-from reconciler.plan.model import Change
-from reconciler.resources.base import (
-    DesiredObject,
-    LiveObject,
-    Request,
-    ResourceKind,
-    Target,
-    collection_requests,
-    keyed_desired,
-    read_collection,
-)
+from reconciler.model.change import Change
+from reconciler.model.location import DocPath
+from reconciler.model.objects import DesiredObject, LiveObject, Target
+from reconciler.model.reader import Reader
+from reconciler.model.request import Request
+from reconciler.resources.base import ResourceKind, collection_requests, keyed_desired, read_collection
+
+
+class Snippet(TypedDict):
+    html: Any
+    position: str
+    goal_html: Any
+    goal_position: str
+
 
 # Manifest field -> API field, and the default of each: plans speak the manifest's words.
 API_FIELDS = {
@@ -31,25 +33,25 @@ API_FIELDS = {
 DEFAULTS = {"html": "", "position": "head", "goal_html": "", "goal_position": "head"}
 
 
-def desired_snippet(spec: dict[str, Any]) -> dict[str, Any]:
-    return {field: spec.get(field, default) for field, default in DEFAULTS.items()}
+def desired_snippet(spec: dict[str, Any], doc_path: DocPath = ()) -> Snippet:
+    return Snippet(**{field: spec.get(field, default) for field, default in DEFAULTS.items()})  # type: ignore[typeddict-item]
 
 
-def live_snippet(raw: dict[str, Any]) -> LiveObject:
+def live_snippet(raw: dict[str, Any]) -> LiveObject[Snippet]:
     state = {field: raw.get(API_FIELDS[field]) or default for field, default in DEFAULTS.items()}
-    return LiveObject(str(raw.get("title", "")), state, {"id": raw.get("id")})
+    return LiveObject(str(raw.get("title", "")), Snippet(**state), {"id": raw.get("id")})  # type: ignore[typeddict-item]
 
 
-class SnippetsKind(ResourceKind):
+class SnippetsKind(ResourceKind[Snippet]):
     name = "snippets"
     owners = frozenset({"site"})
     order = 40
 
-    def desired(self, owner: Owner) -> dict[str, DesiredObject] | None:
+    def desired(self, owner: Owner) -> dict[str, DesiredObject[Snippet]] | None:
         return keyed_desired(owner, self.name, desired_snippet)
 
-    def read(self, client: NetlifyClient, target: Target, owner: Owner) -> dict[str, LiveObject]:
-        return read_collection(client, f"/sites/{target.site_id}/snippets", live_snippet, "snippets")
+    def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[Snippet]]:
+        return read_collection(reader, f"/sites/{target.site_id}/snippets", live_snippet, "snippets")
 
     def requests(self, change: Change, target: Target) -> list[Request]:
         after = change.after or {}

@@ -101,7 +101,7 @@ def test_validate_examples() -> None:
 def test_demo_applies_examples_and_ends_with_no_changes(tmp_path: Path) -> None:
     result = run_cli("demo", "--data", str(tmp_path / "demo"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Apply complete: 23 added, 0 changed, 0 destroyed, 1 deployed." in result.stdout
+    assert "Apply complete: 23 added, 0 changed, 0 destroyed, 1 deployed, 4 ledger writes." in result.stdout
     assert "^ site.demo-docs.deploy: deployed" in result.stderr
     assert result.stdout.rstrip().count("No changes.") == 1
     tail = result.stdout.split("Planning again")[1]

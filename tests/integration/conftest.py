@@ -40,7 +40,7 @@ def write(tmp_path: Path, text: str, name: str = "m.yaml") -> Path:
 def converge(client: NetlifyClient, path: Path) -> Planned:
     """Apply the plan, then prove the next plan is empty; returns what was applied."""
     planned = make_plan(client, path)
-    apply_plan(client, planned.plan, planned.live, planned.kinds)
+    apply_plan(client, planned.plan, planned.procedures)
     again = make_plan(client, path)
     assert again.plan.changes == [], [c.address for c in again.plan.changes]
     return planned

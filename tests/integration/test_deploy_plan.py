@@ -10,8 +10,8 @@ import pytest
 from reconciler.apply import apply_plan
 from reconciler.emulator.app import EmulatorOptions
 from reconciler.emulator.server import EmulatorServer
-from reconciler.errors import ReconcilerError
-from reconciler.plan.model import Action
+from reconciler.model.change import Action
+from reconciler.model.errors import ReconcilerError
 from reconciler.plan.render_json import plan_document
 from reconciler.plan.render_text import render_text
 from reconciler.session import ApiTarget, make_plan
@@ -65,7 +65,7 @@ def test_first_deploy_unchanged_redeploy_and_one_changed_file(logged, tmp_path):
     assert {tuple(f["path"]) for f in entry["fields"]} >= {("files", "index.html"), ("files", "a/b.css")}
 
     start = mark(log)
-    apply_plan(client, planned.plan, planned.live, planned.kinds)
+    apply_plan(client, planned.plan, planned.procedures)
     uploads = [c for c in calls_since(log, start) if c["method"] == "PUT" and "/files/" in c["path"]]
     assert len(uploads) == 3, "one upload per unique blob"
     files = {f["path"].lstrip("/"): f["sha"] for f in client.get("/sites/web/files")}
@@ -74,7 +74,7 @@ def test_first_deploy_unchanged_redeploy_and_one_changed_file(logged, tmp_path):
     start = mark(log)
     again = make_plan(client, manifest)
     assert again.plan.changes == []
-    apply_plan(client, again.plan, again.live, again.kinds)
+    apply_plan(client, again.plan, again.procedures)
     assert not [c for c in calls_since(log, start) if "/deploys" in c["path"]], "unchanged tree: no deploy calls"
 
     (tmp_path / "public" / "index.html").write_text("<h1>changed</h1>")
@@ -82,7 +82,7 @@ def test_first_deploy_unchanged_redeploy_and_one_changed_file(logged, tmp_path):
     (deploy,) = planned.plan.changes
     assert "0 file(s) added, 1 changed, 0 removed" in deploy.note
     start = mark(log)
-    apply_plan(client, planned.plan, planned.live, planned.kinds)
+    apply_plan(client, planned.plan, planned.procedures)
     uploads = [c for c in calls_since(log, start) if c["method"] == "PUT" and "/files/" in c["path"]]
     assert len(uploads) == 1
     assert make_plan(client, manifest).plan.changes == []
@@ -115,7 +115,8 @@ def test_pin_publishes_an_earlier_deploy(client, tmp_path):
     manifest.write_text(f"version: 1\nsites:\n  web:\n    team: demo\n    deploy: {{pin: {first}}}\n")
     planned = converge(client, manifest)
     (change,) = planned.plan.changes
-    assert change.calls == [f"POST /sites/{client.get('/sites/web')['id']}/deploys/{first}/restore"]
+    site_id = client.get("/sites/web")["id"]
+    assert planned.plan.calls(change) == [f"POST /api/v1/sites/{site_id}/deploys/{first}/restore"]
     assert client.get("/sites/web")["published_deploy"]["id"] == first
 
 

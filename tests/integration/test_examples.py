@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.plan.model import Action
+from reconciler.model.change import Action
 from reconciler.session import make_plan
 from tests.integration.conftest import converge
 
@@ -45,7 +45,7 @@ def examples(tmp_path: Path) -> Path:
 def test_examples_converge_and_each_edit_is_exactly_one_change(client, examples):
     first = converge(client, examples)
     kinds = {change.kind for change in first.plan.changes}
-    assert kinds == {"site", "env", "metadata", "snippets", "hooks", "build_hooks", "integrations", "deploy"}
+    assert kinds == {"site", "env", "metadata", "snippets", "hooks", "build_hooks", "integrations", "deploy", "ledger"}
     assert {c.owner.address for c in first.plan.changes} >= {"team.demo", "site.demo-docs", "site.demo-sandbox"}
 
     page = examples / "site" / "public" / "404.html"
@@ -62,8 +62,11 @@ def test_examples_converge_and_each_edit_is_exactly_one_change(client, examples)
         assert old in text, (file, old)
         path.write_text(text.replace(old, new))
         planned = make_plan(client, examples)
-        changes = [(c.address, c.action) for c in planned.plan.changes]
+        changes = [(c.address, c.action) for c in planned.plan.changes if c.action is not Action.RECORD]
         assert len(changes) == 1, (old, changes)
+        # The ledger is written only when what the tool manages changes: here, when it deletes.
+        ledgers = [c.address for c in planned.plan.changes if c.action is Action.RECORD]
+        assert ledgers == ([f"{planned.plan.changes[0].owner.address}.ledger"] if action is Action.DELETE else []), old
         if address is not None:
             assert changes[0][0] == address
         if action is not None:

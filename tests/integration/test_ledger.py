@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from reconciler.apply import apply_plan
-from reconciler.ledger import KEY_ENV, LEDGER_KEY
-from reconciler.plan.model import Action
+from reconciler.model.change import Action
+from reconciler.model.ledger import KEY_ENV, LEDGER_KEY
 from reconciler.plan.render_text import render_text
 from reconciler.session import make_plan
 from tests.integration.conftest import converge, write
@@ -19,6 +19,13 @@ SECRET = "sk_live_LEDGER_PLANTED_1"
 def ledger_key(monkeypatch):
     monkeypatch.setenv(KEY_ENV, "ledger-key-for-tests")
     monkeypatch.setenv("PAYMENT_KEY", SECRET)
+
+
+def config_and_ledger(plan):
+    """The plan's one change to a Netlify object, and the ledger write that must follow it."""
+    change, ledger = plan.changes
+    assert (ledger.address, ledger.action) == (f"{change.owner.address}.ledger", Action.RECORD)
+    return change, ledger
 
 
 def site_env(client):
@@ -37,9 +44,10 @@ def test_inventory_deletes_only_what_the_tool_created(client, tmp_path):
 
     path.write_text(SITE + "      OURS: a\n")
     planned = make_plan(client, path)
-    (change,) = planned.plan.changes
+    change, ledger = config_and_ledger(planned.plan)
     assert (change.address, change.action) == ("site.web.env.ALSO_OURS", Action.DELETE)
     assert "this tool created or adopted it" in change.note
+    assert ledger.after["managed"] == {"env": ["OURS"]}
     assert [u.identity for u in planned.plan.unmanaged] == ["HANDMADE"]
     converge(client, path)
     env, _ = site_env(client)
@@ -53,6 +61,7 @@ def test_removing_a_whole_section_deletes_what_the_tool_created(client, tmp_path
     path.write_text("version: 1\nsites:\n  web:\n    team: demo\n")
     assert sorted((c.address, c.action.value) for c in make_plan(client, path).plan.changes) == [
         ("site.web.env.OURS", "delete"),
+        ("site.web.ledger", "record"),
         ("site.web.snippets.s1", "delete"),
     ]
 
@@ -65,13 +74,15 @@ def test_adoption_records_without_rewriting(client, tmp_path):
     before = site_env(client)[0]["EXISTING"]["updated_at"]
     path = write(tmp_path, SITE + "      EXISTING: same\n")
     planned = make_plan(client, path)
-    assert planned.plan.changes == []
-    assert planned.plan.adoptions == [("site.web", "env", "EXISTING")]
-    assert "will be recorded as managed (adopted, not rewritten)" in render_text(planned.plan)
-    report = apply_plan(client, planned.plan, planned.live, planned.kinds)
-    assert report.ledgers_written == ["site.web"]
+    (ledger,) = planned.plan.changes
+    assert (ledger.address, ledger.action) == ("site.web.ledger", Action.RECORD)
+    assert ledger.after["managed"] == {"env": ["EXISTING"]}
+    assert "records 1 existing object(s) as adopted" in render_text(planned.plan)
+    assert "Plan: 0 to add, 0 to change, 0 to destroy, 1 ledger write." in render_text(planned.plan)
+    report = apply_plan(client, planned.plan, planned.procedures)
+    assert [c.address for c in report.applied] == ["site.web.ledger"]
     assert site_env(client)[0]["EXISTING"]["updated_at"] == before, "adoption must not rewrite"
-    assert make_plan(client, path).plan.adoptions == []
+    assert make_plan(client, path).plan.changes == []
 
     path.write_text(SITE + "      OTHER: x\n")
     deletes = [c.address for c in make_plan(client, path).plan.changes if c.action is Action.DELETE]
@@ -88,9 +99,10 @@ def test_secret_changed_on_netlify_is_drift(client, tmp_path, ledger_key):
     client.patch("/accounts/demo/env/PAYMENT_KEY", {"context": "production", "value": "tampered"},
                  params={"site_id": site_id})
     planned = make_plan(client, path)
-    (change,) = planned.plan.changes
+    change, ledger = config_and_ledger(planned.plan)
     assert change.action is Action.UPDATE
     assert "changed on Netlify since the last apply" in change.note
+    assert [f.path for f in ledger.fields] == [("records", "env", "PAYMENT_KEY", "updated_at")]
     text = render_text(planned.plan)
     assert SECRET not in text and "tampered" not in text
     converge(client, path)
@@ -100,7 +112,7 @@ def test_secret_changed_in_manifest_is_an_update(client, tmp_path, ledger_key, m
     path = write(tmp_path, SECRET_SITE)
     converge(client, path)
     monkeypatch.setenv("PAYMENT_KEY", "sk_live_LEDGER_PLANTED_2")
-    (change,) = make_plan(client, path).plan.changes
+    change, _ = config_and_ledger(make_plan(client, path).plan)
     assert change.note == "secret value changed in the manifest"
     assert [f.path for f in change.fields] == [("values", "production")]
     converge(client, path)
@@ -116,7 +128,7 @@ def test_secret_set_before_the_tool_is_written_once(client, tmp_path, ledger_key
                                         "values": [{"context": "production", "value": "unknown"}]}],
                 params={"site_id": site_id})
     path = write(tmp_path, SECRET_SITE)
-    (change,) = make_plan(client, path).plan.changes
+    change, _ = config_and_ledger(make_plan(client, path).plan)
     assert "not in the ledger yet" in change.note
     converge(client, path)
 
@@ -133,7 +145,7 @@ def test_without_a_key_manifest_changes_are_not_detected_but_netlify_changes_are
     _, site_id = site_env(client)
     client.patch("/accounts/demo/env/PAYMENT_KEY", {"context": "production", "value": "tampered"},
                  params={"site_id": site_id})
-    (change,) = make_plan(client, path).plan.changes
+    change, _ = config_and_ledger(make_plan(client, path).plan)
     assert "changed on Netlify" in change.note
 
 
@@ -147,12 +159,12 @@ def test_team_ledger_needs_an_integration(client, tmp_path):
     stored = client.integrations().get("/team/demo/integrations/acme-ledger")["config"][LEDGER_KEY]
     assert stored["managed"] == {"env": ["MORE", "SHARED"]}
     path.write_text("version: 1\nteams:\n  demo:\n    env: {SHARED: a}\n    ledger: {integration: acme-ledger}\n")
-    (change,) = make_plan(client, path).plan.changes
+    change, _ = config_and_ledger(make_plan(client, path).plan)
     assert (change.address, change.action) == ("team.demo.env.MORE", Action.DELETE)
 
 
 def test_reserved_metadata_key_is_an_error(client, tmp_path):
-    from reconciler.errors import ManifestError
+    from reconciler.model.errors import ManifestError
 
     path = write(tmp_path, f"version: 1\nsites:\n  web:\n    metadata: {{{LEDGER_KEY}: x}}\n")
     with pytest.raises(ManifestError, match="reserved for this tool's ledger"):

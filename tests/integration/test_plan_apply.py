@@ -8,9 +8,9 @@ import pytest
 import requests
 
 from reconciler.apply import ApplyFailed, apply_plan
-from reconciler.errors import ReconcilerError
+from reconciler.model.change import Action
+from reconciler.model.errors import ReconcilerError
 from reconciler.netlify.client import NetlifyClient
-from reconciler.plan.model import Action
 from reconciler.session import make_plan
 from tests.integration.conftest import TOKEN, write
 from tests.integration.conftest import converge as _converge
@@ -49,6 +49,7 @@ def test_create_everything_then_plan_is_empty(client, tmp_path):
         ("site.web.env.MULTI", Action.CREATE),
         ("site.web.env.PLAIN", Action.CREATE),
         ("site.web.metadata", Action.CREATE),
+        ("site.web.ledger", Action.RECORD),
     ]
     site = client.get("/sites/web")
     assert site["custom_domain"] == "web.example.org" and site["force_ssl"] is True
@@ -70,20 +71,22 @@ def test_updates_use_the_narrowest_call(client, tmp_path):
     converge(client, path)
     path.write_text(SITE.replace("production: prod", "production: prod2").replace("owner: a", "owner: b"))
     planned = make_plan(client, path)
-    calls = {c.address: c.calls for c in planned.plan.changes}
+    calls = {c.address: planned.plan.calls(c) for c in planned.plan.changes}
     site_id = client.get("/sites/web")["id"]
     assert calls == {
         "site.web.env.MULTI": [
-            f"PATCH /accounts/{planned.live.sites['web'].target.account}/env/MULTI?site_id={site_id}"
+            f"PATCH /api/v1/accounts/{planned.live.sites['web'].target.account}/env/MULTI?site_id={site_id}"
         ],
-        "site.web.metadata": [f"PUT /sites/{site_id}/metadata"],
+        "site.web.metadata": [f"PUT /api/v1/sites/{site_id}/metadata"],
     }
-    apply_plan(client, planned.plan, planned.live, planned.kinds)
+    apply_plan(client, planned.plan, planned.procedures)
     assert make_plan(client, path).plan.changes == []
 
     path.write_text(path.read_text().replace(', "branch:staging": stage', ""))
-    (change,) = make_plan(client, path).plan.changes
-    assert change.calls[0].startswith("DELETE ") and "/env/MULTI/value/" in change.calls[0]
+    planned = make_plan(client, path)
+    (change,) = planned.plan.changes
+    (call,) = planned.plan.calls(change)
+    assert call.startswith("DELETE /api/v1/accounts/") and "/env/MULTI/value/" in call
     converge(client, path)
 
 
@@ -154,7 +157,7 @@ def test_unknown_team_and_wrong_team_are_plan_errors(client, tmp_path):
 def test_personal_site_without_team_gets_env_after_creation(client, tmp_path):
     path = write(tmp_path, "version: 1\nsites:\n  mine:\n    env: {A: b}\n")
     plan = converge(client, path)
-    assert plan.changes[1].calls == ["POST /accounts/{account}/env?site_id=mine"]
+    assert plan.calls(plan.changes[1]) == ["POST /api/v1/accounts/{site.mine.account_id}/env?site_id={site.mine.id}"]
     site = client.get("/sites/mine")
     assert site["account_slug"] != "demo"
     assert [v["key"] for v in client.get(f"/accounts/{site['account_id']}/env", {"site_id": site["id"]})] == [
@@ -176,10 +179,10 @@ def test_failed_apply_says_what_was_done(client, tmp_path, emulator):
     planned = make_plan(client, path)
     other.post("/demo/sites", {"name": "taken"})  # someone creates the name between plan and apply
     with pytest.raises(ApplyFailed) as info:
-        apply_plan(client, planned.plan, planned.live, planned.kinds)
+        apply_plan(client, planned.plan, planned.procedures)
     text = str(info.value)
     assert "apply stopped at site.taken (create)" in text
-    assert "0 change(s) were applied; 1 change(s) were not attempted" in text
+    assert "0 change(s) were applied; 2 change(s) were not attempted" in text  # the env var, the ledger
     other.close()
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.errors import ManifestError
-from reconciler.plan.model import Action
+from reconciler.model.change import Action
+from reconciler.model.errors import ManifestError
 from reconciler.plan.render_text import render_text
 from reconciler.session import make_plan
 from tests.integration.conftest import converge, write
@@ -13,8 +13,9 @@ from tests.integration.conftest import converge, write
 BASE = "version: 1\nsites:\n  web:\n    team: demo\n"
 
 
-def actions(planned):
-    return [(c.address, c.action.value, c.calls) for c in planned.plan.changes]
+def config_actions(plan):
+    """The plan's actions on Netlify objects, without the ledger write that follows them."""
+    return [c.action for c in plan.changes if c.action is not Action.RECORD]
 
 
 def test_snippets_create_update_prune_and_conflict(client, tmp_path):
@@ -24,7 +25,8 @@ def test_snippets_create_update_prune_and_conflict(client, tmp_path):
         "      goal: {goal_html: '<p>thanks</p>'}\n",
     )
     created = converge(client, path)
-    assert [c.action for c in created.plan.changes][-2:] == [Action.CREATE, Action.CREATE]
+    assert config_actions(created.plan)[-2:] == [Action.CREATE, Action.CREATE]
+    assert created.plan.changes[-1].address == "site.web.ledger"
     live = {s["title"]: s for s in client.get("/sites/web/snippets")}
     assert (
         live["analytics"]["general"] == "<script>a</script>"
@@ -33,14 +35,16 @@ def test_snippets_create_update_prune_and_conflict(client, tmp_path):
     assert live["goal"]["goal"] == "<p>thanks</p>"
 
     path.write_text(path.read_text().replace("<script>a</script>", "<script>b</script>"))
-    (change,) = make_plan(client, path).plan.changes
-    assert change.calls == [f"PUT /sites/{client.get('/sites/web')['id']}/snippets/{live['analytics']['id']}"]
+    planned = make_plan(client, path)
+    (change,) = planned.plan.changes
+    site_id = client.get("/sites/web")["id"]
+    assert planned.plan.calls(change) == [f"PUT /api/v1/sites/{site_id}/snippets/{live['analytics']['id']}"]
     converge(client, path)
 
     client.post("/sites/web/snippets", {"title": "handmade", "general": "x"})
     assert make_plan(client, path).plan.changes == []
     path.write_text(path.read_text() + "    prune: [snippets]\n")
-    (change,) = make_plan(client, path).plan.changes
+    (change,) = make_plan(client, path).plan.changes  # never in the ledger: deleting it changes nothing there
     assert (change.address, change.action) == ("site.web.snippets.handmade", Action.DELETE)
     converge(client, path)
 
@@ -66,12 +70,13 @@ def test_build_hooks_url_known_after_apply_and_masked(client, tmp_path):
     path.write_text(path.read_text().replace("{branch: main}", "{branch: stable}"))
     planned = make_plan(client, path)
     (change,) = planned.plan.changes
-    assert change.calls == [f"PUT /sites/{hooks['nightly']['site_id']}/build_hooks/{hooks['nightly']['id']}"]
+    nightly = hooks["nightly"]
+    assert planned.plan.calls(change) == [f"PUT /api/v1/sites/{nightly['site_id']}/build_hooks/{nightly['id']}"]
     text = render_text(planned.plan)
     assert hooks["nightly"]["url"] not in text and '~ branch = "main" → "stable"' in text
     converge(client, path)
     path.write_text(BASE + "    build_hooks: {}\n    prune: [build_hooks]\n")
-    assert {c.action for c in make_plan(client, path).plan.changes} == {Action.DELETE}
+    assert [c.action for c in make_plan(client, path).plan.changes] == [Action.DELETE, Action.DELETE, Action.RECORD]
     converge(client, path)
     assert client.get("/sites/web/build_hooks") == []
 
@@ -89,26 +94,28 @@ HOOKS = (
 def test_outgoing_hooks_create_disable_enable_prune(client, tmp_path):
     path = write(tmp_path, HOOKS)
     planned = converge(client, path)
-    assert [c.action for c in planned.plan.changes][-2:] == [Action.CREATE, Action.CREATE]
+    assert config_actions(planned.plan)[-2:] == [Action.CREATE, Action.CREATE]
     site_id = client.get("/sites/web")["id"]
     assert {(h["type"], h["event"]) for h in client.get("/hooks", {"site_id": site_id})} == {
         ("email", "deploy_failed"),
         ("url", "deploy_created"),
     }
     path.write_text(HOOKS.replace("ops@example.org}}", "ops@example.org}, disabled: true}"))
-    (change,) = make_plan(client, path).plan.changes
-    assert change.action is Action.UPDATE and change.calls[0].startswith("PUT /hooks/")
+    planned = make_plan(client, path)
+    (change,) = planned.plan.changes
+    assert change.action is Action.UPDATE and planned.plan.calls(change)[0].startswith("PUT /api/v1/hooks/")
     converge(client, path)
     assert [h["disabled"] for h in client.get("/hooks", {"site_id": site_id}) if h["type"] == "email"] == [
         True
     ]
     path.write_text(HOOKS)
-    (change,) = make_plan(client, path).plan.changes
-    assert change.calls[0].endswith("/enable")
+    planned = make_plan(client, path)
+    (change,) = planned.plan.changes
+    assert planned.plan.calls(change)[0].endswith("/enable")
     converge(client, path)
 
     path.write_text(BASE + "    hooks: []\n    prune: [hooks]\n")
-    assert [c.action for c in make_plan(client, path).plan.changes] == [Action.DELETE, Action.DELETE]
+    assert [c.action for c in make_plan(client, path).plan.changes] == [Action.DELETE, Action.DELETE, Action.RECORD]
     converge(client, path)
 
 
@@ -139,7 +146,7 @@ def test_integration_context_for_site_and_team(client, tmp_path, emulator):
     )
     path = write(tmp_path, text)
     planned = converge(client, path)
-    calls = {c.address: [call.split(" ")[0] for call in c.calls] for c in planned.plan.changes}
+    calls = {c.address: [call.split(" ")[0] for call in planned.plan.calls(c)] for c in planned.plan.changes}
     assert calls["site.web.integrations.acme-analytics"] == ["POST", "PUT"]
     assert calls["team.demo.integrations.acme-ledger"] == ["POST", "PUT"]
     site_id = client.get("/sites/web")["id"]
@@ -149,8 +156,9 @@ def test_integration_context_for_site_and_team(client, tmp_path, emulator):
     }
 
     path.write_text(text.replace("sample: 10", "sample: 20"))
-    (change,) = make_plan(client, path).plan.changes
-    assert (change.action, [c.split(" ")[0] for c in change.calls]) == (Action.UPDATE, ["PUT"])
+    planned = make_plan(client, path)
+    (change,) = planned.plan.changes
+    assert (change.action, [c.split(" ")[0] for c in planned.plan.calls(change)]) == (Action.UPDATE, ["PUT"])
     converge(client, path)
 
 
@@ -161,7 +169,10 @@ def test_site_lifecycle_settings_ssl_and_rename(client, tmp_path):
     )
     path = write(tmp_path, text)
     planned = converge(client, path)
-    assert planned.plan.changes[0].calls[-1].endswith("/ssl")
+    assert planned.plan.calls(planned.plan.changes[0]) == [
+        "POST /api/v1/demo/sites",
+        "POST /api/v1/sites/{site.web.id}/ssl",
+    ]
     site = client.get("/sites/web")
     assert site["ssl"] is True and sorted(site["domain_aliases"]) == ["a.example.org", "b.example.org"]
     assert site["build_settings"]["cmd"] == "make" and site["build_settings"]["stop_builds"] is True

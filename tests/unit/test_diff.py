@@ -1,8 +1,8 @@
 """Field-level diffs: what changed, with sensitive values kept (and so maskable) on both sides."""
 
-from reconciler.plan.diff import field_changes, flatten, project
-from reconciler.plan.model import ABSENT
-from reconciler.sensitive import Sensitive
+from reconciler.model.change import ABSENT
+from reconciler.model.diff import field_changes, flatten, project
+from reconciler.model.sensitive import Sensitive
 
 
 def test_equal_objects_have_no_changes():

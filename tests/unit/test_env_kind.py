@@ -1,9 +1,10 @@
 """Env vars: normalisation of both sides and the narrowest call for each kind of update."""
 
-from reconciler.plan.model import Action, Change, OwnerRef
-from reconciler.resources.base import DesiredObject, Target
+from reconciler.model.change import Action, Change
+from reconciler.model.objects import DesiredObject, Target
+from reconciler.model.owner import OwnerRef
+from reconciler.model.sensitive import UNREADABLE, Sensitive
 from reconciler.resources.env import ALL_SCOPES, EnvKind, desired_var, live_var
-from reconciler.sensitive import UNREADABLE, Sensitive
 
 SITE = Target("site", "docs", account="acct1", site_id="site1")
 

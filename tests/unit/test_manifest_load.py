@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.errors import ManifestError
 from reconciler.manifest.load import load_manifests
-from reconciler.manifest.model import Location
-from reconciler.sensitive import Sensitive
+from reconciler.model.errors import ManifestError
+from reconciler.model.location import Location
+from reconciler.model.sensitive import Sensitive
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD = ROOT / "tests" / "bad_manifests"

@@ -13,19 +13,13 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from reconciler.manifest.model import Location
-from reconciler.plan.model import (
-    ABSENT,
-    KNOWN_AFTER_APPLY,
-    Action,
-    Change,
-    FieldChange,
-    OwnerRef,
-    Plan,
-    Unmanaged,
-)
+from reconciler.model.change import ABSENT, KNOWN_AFTER_APPLY, Action, Change, FieldChange
+from reconciler.model.location import Location
+from reconciler.model.owner import OwnerRef
+from reconciler.model.request import Request
+from reconciler.model.sensitive import MASK, UNREADABLE, Sensitive
+from reconciler.plan.model import Plan, Unmanaged
 from reconciler.plan.render_json import plan_document, render_json
-from reconciler.sensitive import MASK, UNREADABLE, Sensitive
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "reconciler" / "schemas" / "plan.schema.json").read_text("utf-8"))
@@ -46,7 +40,7 @@ def _rich_plan() -> Plan:
             "secret": True,
             "values": {"production": Sensitive(SECRETS[0]), "branch:staging": Sensitive(SECRETS[1])},
         },
-        calls=["POST /accounts/acme/env"],
+        requests=[Request("POST", "/accounts/acme/env")],
         location=Location("sites/acme.yaml", 7, 5),
     )
     rotated = Change(
@@ -61,7 +55,7 @@ def _rich_plan() -> Plan:
             FieldChange(("values", "dev"), "d", "d2"),
             FieldChange(("values", "production"), "old-plain-value", Sensitive(SECRETS[2])),
         ],
-        calls=["PUT /accounts/x/env/API_URL?site_id=s1"],
+        requests=[Request("PUT", "/accounts/x/env/API_URL", {"site_id": "s1"})],
     )
     hook = Change(
         SITE, "build_hooks", "nightly", Action.CREATE, after={"branch": "main", "url": KNOWN_AFTER_APPLY}
@@ -83,6 +77,7 @@ def _rich_plan() -> Plan:
         "site",
         "demo-docs",
         Action.UPDATE,
+        owner_itself=True,
         before={"password": UNREADABLE, "force_ssl": False, "nested": {"deep": {"list": ["x"]}}},
         after={
             "password": Sensitive(SECRETS[5]),
@@ -248,6 +243,7 @@ def test_summary_counts_and_text():
         "delete": 1,
         "replace": 0,
         "deploy": 0,
+        "record": 0,
         "total": 5,
         "text": "Plan: 2 to add, 2 to change, 1 to destroy.",
     }

@@ -6,9 +6,11 @@ import re
 
 import pytest
 
-from reconciler.plan.model import KNOWN_AFTER_APPLY, Action, Change, FieldChange, OwnerRef, Plan, Unmanaged
+from reconciler.model.change import KNOWN_AFTER_APPLY, Action, Change, FieldChange
+from reconciler.model.owner import OwnerRef
+from reconciler.model.sensitive import MASK, UNREADABLE, Sensitive
+from reconciler.plan.model import Plan, Unmanaged
 from reconciler.plan.render_markdown import code, escape, render_markdown
-from reconciler.sensitive import MASK, UNREADABLE, Sensitive
 
 SITE = OwnerRef("site", "demo-docs")
 TEAM = OwnerRef("team", "acme")
@@ -103,6 +105,8 @@ def _plan() -> Plan:
                     FieldChange(("list",), ["x"], ["x", Sensitive("PLANTED-6")]),
                     FieldChange(("password",), UNREADABLE, Sensitive("PLANTED-5")),
                 ],
+            
+                owner_itself=True,
             ),
         ],
         unmanaged=[

@@ -2,12 +2,15 @@
 
 Values read from `${VAR}` or declared secret are wrapped at load time, so every later stage
 (diff, render, logs, exceptions) sees an object whose text form is a mask. Only the code that
-sends a request calls `reveal()`.
+sends a request calls `reveal()`. Each value remembers the manifest node it came from (`source`),
+so a saved plan can name it instead of holding it, and a later process can read it again.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from reconciler.model.location import DocPath
 
 MASK = "(sensitive)"
 
@@ -15,10 +18,11 @@ MASK = "(sensitive)"
 class Sensitive:
     """A string that prints as a mask; compare and hash by the hidden value."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("_value", "source")
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, source: DocPath | None = None) -> None:
         self._value = value
+        self.source = source  # the manifest node holding it, e.g. ("sites", "x", "env", "KEY", "value")
 
     def reveal(self) -> str:
         return self._value

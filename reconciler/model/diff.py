@@ -11,8 +11,8 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from reconciler.plan.model import ABSENT, FieldChange, FieldPath
-from reconciler.sensitive import Sensitive, reveal
+from reconciler.model.change import ABSENT, FieldChange, FieldPath
+from reconciler.model.sensitive import Sensitive, reveal
 
 
 def field_changes(

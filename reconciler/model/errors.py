@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reconciler.manifest.model import Location
+from reconciler.model.location import Location
 
 
 class ReconcilerError(Exception):

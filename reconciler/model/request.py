@@ -1,0 +1,198 @@
+"""Requests as data: what a change sends, shown in the plan and executed, unchanged, by apply.
+
+An id that does not exist at plan time (a site still to be created, a hook's new id) is a named
+placeholder: `{site.acme-docs.id}` inside a path or a query value, a `Placeholder` inside a body.
+The request that will learn the value names it in `binds` (`{"site.acme-docs.id": "id"}`: the `id`
+of its answer); apply fills later requests from those answers. Sensitive parts of a body stay
+`Sensitive` objects until the moment of sending; a saved plan stores the manifest node they came
+from, never the value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from reconciler.model.errors import ReconcilerError
+from reconciler.model.location import DocPath
+from reconciler.model.sensitive import Sensitive
+
+Api = Literal["netlify", "integrations"]
+PLACEHOLDER = re.compile(r"\{((?:site|team)\.[^{}\s]+)\}")
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A value apply learns from an earlier answer; shown as `{name}`."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return "{" + self.name + "}"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One API call. `via` names a procedure that carries it out (a deploy: create, upload what
+    Netlify lacks, wait); `shows` are the extra plan entries such a procedure adds ("12 uploads");
+    `options` are its inputs that are not sent (local directories, timeouts)."""
+
+    method: str
+    path: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None
+    api: Api = "netlify"
+    idempotent: bool | None = None  # None: decided by the HTTP method
+    binds: Mapping[str, str] = field(default_factory=dict)  # placeholder -> dotted path in the answer
+    via: str | None = None
+    shows: tuple[str, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def call(self, prefix: str = "") -> str:
+        """`METHOD /prefix/path?query`, placeholders in braces: one entry of a plan's `calls`."""
+        query = "&".join(f"{key}={value}" for key, value in self.params.items())
+        return f"{self.method} {prefix}{self.path}" + (f"?{query}" if query else "")
+
+    def calls(self, prefix: str = "") -> list[str]:
+        return [self.call(prefix), *self.shows]
+
+
+class UnboundPlaceholder(ReconcilerError):
+    """A request needs a value no earlier answer provided."""
+
+
+def fill(request: Request, values: Mapping[str, Any]) -> Request:
+    """The request with every placeholder replaced by the value an earlier answer gave it."""
+
+    def text(value: str) -> str:
+        def one(match: re.Match[str]) -> str:
+            found = values.get(match.group(1))
+            if found is None:
+                name = match.group(0)
+                raise UnboundPlaceholder(f"{request.call()}: no value for {name} (no answer gave one)")
+            return str(found)
+
+        return PLACEHOLDER.sub(one, value) if "{" in value else value
+
+    def data(value: Any) -> Any:
+        if isinstance(value, Placeholder):
+            if value.name not in values:
+                raise UnboundPlaceholder(f"{request.call()}: no value for {value} in its body")
+            return values[value.name]
+        if isinstance(value, str):
+            return text(value)
+        if isinstance(value, dict):
+            return {key: data(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [data(item) for item in value]
+        return value
+
+    def body(value: Any) -> Any:
+        """Bodies keep user strings as they are (a snippet may hold braces): only Placeholders fill."""
+        if isinstance(value, Placeholder):
+            return data(value)
+        if isinstance(value, dict):
+            return {key: body(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [body(item) for item in value]
+        return value
+
+    return replace(
+        request,
+        path=text(request.path),
+        params={key: text(value) for key, value in request.params.items()},
+        body=body(request.body),
+        options=data(dict(request.options)),
+    )
+
+
+def learned(request: Request, answer: Any) -> dict[str, Any]:
+    """The placeholder values this answer provides (None where the answer lacks the field)."""
+    out: dict[str, Any] = {}
+    for name, path in request.binds.items():
+        value = answer
+        for part in path.split(".") if path else ():
+            if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            elif isinstance(value, dict):
+                value = value.get(part)
+            else:
+                value = None
+        out[name] = value
+    return out
+
+
+# -- saved plans: requests as JSON, sensitive parts as references to the manifest node ------------
+SENSITIVE_TAG, PLACEHOLDER_TAG, OBJECT_TAG = "$sensitive", "$placeholder", "$object"
+
+
+def encode_request(request: Request, sensitive: Callable[[Sensitive], Any]) -> dict[str, Any]:
+    """JSON for a saved plan; `sensitive(value)` gives what stands for a sensitive value."""
+    return {
+        "method": request.method,
+        "path": request.path,
+        "params": dict(request.params),
+        "body": encode_value(request.body, sensitive),
+        "api": request.api,
+        "idempotent": request.idempotent,
+        "binds": dict(request.binds),
+        "via": request.via,
+        "shows": list(request.shows),
+        "options": encode_value(dict(request.options), sensitive),
+    }
+
+
+def decode_request(data: Mapping[str, Any], sensitive: Callable[[Any], Sensitive]) -> Request:
+    api = data.get("api", "netlify")
+    if api not in ("netlify", "integrations"):
+        raise ValueError(f"unknown API {api!r}")
+    return Request(
+        method=str(data["method"]),
+        path=str(data["path"]),
+        params={str(k): str(v) for k, v in dict(data.get("params") or {}).items()},
+        body=decode_value(data.get("body"), sensitive),
+        api=api,
+        idempotent=data.get("idempotent"),
+        binds={str(k): str(v) for k, v in dict(data.get("binds") or {}).items()},
+        via=data.get("via"),
+        shows=tuple(str(s) for s in data.get("shows") or ()),
+        options=decode_value(data.get("options") or {}, sensitive),
+    )
+
+
+def encode_value(value: Any, sensitive: Callable[[Sensitive], Any]) -> Any:
+    if isinstance(value, Sensitive):
+        return {SENSITIVE_TAG: sensitive(value)}
+    if isinstance(value, Placeholder):
+        return {PLACEHOLDER_TAG: value.name}
+    if isinstance(value, dict):
+        items = {str(k): encode_value(v, sensitive) for k, v in value.items()}
+        return {OBJECT_TAG: items} if any(k.startswith("$") for k in items) else items
+    if isinstance(value, list | tuple):
+        return [encode_value(v, sensitive) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise TypeError(f"a request cannot carry a {type(value).__name__}")
+
+
+def decode_value(value: Any, sensitive: Callable[[Any], Sensitive]) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {SENSITIVE_TAG}:
+            return sensitive(value[SENSITIVE_TAG])
+        if set(value) == {PLACEHOLDER_TAG}:
+            return Placeholder(str(value[PLACEHOLDER_TAG]))
+        if set(value) == {OBJECT_TAG}:
+            value = value[OBJECT_TAG]
+        return {k: decode_value(v, sensitive) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_value(v, sensitive) for v in value]
+    return value
+
+
+def source_path(value: Sensitive) -> DocPath:
+    """Where a sensitive value in a request came from; a request never holds one without a source."""
+    if value.source is None:
+        raise TypeError("a sensitive value without a manifest source cannot be saved")
+    return value.source
