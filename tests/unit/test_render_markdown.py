@@ -105,7 +105,7 @@ def _plan() -> Plan:
                     FieldChange(("list",), ["x"], ["x", Sensitive("PLANTED-6")]),
                     FieldChange(("password",), UNREADABLE, Sensitive("PLANTED-5")),
                 ],
-            
+
                 owner_itself=True,
             ),
         ],
