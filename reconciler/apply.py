@@ -104,12 +104,7 @@ class _Run:
 
     def _carry_out(self, request: Request) -> Any:
         if request.via is not None:
-            procedure = self.procedures.get(request.via)
-            if procedure is None:
-                raise ReconcilerError(
-                    f"{request.call()}: no procedure {request.via!r} is known to this version"
-                )
-            return procedure(self.client, request)
+            return self.procedures[request.via].run(self.client, request)
         api = self.client if request.api == "netlify" else self.client.integrations()
         return api.request_json(
             request.method,
@@ -120,6 +115,20 @@ class _Run:
         )
 
 
+def _check(plan: Plan, procedures: Mapping[str, Procedure]) -> None:
+    """Everything that can be refused without Netlify is refused before the first request."""
+    for change in plan.changes:
+        for request in change.requests:
+            if request.via is None:
+                continue
+            procedure = procedures.get(request.via)
+            if procedure is None:
+                raise ReconcilerError(
+                    f"{request.call()}: no procedure {request.via!r} is known to this version"
+                )
+            procedure.check(request)
+
+
 def apply_plan(
     client: NetlifyClient,
     plan: Plan,
@@ -127,6 +136,7 @@ def apply_plan(
     on_applied: Callable[[Change], None] | None = None,
     workers: int = DEFAULT_WORKERS,
 ) -> ApplyReport:
+    _check(plan, procedures)
     run = _Run(client, procedures, on_applied)
     by_owner: dict[OwnerRef, list[Change]] = {}
     for change in plan.changes:

@@ -25,6 +25,9 @@ def field_changes(
         return []
     if not isinstance(left, dict) or not isinstance(right, dict):
         return [FieldChange((), before, after)]
+    if not left or not right:  # deepdiff reports an empty side as one change of the whole object
+        keys = sorted(set(left) | set(right), key=str)
+        return [FieldChange((str(k),), lookup(before, (str(k),)), lookup(after, (str(k),))) for k in keys]
     diff = DeepDiff(left, right, ignore_order=True, view="tree", verbose_level=2)
     paths: set[FieldPath] = set()
     for levels in diff.values():

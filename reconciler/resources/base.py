@@ -138,7 +138,16 @@ class HostsLedger(ABC):
         """The writes that store `content`, keeping the carrier as this plan's `changes` leave it."""
 
 
-Procedure = Callable[[Any, Request], Any]  # (client, filled request) -> the answer
+class Procedure(ABC):
+    """How a request that needs more than one HTTP call is carried out."""
+
+    @abstractmethod
+    def check(self, request: Request) -> None:
+        """Refuse, before apply sends anything at all, inputs that can no longer be carried out."""
+
+    @abstractmethod
+    def run(self, client: Any, request: Request) -> Any:
+        """Carry out the (placeholder-filled) request; the answer is what its `binds` read."""
 
 
 class Executes(ABC):

@@ -23,7 +23,7 @@ from typing import Any, TypedDict
 
 from reconciler.deploy.engine import DeployOptions, create_body, deploy, zip_params
 from reconciler.deploy.progress import Progress, human_bytes
-from reconciler.deploy.scan import local_digest, planned_digest
+from reconciler.deploy.scan import LocalDigest, local_digest, planned_digest
 from reconciler.manifest.model import Owner
 from reconciler.model.change import ABSENT, Action, Change, FieldChange
 from reconciler.model.diff import field_changes
@@ -31,7 +31,6 @@ from reconciler.model.errors import ManifestIssue, ReconcilerError
 from reconciler.model.objects import DesiredObject, LiveObject, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import Placeholder, Request
-from reconciler.netlify.client import NetlifyClient
 from reconciler.resources.base import (
     DiffsFromEmpty,
     Executes,
@@ -210,7 +209,7 @@ class DeployKind(
             return [Request("POST", deploys, zip_params(options), via=PROCEDURE, options=inputs, binds=binds)]
         blobs, _ = _uploads(ref, change.after["functions"], change.before or {})
         body = create_body(change.after["files"], change.after["functions"], options)
-        shows = (f"{blobs} uploads",)
+        shows = (f"{blobs} upload{'s' if blobs != 1 else ''}",)
         return [
             Request(
                 "POST",
@@ -224,7 +223,7 @@ class DeployKind(
         ]
 
     def procedures(self) -> Mapping[str, Procedure]:
-        return {PROCEDURE: run_deploy}
+        return {PROCEDURE: DeployProcedure()}
 
     # -- ledger record: the last tree deployed as a draft/branch deploy --------------------------
     def next_record(
@@ -256,26 +255,56 @@ def _uploads(
     return len(blobs) + len(zips), sum(blobs.values()) + sum(zips)
 
 
-def run_deploy(client: NetlifyClient, request: Request) -> Any:
+class DeployProcedure(Procedure):
     """The `deploy` procedure: the planned digest bound to the files again, deployed until ready."""
-    inputs = request.options
-    zip_method = inputs["method"] == "zip"
-    body = request.body or {}
-    options = DeployOptions(
-        draft=(request.params.get("draft") == "true") if zip_method else bool(body.get("draft")),
-        branch=request.params.get("branch") if zip_method else body.get("branch"),
-        title=request.params.get("title") if zip_method else body.get("title"),
-        method=str(inputs["method"]),
-        timeout=float(inputs["timeout"]),
-    )
-    files: dict[str, str] = inputs["files"] if zip_method else body["files"]
-    functions: dict[str, str] = {} if zip_method else body["functions"]
-    functions_dir = Path(inputs["functions_dir"]) if inputs.get("functions_dir") else None
-    with tempfile.TemporaryDirectory(prefix="netlify-reconciler-apply-") as workdir:
-        digest = planned_digest(Path(inputs["dir"]), files, functions_dir, functions, Path(workdir))
-        if not zip_method and create_body(files, functions, options) != body:
-            raise ReconcilerError(
-                f"{request.call()}: the planned request does not match its inputs; plan again"
+
+    def check(self, request: Request) -> None:
+        """The files are still there and the functions zip to what was planned (their contents are
+        checked again while they upload)."""
+        with tempfile.TemporaryDirectory(prefix="netlify-reconciler-check-") as workdir:
+            self._digest(request, Path(workdir))
+
+    def run(self, client: Any, request: Request) -> Any:
+        options = self._options(request)
+        with tempfile.TemporaryDirectory(prefix="netlify-reconciler-apply-") as workdir:
+            digest = self._digest(request, Path(workdir))
+            if (
+                options.method != "zip"
+                and create_body(digest.file_shas(), digest.function_shas(), options) != request.body
+            ):
+                raise ReconcilerError(
+                    f"{request.call()}: the planned request does not match its inputs; plan again"
+                )
+            result = deploy(
+                client, str(request.options["site_id"]), digest, options, Progress.for_stream(sys.stderr)
             )
-        result = deploy(client, str(inputs["site_id"]), digest, options, Progress.for_stream(sys.stderr))
-    return result.deploy
+        return result.deploy
+
+    @staticmethod
+    def _options(request: Request) -> DeployOptions:
+        inputs = request.options
+        if inputs["method"] == "zip":
+            draft, branch, title = (
+                request.params.get("draft") == "true",
+                request.params.get("branch"),
+                request.params.get("title"),
+            )
+        else:
+            body = request.body or {}
+            draft, branch, title = bool(body.get("draft")), body.get("branch"), body.get("title")
+        return DeployOptions(
+            draft=draft,
+            branch=branch,
+            title=title,
+            method=str(inputs["method"]),
+            timeout=float(inputs["timeout"]),
+        )
+
+    @staticmethod
+    def _digest(request: Request, workdir: Path) -> LocalDigest:
+        inputs = request.options
+        zip_method = inputs["method"] == "zip"
+        files: dict[str, str] = inputs["files"] if zip_method else request.body["files"]
+        functions: dict[str, str] = {} if zip_method else request.body["functions"]
+        functions_dir = Path(inputs["functions_dir"]) if inputs.get("functions_dir") else None
+        return planned_digest(Path(inputs["dir"]), files, functions_dir, functions, workdir)
