@@ -182,7 +182,7 @@ def apply(
 
 
 # Emulator behaviour flags, one per EmulatorOptions field (None keeps the emulator's default).
-EMULATOR_FLAGS: list[tuple[str, click.ParamType, str]] = [
+EMULATOR_FLAGS: list[tuple[str, click.ParamType[Any], str]] = [
     (
         "--rate-limit-per-minute",
         click.IntRange(min=0),

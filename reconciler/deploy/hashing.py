@@ -127,7 +127,7 @@ class VerifyingReader:
             self.close()
             return b""
         want = self._left if size is None or size < 0 else min(size, self._left)
-        data = self._open().read(want)
+        data: bytes = self._open().read(want)
         if not data:
             self.close()
             self._changed(f"it is now {self._size - self._left:,} bytes long, it was {self._size:,}")

@@ -29,6 +29,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
+from requests.utils import DEFAULT_CA_BUNDLE_PATH
 
 SEND_CHUNK = 256 * 1024
 _Connection = http.client.HTTPConnection
@@ -78,7 +79,7 @@ class UploadTransport:
     def _context(self) -> ssl.SSLContext:
         if self._tls is None:
             bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-            self._tls = ssl.create_default_context(cafile=bundle or requests.certs.where())
+            self._tls = ssl.create_default_context(cafile=bundle or DEFAULT_CA_BUNDLE_PATH)
         return self._tls
 
     def _connection(self, scheme: str, netloc: str, timeout: tuple[float, float]) -> _Connection:

@@ -111,7 +111,7 @@ def _site(item: Any, where: str, problems: list[str]) -> SeedSite | None:
     except ApiError as exc:
         problems.append(f"{where}: {exc.message}")
         return None
-    if not isinstance(team, str) or not SLUG_RE.match(team):
+    if not isinstance(name, str) or not isinstance(team, str) or not SLUG_RE.match(team):
         problems.append(f"{where}.team: required, a team slug")
         return None
     seed_forms: list[SeedForm] = []

@@ -99,9 +99,10 @@ def _allowed_keys(schema: dict[str, Any]) -> list[str]:
 def _extra_keys(error: ValidationError) -> list[str]:
     schema = error.schema if isinstance(error.schema, dict) else {}
     patterns = list(schema.get("patternProperties", {}))
+    instance: Any = error.instance  # jsonschema types it "Any | Unset": here it is the failing mapping
     return [
         key
-        for key in error.instance
+        for key in instance
         if key not in schema.get("properties", {}) and not any(re.search(p, key) for p in patterns)
     ]
 
@@ -133,7 +134,9 @@ def _explain(error: ValidationError) -> Iterator[tuple[DocPath, str, str]]:
     """Yield (doc path, anchor, message): anchor 'key' points at the entry's key, 'value' at the
     value itself (best for scalars; a mapping or list is pointed at by its key)."""
     path: DocPath = tuple(error.absolute_path)
-    keyword, instance, got = error.validator, error.instance, json_type(error.instance)
+    keyword, got = error.validator, json_type(error.instance)
+    instance: Any = error.instance
+    value: Any = error.validator_value
     node = "key" if isinstance(instance, dict | list) else "value"
     if "propertyNames" in error.absolute_schema_path:  # the instance is a key of the mapping
         yield (*path, instance), "key", _template(error) or f"invalid name {_show(instance)}"
@@ -144,21 +147,21 @@ def _explain(error: ValidationError) -> Iterator[tuple[DocPath, str, str]]:
                 yield from _explain(sub)
             return
         message = _template(error, got=got)
-        if message is None and len(_branch_types(error)) == len(error.validator_value):
+        if message is None and len(_branch_types(error)) == len(value):
             message = f"expected {' or '.join(_branch_types(error))}, got {got}"
         if message is None and error.context:
             yield from _explain(best_match(error.context))
             return
         yield path, node, message or error.message
     elif keyword == "additionalProperties":
-        expected = _allowed_keys(error.schema)
+        expected = _allowed_keys(error.schema if isinstance(error.schema, dict) else {})
         for key in _extra_keys(error):
             text = _template(error, field=key, expected=", ".join(expected))
             text = text or f"unknown field '{key}' (expected one of: {', '.join(expected)})"
             close = difflib.get_close_matches(key, expected, n=1)
             yield (*path, key), "key", text + (f"; did you mean '{close[0]}'?" if close else "")
     elif keyword == "required":
-        for key in error.validator_value:
+        for key in value:
             if isinstance(instance, dict) and key not in instance:
                 yield path, "key", _template(error, field=key) or f"missing required field '{key}'"
     else:
@@ -166,7 +169,9 @@ def _explain(error: ValidationError) -> Iterator[tuple[DocPath, str, str]]:
 
 
 def _simple_message(error: ValidationError, got: str) -> str:
-    keyword, value, instance = error.validator, error.validator_value, error.instance
+    keyword = error.validator
+    value: Any = error.validator_value
+    instance: Any = error.instance
     shown = _show(instance)
     custom = _template(error, got=shown if keyword in ("enum", "const") else got)
     if custom:

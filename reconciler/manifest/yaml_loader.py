@@ -11,7 +11,7 @@ Positions are the same with either parser; the wording of syntax errors differs 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, Protocol
 
 import yaml
 from yaml.error import Mark, MarkedYAMLError
@@ -37,7 +37,7 @@ _READ_AS = {"int": "an integer", "float": "a number", "bool": "a boolean", "null
 class _Resolver(yaml.resolver.Resolver):
     """YAML 1.1 implicit typing without dates (a date-looking string stays a string)."""
 
-    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, Any]]]] = {
+    yaml_implicit_resolvers = {  # noqa: RUF012 (the stubs declare it on the base, not as a ClassVar)
         first: [(tag, regexp) for tag, regexp in resolvers if tag not in _DROPPED_RESOLVERS]
         for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
     }
@@ -52,18 +52,18 @@ class _Composer(yaml.composer.Composer, yaml.constructor.SafeConstructor, _Resol
         _Resolver.__init__(self)
         self.alias_marks: dict[tuple[int, Any], Mark] = {}
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         """Remember where each alias is used: the composed graph shares the anchored node."""
-        if parent is not None and index is not None and self.check_event(AliasEvent):
+        # check_event/peek_event come from the parser this composer is mixed with (_Loader).
+        if parent is not None and index is not None and self.check_event(AliasEvent):  # type: ignore[attr-defined]
             slot = id(index) if isinstance(index, Node) else index
-            self.alias_marks[(id(parent), slot)] = self.peek_event().start_mark
-        node: Node = super().compose_node(parent, index)
-        return node
+            self.alias_marks[(id(parent), slot)] = self.peek_event().start_mark  # type: ignore[attr-defined]
+        return super().compose_node(parent, index)
 
 
 if _CParser is not None:
 
-    class _Loader(_Composer, _CParser):  # type: ignore[misc]
+    class _Loader(_Composer, _CParser):
         """libyaml turns text into events; composing stays in Python (see module docstring)."""
 
         def __init__(self, text: str) -> None:
@@ -103,7 +103,14 @@ class _Abort(Exception):
     """Stops building: the document cannot be turned into data safely."""
 
 
-def _loc(file: str, mark: Mark) -> Location:
+class _Marked(Protocol):
+    """A position from either parser (PyYAML's Python `Mark` or libyaml's)."""
+
+    line: int
+    column: int
+
+
+def _loc(file: str, mark: _Marked) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
@@ -244,12 +251,10 @@ def _syntax_issue(file: str, text: str, error: MarkedYAMLError) -> ManifestIssue
     mark, where = error.problem_mark or error.context_mark, error.context_mark
     message = f"YAML syntax error: {error.problem or error.context}"
     if error.problem and error.context:
-        same = where is None or (mark and (where.line, where.column) == (mark.line, mark.column))
-        message += (
-            f" ({error.context})"
-            if same
-            else f" ({error.context} at line {where.line + 1}, column {where.column + 1})"
-        )
+        if where is None or (mark and (where.line, where.column) == (mark.line, mark.column)):
+            message += f" ({error.context})"
+        else:
+            message += f" ({error.context} at line {where.line + 1}, column {where.column + 1})"
     if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
         message += "; tabs cannot be used for indentation"
     return ManifestIssue(_loc(file, mark) if mark else None, "", message)
@@ -276,8 +281,11 @@ def parse_yaml(text: str, file: str) -> Document:
         if not loader.check_node():
             return doc
         root = loader.get_node()
-        if not loader.check_event(StreamEndEvent):
-            second = _loc(file, loader.peek_event().start_mark)
+        if root is None:
+            return doc
+        following = loader.peek_event()
+        if following is not None and following.start_mark and not isinstance(following, StreamEndEvent):
+            second = _loc(file, following.start_mark)
             message = "only one YAML document per file is allowed (found a second '---' document)"
             doc.issues.append(ManifestIssue(second, "", message))
         doc.locations[()] = _loc(file, root.start_mark)

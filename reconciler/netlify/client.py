@@ -259,7 +259,7 @@ class NetlifyClient:
             return response
 
     def _delay(self, attempt: int) -> float:
-        return min(self._backoff_cap, 0.25 * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+        return min(self._backoff_cap, 0.25 * 2.0 ** (attempt - 1)) * (0.5 + random.random() / 2)
 
     def _backoff(self, attempt: int, what: str) -> None:
         delay = self._delay(attempt)

@@ -8,7 +8,7 @@ sensitive. `ssl: true` provisions a certificate once the site has a custom domai
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from reconciler.manifest.model import Owner
 from reconciler.model.change import Action, Change, FieldChange
@@ -49,7 +49,7 @@ def live_settings(site: dict[str, Any]) -> SiteSettings:
     settings: dict[str, Any] = {key: _normalise(key, site.get(key)) for key in SETTINGS}
     settings["ssl"] = bool(site.get("ssl"))
     settings["build_settings"] = site.get("build_settings") or {}
-    return SiteSettings(**settings)  # type: ignore[typeddict-item]
+    return cast(SiteSettings, settings)
 
 
 class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates):
@@ -67,7 +67,7 @@ class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates):
         if owner.spec.get("previous_names"):
             state["name"] = owner.name  # compared only when a rename is declared
         absent = owner.spec.get("state") == "absent"
-        settings = SiteSettings(**state)  # type: ignore[typeddict-item]
+        settings = cast(SiteSettings, state)
         return {owner.name: DesiredObject(owner.name, settings, owner.location(), absent=absent)}
 
     def validate(self, owner: Owner) -> list[ManifestIssue]:

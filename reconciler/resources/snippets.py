@@ -5,7 +5,7 @@ Two live snippets with the same title are a conflict to resolve in Netlify, neve
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from reconciler.manifest.model import Owner
 from reconciler.model.change import Change
@@ -34,12 +34,12 @@ DEFAULTS = {"html": "", "position": "head", "goal_html": "", "goal_position": "h
 
 
 def desired_snippet(spec: dict[str, Any], doc_path: DocPath = ()) -> Snippet:
-    return Snippet(**{field: spec.get(field, default) for field, default in DEFAULTS.items()})  # type: ignore[typeddict-item]
+    return cast(Snippet, {field: spec.get(field, default) for field, default in DEFAULTS.items()})
 
 
 def live_snippet(raw: dict[str, Any]) -> LiveObject[Snippet]:
     state = {field: raw.get(API_FIELDS[field]) or default for field, default in DEFAULTS.items()}
-    return LiveObject(str(raw.get("title", "")), Snippet(**state), {"id": raw.get("id")})  # type: ignore[typeddict-item]
+    return LiveObject(str(raw.get("title", "")), cast(Snippet, state), {"id": raw.get("id")})
 
 
 class SnippetsKind(ResourceKind[Snippet]):

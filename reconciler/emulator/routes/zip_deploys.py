@@ -52,7 +52,10 @@ async def zip_deploy(request: Request, principal: Principal, deploy_id: str) -> 
     blobs = blobs_of(request)
     limit = max_upload_bytes(request)
     with tempfile.TemporaryFile(dir=blobs.root / "tmp") as spool:
-        size = await stream_body(request, spool.write, limit)
+        def sink(chunk: bytes) -> None:
+            spool.write(chunk)
+
+        size = await stream_body(request, sink, limit)
         if size == 0:
             raise unprocessable("Invalid ZIP body: the request body is empty")
         spool.seek(0)
