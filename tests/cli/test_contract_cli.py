@@ -261,14 +261,20 @@ sites:
 """
 
 
-def test_saved_plan_with_a_site_creation_and_a_deploy_is_applied_by_a_new_process(logged_emulator, tmp_path):
-    emu, log = logged_emulator
+def _saved_tree(tmp_path: Path, word: str) -> Path:
+    """The SAVED manifest with its site and one function, each saying `word`."""
     root = tmp_path / "saved"
     (root / "public").mkdir(parents=True)
-    (root / "public" / "index.html").write_text("<h1>saved</h1>")
+    (root / "public" / "index.html").write_text(f"<h1>{word}</h1>")
     (root / "functions").mkdir()
-    (root / "functions" / "hello.js").write_text("export default () => new Response('saved')\n")
+    (root / "functions" / "hello.js").write_text(f"export default () => new Response('{word}')\n")
     (root / "m.yaml").write_text(SAVED)
+    return root
+
+
+def test_saved_plan_with_a_site_creation_and_a_deploy_is_applied_by_a_new_process(logged_emulator, tmp_path):
+    emu, log = logged_emulator
+    root = _saved_tree(tmp_path, "saved")
     env = emu.env(**SECRETS)
     plan_file = tmp_path / "reviewed.plan"  # any name: a saved plan is known by its content
     made = run_cli("plan", str(root / "m.yaml"), "--out", str(plan_file), "--format", "json", env=env)
@@ -292,12 +298,7 @@ def test_saved_plan_with_a_site_creation_and_a_deploy_is_applied_by_a_new_proces
 
 def test_saved_plan_refuses_content_that_moved_after_the_review(logged_emulator, tmp_path):
     emu, _ = logged_emulator
-    root = tmp_path / "saved"
-    (root / "public").mkdir(parents=True)
-    (root / "public" / "index.html").write_text("<h1>reviewed</h1>")
-    (root / "functions").mkdir()
-    (root / "functions" / "hello.js").write_text("export default () => new Response('reviewed')\n")
-    (root / "m.yaml").write_text(SAVED)
+    root = _saved_tree(tmp_path, "reviewed")
     env = emu.env(**SECRETS)
     plan_file = tmp_path / "plan.json"
     assert run_cli("plan", str(root / "m.yaml"), "--out", str(plan_file), env=env).returncode == 0

@@ -101,3 +101,28 @@ def test_json_and_markdown_formats(emulator_process, tmp_path):
     assert "<details>" in as_md.stdout and "| " in as_md.stdout
     outside_fences = as_md.stdout.split("```")[::2]
     assert all("<b>" not in part for part in outside_fences), "raw HTML only inside code fences"
+
+
+def test_a_failed_ledger_write_stays_planned_until_it_is_written(emulator_process, tmp_path):
+    env = emulator_process.env()
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(_manifest(["A"]))
+    assert run_cli("apply", str(manifest), "--auto-approve", env=env).returncode == 0
+
+    manifest.write_text(_manifest(["A", "B"]))
+    faults = {"error_rate": 1.0, "paths": "^PUT /api/v1/sites/[^/]+/metadata$"}
+    requests.put(f"{emulator_process.url}/_emulator/faults", json=faults, timeout=10).raise_for_status()
+    failed = run_cli("apply", str(manifest), "--auto-approve", env=env)
+    requests.put(f"{emulator_process.url}/_emulator/faults", json={}, timeout=10).raise_for_status()
+    assert failed.returncode == 1
+    assert "apply stopped at site.trust-site.ledger (record)" in failed.stderr
+    assert "+ site.trust-site.env.B: created" in failed.stderr
+
+    pending = run_cli("plan", str(manifest), "--detailed-exitcode", env=env)
+    assert pending.returncode == 2, "a ledger write still to do is a change"
+    assert "# site.trust-site.ledger" in pending.stdout
+    assert "Plan: 0 to add, 0 to change, 0 to destroy, 1 ledger write." in pending.stdout
+    assert run_cli("apply", str(manifest), "--auto-approve", env=env).returncode == 0
+    assert run_cli("plan", str(manifest), "--detailed-exitcode", env=env).returncode == 0
+    ledger = _api(emulator_process, "GET", "/sites/trust-site/metadata").json()["netlify-reconciler"]
+    assert ledger["managed"] == {"env": ["A", "B"]}
