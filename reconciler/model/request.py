@@ -65,47 +65,51 @@ class UnboundPlaceholder(ReconcilerError):
 
 def fill(request: Request, values: Mapping[str, Any]) -> Request:
     """The request with every placeholder replaced by the value an earlier answer gave it."""
-
-    def text(value: str) -> str:
-        def one(match: re.Match[str]) -> str:
-            found = values.get(match.group(1))
-            if found is None:
-                name = match.group(0)
-                raise UnboundPlaceholder(f"{request.call()}: no value for {name} (no answer gave one)")
-            return str(found)
-
-        return PLACEHOLDER.sub(one, value) if "{" in value else value
-
-    def data(value: Any) -> Any:
-        if isinstance(value, Placeholder):
-            if value.name not in values:
-                raise UnboundPlaceholder(f"{request.call()}: no value for {value} in its body")
-            return values[value.name]
-        if isinstance(value, str):
-            return text(value)
-        if isinstance(value, dict):
-            return {key: data(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [data(item) for item in value]
-        return value
-
-    def body(value: Any) -> Any:
-        """Bodies keep user strings as they are (a snippet may hold braces): only Placeholders fill."""
-        if isinstance(value, Placeholder):
-            return data(value)
-        if isinstance(value, dict):
-            return {key: body(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [body(item) for item in value]
-        return value
-
+    filler = _Filler(request, values)
     return replace(
         request,
-        path=text(request.path),
-        params={key: text(value) for key, value in request.params.items()},
-        body=body(request.body),
-        options=data(dict(request.options)),
+        path=filler.text(request.path),
+        params={key: filler.text(value) for key, value in request.params.items()},
+        body=filler.body(request.body),
+        options=filler.data(dict(request.options)),
     )
+
+
+class _Filler:
+    """Placeholders are filled in paths, queries and procedure options (as `{name}` in strings), and in
+    bodies only as Placeholder objects: a body's strings are the user's (a snippet may hold braces)."""
+
+    def __init__(self, request: Request, values: Mapping[str, Any]) -> None:
+        self.request = request
+        self.values = values
+
+    def _value(self, name: str, *, required: bool) -> Any:
+        """What an answer gave `name`; in a path or query it must be something (a body may hold null)."""
+        if name not in self.values or (required and self.values[name] is None):
+            raise UnboundPlaceholder(f"{self.request.call()}: no value for {{{name}}} (no answer gave one)")
+        return self.values[name]
+
+    def text(self, value: str) -> str:
+        if "{" not in value:
+            return value
+        return PLACEHOLDER.sub(lambda match: str(self._value(match.group(1), required=True)), value)
+
+    def data(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        return self._walk(value, self.data)
+
+    def body(self, value: Any) -> Any:
+        return value if isinstance(value, str) else self._walk(value, self.body)
+
+    def _walk(self, value: Any, inner: Callable[[Any], Any]) -> Any:
+        if isinstance(value, Placeholder):
+            return self._value(value.name, required=False)
+        if isinstance(value, dict):
+            return {key: inner(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [inner(item) for item in value]
+        return value
 
 
 def learned(request: Request, answer: Any) -> dict[str, Any]:
