@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from reconciler.emulator.errors import json_type, unprocessable
 from reconciler.emulator.models.deploy_paths import normalise_digest, normalise_path, validate_function_name
@@ -23,6 +23,14 @@ ADMIN_BASE = "https://app.netlify.com/sites"
 # States a client can see; `new` is an empty deploy still waiting for its manifest (PUT).
 STATES = ("new", "preparing", "prepared", "uploading", "uploaded", "processing", "ready", "error")
 CANCELED_MESSAGE = "Deploy canceled"
+
+
+class DeployRow(Protocol):
+    """A stored deploy row (`sqlite3.Row` or a plain mapping in tests): read by column name."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+    def keys(self) -> Iterable[str]: ...
 
 
 @dataclass(frozen=True)
@@ -95,13 +103,13 @@ def _functions(value: object) -> dict[str, str]:
 def _schedules(value: object) -> list[dict[str, str]]:
     if value is None:
         return []
-    ok = isinstance(value, list) and all(
+    items = value if isinstance(value, list) else None
+    if items is None or not all(
         isinstance(s, dict) and isinstance(s.get("name"), str) and isinstance(s.get("cron"), str)
-        for s in value
-    )
-    if not ok:
+        for s in items
+    ):
         raise unprocessable("function_schedules must be an array of {name, cron} strings")
-    return [{"name": s["name"], "cron": s["cron"]} for s in value]  # type: ignore[union-attr]
+    return [{"name": s["name"], "cron": s["cron"]} for s in items]
 
 
 def _object(body: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -131,7 +139,7 @@ def _string(body: Mapping[str, Any], key: str) -> str | None:
     return value
 
 
-def derive_state(row: Mapping[str, Any], now_ms: int) -> str:
+def derive_state(row: DeployRow, now_ms: int) -> str:
     """The client-visible state of a deploy row at `now_ms` (see the module docstring)."""
     phase: str = row["phase"]
     if phase != "active":
@@ -147,19 +155,19 @@ def derive_state(row: Mapping[str, Any], now_ms: int) -> str:
     return "processing" if now_ms >= row["processing_at_ms"] else "uploaded"
 
 
-def context_of(row: Mapping[str, Any]) -> str:
+def context_of(row: DeployRow) -> str:
     if row["branch"]:
         return "branch-deploy"
     return "deploy-preview" if row["draft"] else "production"
 
 
-def _site_host(row: Mapping[str, Any]) -> str:
+def _site_host(row: DeployRow) -> str:
     settings = json.loads(row["site_settings"] or "{}")
     custom = settings.get("custom_domain") if isinstance(settings, dict) else None
     return str(custom or f"{row['site_name']}.{NETLIFY_DOMAIN}")
 
 
-def _label(row: Mapping[str, Any]) -> str:
+def _label(row: DeployRow) -> str:
     """The per-deploy host prefix: the deploy id, or the branch as a DNS label for branch deploys."""
     if row["branch"]:
         return re.sub(r"[^a-z0-9-]+", "-", str(row["branch"]).lower()).strip("-")[:37] or str(row["id"])
@@ -167,7 +175,7 @@ def _label(row: Mapping[str, Any]) -> str:
 
 
 def render_deploy(
-    row: Mapping[str, Any], required: list[str], required_functions: list[str], now_ms: int
+    row: DeployRow, required: list[str], required_functions: list[str], now_ms: int
 ) -> dict[str, Any]:
     """The swagger `deploy` object. `required`/`required_functions` are always present (netlify-cli needs
     them); they stay empty while the deploy is still `preparing`, as the CDN has not diffed yet."""
@@ -209,7 +217,7 @@ def render_deploy(
     return deploy
 
 
-def available_functions(row: Mapping[str, Any]) -> list[dict[str, Any]]:
+def available_functions(row: DeployRow) -> list[dict[str, Any]]:
     """The deploy's functions as Netlify lists them on a deploy (and on `site.published_deploy`): name `n`,
     SHA-256 `d`, runtime `r` (`js` when no upload named one, Netlify's default), size `s` once uploaded, and
     `id`. Clients compare these with their local zips to tell which functions changed."""
