@@ -50,7 +50,7 @@ class DeploySpec:
     function_schedules: list[dict[str, str]] = field(default_factory=list)
     functions_config: dict[str, Any] = field(default_factory=dict)
     is_async: bool = False
-    draft: bool | None = None  # None: not in the body (a PUT keeps what the create said)
+    draft: bool | None = None  # None: not in the body
     branch: str | None = None
     title: str | None = None
     framework: str | None = None
