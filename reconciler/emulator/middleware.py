@@ -50,6 +50,7 @@ class EdgeMiddleware:
         if scope["type"] != "http" or (self.request_log is None and not self.policies):
             await self.app(scope, receive, send)
             return
+        started_wall = time.time()
         started = time.perf_counter()
         extra: list[tuple[bytes, bytes]] = []
         target: ASGIApp = self.app
@@ -88,6 +89,7 @@ class EdgeMiddleware:
         finally:
             if self.request_log is not None:
                 self.request_log.write(
+                    started_wall,
                     scope["method"],
                     scope["path"],
                     scope.get("query_string", b"").decode("latin-1"),
