@@ -16,8 +16,9 @@ from starlette.routing import BaseRoute
 from starlette.types import Scope
 
 from reconciler.emulator.controls import Controls
-from reconciler.emulator.errors import ApiError, read_json
+from reconciler.emulator.errors import ApiError
 from reconciler.emulator.faults import FaultConfig
+from reconciler.emulator.json_body import read_json
 from reconciler.emulator.routes import route
 
 

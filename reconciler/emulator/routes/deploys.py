@@ -15,7 +15,8 @@ from starlette.responses import JSONResponse, Response
 from reconciler.emulator.auth import authenticate, store_of
 from reconciler.emulator.data import deploys
 from reconciler.emulator.data.accounts import Principal
-from reconciler.emulator.errors import not_found, read_json, unprocessable
+from reconciler.emulator.errors import not_found, unprocessable
+from reconciler.emulator.json_body import read_json
 from reconciler.emulator.models.deploy import STATES, context_of, derive_state, parse_spec
 from reconciler.emulator.pagination import link_header, page_of
 from reconciler.emulator.routes import route
