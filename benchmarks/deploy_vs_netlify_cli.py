@@ -425,6 +425,18 @@ def render_limited(
         f"({f.spread('cli', 'unchanged')}) | {f.median('ours', 'unchanged', 'seconds'):.2f} s "
         f"({f.spread('ours', 'unchanged')}) |",
     ]
+    if args.latency_ms:
+        floors = {
+            tool: f.median(tool, "first", "uploads") * args.latency_ms / 1000
+            / max(1.0, f.median(tool, "first", "peak_in_flight"))
+            for tool in ("cli", "ours")
+        }
+        lines += [
+            "",
+            f"Uploads x {args.latency_ms} ms / uploads in flight is the floor the latency alone sets: "
+            f"{floors['cli']:.1f} s for netlify-cli, {floors['ours']:.1f} s for ours; the rest is start-up, "
+            "hashing, polls and the emulator's own work on two shared cores.",
+        ]
     return "\n".join(lines) + "\n"
 
 

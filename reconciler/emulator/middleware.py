@@ -90,7 +90,6 @@ class EdgeMiddleware:
                     fault=fault,
                 )
 
-
     async def _consult(
         self, scope: Scope
     ) -> tuple[list[tuple[bytes, bytes]], ASGIApp, str | None, list[Callable[[], None]]]:
