@@ -11,7 +11,6 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 . "$repo/scripts/lib/node-tools.sh"
 TOOL=install-netlify-api
 dir="${NETLIFY_API_DIR:-$repo/.tools/netlify-api}"
-node_spec="${NETLIFY_API_NODE:-^22.13.0}"
 api_version="${NETLIFY_API_VERSION:-15.1.2}"
 package="$dir/node_modules/@netlify/api/package.json"
 
@@ -23,7 +22,7 @@ if tools_node_ok "$dir" && api_ok; then
     echo "$TOOL: already installed in $dir (@netlify/api $api_version)"
     exit 0
 fi
-tools_npm_install "$dir" "node@$node_spec" "@netlify/api@$api_version"
+tools_npm_install "$dir" "node@$TOOLS_NODE_SPEC" "@netlify/api@$api_version"
 tools_node_ok "$dir" || tools_fail "the installed node is missing or older than 22.13 ($dir/node_modules/.bin/node)"
 api_ok || tools_fail "@netlify/api $api_version did not install correctly ($package)"
 echo "$TOOL: installed @netlify/api $api_version with node $("$dir/node_modules/.bin/node" --version)"

@@ -12,7 +12,6 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 . "$repo/scripts/lib/node-tools.sh"
 TOOL=install-netlify-cli
 dir="${NETLIFY_CLI_DIR:-$repo/.tools/netlify-cli}"
-node_spec="${NETLIFY_CLI_NODE:-^22.13.0}"
 cli_spec="${NETLIFY_CLI_VERSION:-^27.10.0}"
 bin="$dir/node_modules/.bin"
 
@@ -25,7 +24,7 @@ if tools_node_ok "$dir" && cli_ok; then
     echo "$TOOL: already installed in $dir ($(PATH="$bin:$PATH" "$bin/netlify" --version))"
     exit 0
 fi
-tools_npm_install "$dir" "node@$node_spec" "netlify-cli@$cli_spec"
+tools_npm_install "$dir" "node@$TOOLS_NODE_SPEC" "netlify-cli@$cli_spec"
 tools_node_ok "$dir" || tools_fail "the installed node is missing or older than 22.13 ($bin/node)"
 cli_ok || tools_fail "netlify-cli 27 did not install correctly ($bin/netlify --version failed)"
 echo "$TOOL: installed $(PATH="$bin:$PATH" "$bin/netlify" --version) with node $("$bin/node" --version)"

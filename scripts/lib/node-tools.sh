@@ -5,6 +5,10 @@
 # needed, and an older system Node does not matter. Source this file, set TOOL (the script's name), then
 # call the functions below.
 
+# The Node.js release both tools accept (netlify-cli 27 and @netlify/api 15 ask for >= 22.12/22.13).
+TOOLS_NODE_SPEC="${NETLIFY_TOOLS_NODE:-^22.13.0}"
+export TOOLS_NODE_SPEC
+
 tools_fail() {
     echo "$TOOL: $*" >&2
     exit 1
