@@ -36,7 +36,7 @@ def test_uploads_stay_within_the_announced_limit(
     log = tmp_path / "requests.jsonl"
     options = deploy_options(
         upload_concurrency_limit=server_limit,
-        latency_ms=30,  # uploads take a while, so many are in flight at once
+        latency_ms=60,  # uploads take a while (and CPU noise is small beside it): many are in flight
         fault_paths="^PUT /api/v1/deploys/",
         processing_delay=0.05,
         request_log=log,
