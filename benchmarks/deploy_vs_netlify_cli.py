@@ -17,7 +17,14 @@ One run, loopback only, bounded (about two minutes with three rounds):
 6. deploys one 1 GB file with our engine in a fresh process and reads its peak RSS (VmHWM);
 and writes the figures to `benchmarks/RESULTS.md` under "Deploys: netlify-reconciler vs netlify-cli".
 
-    .venv/bin/python benchmarks/deploy_vs_netlify_cli.py [--rounds 3] [--no-record]
+With `--upload-concurrency-limit N` (Netlify's limit on uploads in flight per deploy: 10 on paid plans) and
+`--latency-ms M` (added to every request, like a server M ms away), the emulator behaves more like Netlify
+and the figures go to their own section, "Deploys under Netlify's upload limit ...", which also counts
+uploads refused for concurrency (429) and the most uploads one run had in flight (from the request log's
+start times and durations).
+
+    .venv/bin/python benchmarks/deploy_vs_netlify_cli.py [--rounds 3] [--no-record] [--skip-big]
+        [--upload-concurrency-limit N] [--latency-ms M]
 
 netlify-cli comes from `.tools/netlify-cli` (install it with `scripts/install-netlify-cli.sh`).
 """
@@ -36,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,9 +96,13 @@ def make_tree(root: Path, seed: int = 6) -> dict[str, int]:
 
 
 # -- the emulator -------------------------------------------------------------------------------------
-def start_emulator(data_dir: Path, seed: Path, log: Path) -> tuple[subprocess.Popen[str], str]:
-    """The emulator as a subprocess (its own CPUs' worth of work), limits off, logging every request."""
+def start_emulator(
+    data_dir: Path, seed: Path, log: Path, upload_limit: int, latency_ms: int
+) -> tuple[subprocess.Popen[str], str]:
+    """The emulator as a subprocess (its own CPUs' worth of work), rate limits off, logging every request;
+    `upload_limit` uploads in flight per deploy (0: no limit), `latency_ms` added to every request."""
     limits = ["--rate-limit-per-minute", "0", "--deploy-rate-limit-per-minute", "0"]
+    limits += ["--upload-concurrency-limit", str(upload_limit), "--latency-ms", str(latency_ms)]
     emu = spawn_emulator(data_dir, [TOKEN], "--seed", str(seed), "--request-log", str(log), *limits)
     return emu.process, emu.url
 
@@ -127,7 +139,22 @@ def calls(entries: list[dict[str, Any]]) -> dict[str, int]:
         "deploy_calls": len(creates),
         "uploads": len(uploads),
         "upload_bytes": sum(e["bytes_in"] for e in uploads if e["status"] == 200),
+        "refused": sum(1 for e in uploads if e.get("fault") == "upload_concurrency"),
+        "peak_in_flight": peak_in_flight(uploads),
     }
+
+
+def peak_in_flight(entries: list[dict[str, Any]]) -> int:
+    """The most requests in flight at once, from each one's start (`ts`) and `duration_ms`."""
+    events: list[tuple[float, int]] = []
+    for entry in entries:
+        start = datetime.strptime(entry["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
+        events += [(start, 1), (start + entry["duration_ms"] / 1000, -1)]
+    peak = current = 0
+    for _, step in sorted(events):  # an end sorts before a start at the same moment
+        current += step
+        peak = max(peak, current)
+    return peak
 
 
 # -- the two tools ------------------------------------------------------------------------------------
@@ -248,8 +275,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-record", action="store_true", help="print only, do not touch RESULTS.md")
     parser.add_argument("--skip-big", action="store_true", help="skip the 1 GB peak-memory deploy")
+    parser.add_argument(
+        "--upload-concurrency-limit", type=int, default=0, help="emulator: uploads in flight per deploy"
+    )
+    parser.add_argument("--latency-ms", type=int, default=0, help="emulator: delay added to every request")
     parser.add_argument("--engine", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    limited = bool(args.upload_concurrency_limit or args.latency_ms)
     if args.engine:
         engine_main(*args.engine)
         return
@@ -270,7 +302,8 @@ def main() -> None:
         seed = scratch / "seed.json"
         write_seed(seed, names)
         log = scratch / "requests.jsonl"
-        proc, base = start_emulator(scratch / "emu", seed, log)
+        limit, latency = args.upload_concurrency_limit, args.latency_ms
+        proc, base = start_emulator(scratch / "emu", seed, log, limit, latency)
         home = scratch / "home"
         home.mkdir()
         # A fresh emulator's first deploy costs it about three times the CPU of later ones (SQLite and
@@ -292,6 +325,12 @@ def main() -> None:
                         {"round": r, "tool": tool, "phase": phase, "seconds": seconds, **counted, **extra}
                     )
                     print(json.dumps(rows[-1]), flush=True)
+        if limited:
+            report = render_limited(rows, shape, unique_blobs, args)
+            print(report)
+            if not args.no_record:
+                record(report, limited_heading(args))
+            return
         hashing = time_hashing(tree, scratch / "work")
         print(json.dumps({"hashing": hashing}), flush=True)
         big: dict[str, Any] = {}
@@ -305,12 +344,100 @@ def main() -> None:
         report = render(rows, hashing, big, shape, unique_blobs, args.rounds)
         print(report)
         if not args.no_record:
-            record(report)
+            record(report, HEADING)
     finally:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=10)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+class Figures:
+    """Medians and ranges over the rows of one tool and phase."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+
+    def values(self, tool: str, phase: str, key: str) -> list[float]:
+        return [row[key] for row in self.rows if row["tool"] == tool and row["phase"] == phase]
+
+    def median(self, tool: str, phase: str, key: str) -> float:
+        return statistics.median(self.values(tool, phase, key))
+
+    def spread(self, tool: str, phase: str, key: str = "seconds") -> str:
+        values = self.values(tool, phase, key)
+        return f"{min(values):.2f}-{max(values):.2f}" if key == "seconds" else f"{min(values)}-{max(values)}"
+
+    def ratios(self, rounds: int) -> str:
+        """netlify-cli's first-deploy time over ours, round by round."""
+        firsts = [row for row in self.rows if row["phase"] == "first"]
+        by_round = {(row["round"], row["tool"]): row["seconds"] for row in firsts}
+        return ", ".join(f"{by_round[(r, 'cli')] / by_round[(r, 'ours')]:.1f}x" for r in range(rounds))
+
+
+def limited_heading(args: argparse.Namespace) -> str:
+    return (
+        "## Deploys under Netlify's upload limit: "
+        f"--upload-concurrency-limit {args.upload_concurrency_limit}, --latency-ms {args.latency_ms}"
+    )
+
+
+def render_limited(
+    rows: list[dict[str, Any]], shape: dict[str, int], unique_blobs: int, args: argparse.Namespace
+) -> str:
+    """The section for a run against an emulator with Netlify's upload limit and/or added latency."""
+    f = Figures(rows)
+    cli_first, ours_first = f.median("cli", "first", "seconds"), f.median("ours", "first", "seconds")
+    command = "`.venv/bin/python benchmarks/deploy_vs_netlify_cli.py"
+    command += f" --rounds {args.rounds}" if args.rounds != 3 else ""
+    command += f" --upload-concurrency-limit {args.upload_concurrency_limit} --latency-ms {args.latency_ms}`"
+    lines = [
+        limited_heading(args),
+        "",
+        f"- Machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}, {platform.system()}; netlify-cli {cli_version()}",
+        f"- Command: {command}",
+        f"- Tree: as in the section above ({shape['files']:,} files, {shape['bytes'] / 1e6:.1f} MB, "
+        f"{unique_blobs:,} unique blobs).",
+        f"- Emulator as above, plus `--upload-concurrency-limit {args.upload_concurrency_limit}` (upload "
+        "answers carry `X-Concurrent-Limit`; more uploads of one deploy in flight get 429) and `--latency-ms "
+        f"{args.latency_ms}` on every request (a server that far away). Medians of {args.rounds} alternating "
+        "rounds (range in brackets); refusals and uploads in flight from the emulator's request log (each "
+        "request's start time and duration).",
+        "",
+        "| | netlify-cli | netlify-reconciler |",
+        "|---|---:|---:|",
+        f"| first deploy, wall time | {cli_first:.2f} s ({f.spread('cli', 'first')}) | "
+        f"{ours_first:.2f} s ({f.spread('ours', 'first')}) |",
+        f"| ratio netlify-cli / ours (per round) | {cli_first / ours_first:.1f}x "
+        f"({f.ratios(args.rounds)}) | |",
+        f"| first deploy, upload requests | {f.median('cli', 'first', 'uploads'):,.0f} | "
+        f"{f.median('ours', 'first', 'uploads'):,.0f} |",
+        f"| first deploy, uploads refused for concurrency (429) | {f.median('cli', 'first', 'refused'):,.0f} "
+        f"({f.spread('cli', 'first', 'refused')}) | {f.median('ours', 'first', 'refused'):,.0f} "
+        f"({f.spread('ours', 'first', 'refused')}) |",
+        f"| first deploy, most uploads in flight | {f.median('cli', 'first', 'peak_in_flight'):.0f} "
+        f"({f.spread('cli', 'first', 'peak_in_flight')}) | {f.median('ours', 'first', 'peak_in_flight'):.0f} "
+        f"({f.spread('ours', 'first', 'peak_in_flight')}) |",
+        f"| first deploy, all requests | {f.median('cli', 'first', 'requests'):,.0f} | "
+        f"{f.median('ours', 'first', 'requests'):,.0f} |",
+        f"| unchanged redeploy, wall time | {f.median('cli', 'unchanged', 'seconds'):.2f} s "
+        f"({f.spread('cli', 'unchanged')}) | {f.median('ours', 'unchanged', 'seconds'):.2f} s "
+        f"({f.spread('ours', 'unchanged')}) |",
+    ]
+    if args.latency_ms:
+        floors = {
+            tool: f.median(tool, "first", "uploads") * args.latency_ms / 1000
+            / max(1.0, f.median(tool, "first", "peak_in_flight"))
+            for tool in ("cli", "ours")
+        }
+        lines += [
+            "",
+            f"Uploads x {args.latency_ms} ms / uploads in flight is the floor the latency alone sets: "
+            f"{floors['cli']:.1f} s for netlify-cli, {floors['ours']:.1f} s for ours; the rest is start-up, "
+            "hashing, polls and the emulator's own work on two shared cores.",
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def render(
@@ -321,16 +448,11 @@ def render(
     unique_blobs: int,
     rounds: int,
 ) -> str:
-    def median(tool: str, phase: str, key: str) -> float:
-        return statistics.median(row[key] for row in rows if row["tool"] == tool and row["phase"] == phase)
-
-    def spread(tool: str, phase: str) -> str:
-        values = [row["seconds"] for row in rows if row["tool"] == tool and row["phase"] == phase]
-        return f"{min(values):.2f}-{max(values):.2f}"
+    figures = Figures(rows)
+    median, spread = figures.median, figures.spread
 
     cli_first, ours_first = median("cli", "first", "seconds"), median("ours", "first", "seconds")
-    by_round = {(row["round"], row["tool"]): row["seconds"] for row in rows if row["phase"] == "first"}
-    ratios = ", ".join(f"{by_round[(r, 'cli')] / by_round[(r, 'ours')]:.1f}x" for r in range(rounds))
+    ratios = figures.ratios(rounds)
     cli_same, ours_same = median("cli", "unchanged", "seconds"), median("ours", "unchanged", "seconds")
     lines = [
         HEADING,
@@ -342,7 +464,8 @@ def render(
         f"- Tree: {shape['files']:,} files ({SMALL_FILES:,} of 1-20 KB, {BIG_FILES} of 5 MB), "
         f"{shape['bytes'] / 1e6:.1f} MB, {shape['duplicates']} files duplicating another's content: "
         f"{unique_blobs:,} unique blobs.",
-        "- Emulator in its own process (`netlify-reconciler emulator --port 0`), rate limits off, loopback, "
+        "- Emulator in its own process (`netlify-reconciler emulator --port 0`), rate limits and the "
+        "concurrent-upload limit off, loopback, "
         "warmed up by one unrecorded deploy; every run on a fresh site in a team of its own, so nothing is "
         "shared between runs. Each deploy is a fresh process (node or python), "
         "timed from start to exit; medians of "
@@ -414,10 +537,10 @@ def cli_version() -> str:
         return "?"
 
 
-def record(section: str) -> None:
+def record(section: str, heading: str) -> None:
     """Replace the section in RESULTS.md (or append it), leaving the other sections alone."""
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(re.escape(HEADING) + r"\n.*?(?=\n## |\Z)", re.S)
+    pattern = re.compile(re.escape(heading) + r"\n.*?(?=\n## |\Z)", re.S)
     if pattern.search(text):
         text = pattern.sub(lambda _: section.rstrip("\n"), text)
     else:

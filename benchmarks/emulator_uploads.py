@@ -1,10 +1,11 @@
 """Upload throughput of the emulator: how fast can clients push a deploy's files into it?
 
 Starts `netlify-reconciler emulator --port 0` in its own process (so client and server do not share a GIL),
-switches its rate limits off through the loopback-only admin endpoint, and for each concurrency level
-creates a deploy of N distinct small files (1-4 KB) and uploads them all with C client threads, each with
-its own `requests.Session`. The threads are spread over a few client processes: a single Python client
-process tops out near 1,000 requests/s on its own GIL, which would measure the client, not the emulator.
+switches its rate limits (and the concurrent-upload limit) off through the loopback-only admin endpoint, and
+for each concurrency level creates a deploy of N distinct small files (1-4 KB) and uploads them all with C
+client threads, each with its own `requests.Session`. The threads are spread over a few client processes: a
+single Python client process tops out near 1,000 requests/s on its own GIL, which would measure the client,
+not the emulator.
 Prints uploads/s and MB/s per level and records them in `benchmarks/RESULTS.md` under
 "Emulator upload throughput". Loopback only, bounded by --files.
 
@@ -180,7 +181,13 @@ def main() -> int:
         try:
             limits = requests.patch(
                 f"{base}/_emulator/limits",
-                json={"rate_limit_per_minute": 0, "deploy_rate_limit_per_minute": 0},
+                # Raw throughput: the rate limits and Netlify's concurrent-upload limit (10) are off, or
+                # most of 32 threads' uploads would be refused.
+                json={
+                    "rate_limit_per_minute": 0,
+                    "deploy_rate_limit_per_minute": 0,
+                    "upload_concurrency_limit": 0,
+                },
                 timeout=10,
             )
             if limits.status_code >= 400:
@@ -234,7 +241,8 @@ def main() -> int:
         f"{HEADING}\n\n"
         f"- Machine: {machine()}\n"
         f"- Command: `{command}`\n"
-        "- Setup: emulator in its own process (`netlify-reconciler emulator --port 0`), rate limits off, "
+        "- Setup: emulator in its own process (`netlify-reconciler emulator --port 0`), rate limits and the "
+        "concurrent-upload limit off, "
         "loopback; one deploy per row with N distinct 1-4 KB files, all required; the client threads (one "
         f"`requests.Session` each) are spread over {processes} client process(es); sized bodies. Client and "
         "server share the machine's CPUs. "

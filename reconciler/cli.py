@@ -196,6 +196,11 @@ EMULATOR_FLAGS: list[tuple[str, click.ParamType[Any], str]] = [
     ("--max-body-bytes", click.IntRange(min=0), "Largest JSON request body; 413 above it (0: off). [10 MiB]"),
     ("--max-upload-bytes", click.IntRange(min=0), "Largest file/function upload or ZIP deploy body. [2 GiB]"),
     (
+        "--upload-concurrency-limit",
+        click.IntRange(min=0),
+        "Uploads in flight per deploy (X-Concurrent-Limit); 429 past it (0: off). [10]",
+    ),
+    (
         "--processing-delay",
         click.FloatRange(min=0),
         "Seconds a deploy spends processing after its uploads. [0.2]",

@@ -11,7 +11,11 @@ turn into a storm of 429s). So the limit starts moderate and:
   limit climbs to the maximum; a saturated one (the emulator on loopback) settles it where adding more
   only adds waiting;
 - halves on a 429 (once per `cooldown`: one burst answers many requests in flight at once);
-- never exceeds what the last `X-RateLimit-Remaining` said is left.
+- never exceeds what the last `X-RateLimit-Remaining` said is left;
+- never exceeds the server's own limit on uploads in flight, `X-Concurrent-Limit` (Netlify: 5 on Starter,
+  10 on paid plans; more get 429): once announced it caps the limit and its growth. Until the first
+  answer, `run_uploads` holds the first wave to `FIRST_WAVE` (the smallest limit Netlify announces), so
+  even a Starter account never sees a 429 for it; an answer without the header lifts that cap.
 Only quick single-attempt requests with small bodies are timed, so a big file or a retry does not read
 as queueing. The client's shared `RateLimitBudget` still paces each request.
 """
@@ -22,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 
+FIRST_WAVE = 5  # Netlify's smallest X-Concurrent-Limit (Starter)
 QUEUE_LOW = 2.0
 QUEUE_HIGH = 4.0
 RTT_SMOOTHING = 0.1
@@ -39,6 +44,8 @@ class AdaptiveLimit:
         self.maximum = max(1, maximum)
         self._limit = float(min(max(1, start), self.maximum))
         self._ceiling = self.maximum  # from X-RateLimit-Remaining
+        self._server_cap: int | None = None  # X-Concurrent-Limit, or FIRST_WAVE until an answer says
+        self._announced = True  # False between `await_announcement` and the first answer
         self._in_flight = 0
         self._slow_start = True
         self._cooldown = cooldown
@@ -53,7 +60,8 @@ class AdaptiveLimit:
 
     @property
     def limit(self) -> int:
-        return max(1, min(int(self._limit), self._ceiling))
+        cap = self.maximum if self._server_cap is None else self._server_cap
+        return max(1, min(int(self._limit), self._ceiling, cap))
 
     def acquire(self) -> None:
         with self._cond:
@@ -86,7 +94,7 @@ class AdaptiveLimit:
             self._limit = max(self._floor, self._limit - 1.0 / self._limit)
         elif queued is None or queued < QUEUE_LOW or self._slow_start:
             step = 1.0 if self._slow_start else 1.0 / self._limit
-            self._limit = min(self.maximum, self._limit + step)
+            self._limit = min(self._grow_cap, self._limit + step)
         self.peak = max(self.peak, self.limit)
         self._wake(before)
 
@@ -112,6 +120,31 @@ class AdaptiveLimit:
             self._last_cut = now
             self._limit = max(1.0, self._limit / 2)
             self.cuts += 1
+
+    def await_announcement(self, first_wave: int = FIRST_WAVE) -> None:
+        """Until `observe_concurrency_limit` is first called, keep at most `first_wave` in flight."""
+        with self._cond:
+            if self._server_cap is None:
+                self._server_cap = max(1, first_wave)
+            self._announced = False
+
+    def observe_concurrency_limit(self, announced: int | None) -> None:
+        """An upload answer's `X-Concurrent-Limit` (None: the answer had none, so no server cap)."""
+        with self._cond:
+            before = self.limit
+            self._announced = True
+            self._server_cap = None if announced is None else max(1, announced)
+            if self._server_cap is not None:
+                self._limit = min(self._limit, float(self._server_cap))
+                self._floor = min(self._floor, float(self._server_cap))
+            self._wake(before)
+
+    @property
+    def _grow_cap(self) -> float:
+        """Growth stops at the maximum, and at the server's announced limit (not at the first wave's)."""
+        if self._server_cap is not None and self._announced:
+            return float(min(self.maximum, self._server_cap))
+        return float(self.maximum)
 
     def observe_remaining(self, remaining: int | None) -> None:
         """The rate-limit budget left: no point having more requests in flight than it allows. An answer

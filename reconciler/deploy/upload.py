@@ -7,8 +7,11 @@ through `NetlifyClient.request` (pacing, retries, errors) with the lean `transpo
 the sending when no proxy is involved. The client
 retries each PUT on 5xx, connection errors and 429 with a fresh body from `data_factory`; on top of that a
 job that still fails transiently (the client gave up) is tried again for a few more rounds with capped
-backoff before the deploy is given up. Concurrency follows `AdaptiveLimit`. The biggest jobs go first, so
-the tail of a deploy is not one large file started last.
+backoff before the deploy is given up. Concurrency follows `AdaptiveLimit`, capped by the server's
+`X-Concurrent-Limit` as soon as an upload answer announces it (and by `FIRST_WAVE` until then). A 429
+that refuses an upload for concurrency (it carries that header while the rate-limit budget is not spent)
+does not halve the limit: it says the limit, which is already obeyed from then on. The biggest jobs go
+first, so the tail of a deploy is not one large file started last.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ EXTRA_ROUNDS = 3  # job-level attempts on top of the client's own retries
 ROUND_BACKOFF_CAP = 10.0
 RTT_SAMPLE_MAX_BYTES = 64 * 1024
 STREAM_PROGRESS_BYTES = 1 << 20  # larger uploads report their bytes while they stream
+CONCURRENT_LIMIT = "X-Concurrent-Limit"  # on Netlify's upload answers: uploads allowed in flight
 
 
 def encode_uri(path: str) -> str:
@@ -80,13 +84,25 @@ class RequestCounter:
             if status == 429:
                 self.throttled += 1
         if self.limit is not None:
-            if status == 429:
+            if status == 429 and not is_concurrency_refusal(headers):
                 self.limit.throttled()
-            self.limit.observe_remaining(_remaining(headers))
+            self.limit.observe_remaining(_int_header(headers, "X-RateLimit-Remaining"))
+
+    def upload_answer(self, status: int, headers: Mapping[str, str]) -> None:
+        """`__call__` for an upload's answer, which also announces the server's concurrency limit."""
+        if self.limit is not None and status:
+            self.limit.observe_concurrency_limit(_int_header(headers, CONCURRENT_LIMIT))
+        self(status, headers)
 
 
-def _remaining(headers: Mapping[str, str]) -> int | None:
-    value = headers.get("X-RateLimit-Remaining")
+def is_concurrency_refusal(headers: Mapping[str, str]) -> bool:
+    """A 429 for too many uploads in flight, not for a spent rate-limit budget."""
+    remaining = _int_header(headers, "X-RateLimit-Remaining")
+    return CONCURRENT_LIMIT in headers and remaining != 0
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
     try:
         return None if value is None else int(float(value))
     except ValueError:
@@ -130,6 +146,7 @@ def run_uploads(
     done: list[UploadJob] = []  # list.append is atomic: no lock needed on the hot path
     stop = threading.Event()
     transport = UploadTransport(client.session) if usable(client.base_url, client.session) else None
+    limit.await_announcement()
     progress.start("uploading", len(jobs), sum(j.size for j in jobs))
 
     def send(job: UploadJob) -> float | None:
@@ -158,7 +175,7 @@ def run_uploads(
             params=job.params,
             data_factory=body,
             headers={"Content-Type": "application/octet-stream"},
-            on_response=counter,
+            on_response=counter.upload_answer,
             send=transport,
         )
         # A fair round-trip sample: one attempt, a body small enough not to measure the bandwidth.

@@ -16,8 +16,9 @@ from starlette.routing import BaseRoute
 from starlette.types import Scope
 
 from reconciler.emulator.controls import Controls
-from reconciler.emulator.errors import ApiError, read_json
+from reconciler.emulator.errors import ApiError
 from reconciler.emulator.faults import FaultConfig
+from reconciler.emulator.json_body import read_json
 from reconciler.emulator.routes import route
 
 
@@ -78,6 +79,12 @@ async def put_limits(request: Request) -> Response:
     return JSONResponse(controls.limits.to_json())
 
 
+async def get_uploads(request: Request) -> Response:
+    """Uploads in flight per deploy now, and the most one deploy ever had at once."""
+    uploads = _controls(request).uploads
+    return JSONResponse({"in_flight": dict(uploads.in_flight), "peak": uploads.peak})
+
+
 async def reset_limits(request: Request) -> Response:
     """Empty every rate-limit counter, so a test starts with full buckets."""
     _controls(request).rate_limiter.reset()
@@ -91,4 +98,5 @@ def admin_routes() -> list[BaseRoute]:
         route("/faults", get=get_faults, put=put_faults, patch=patch_faults),
         route("/limits", get=get_limits, put=put_limits, patch=put_limits),
         route("/reset-limits", post=reset_limits),
+        route("/uploads", get=get_uploads),
     ]

@@ -16,7 +16,12 @@ from reconciler.emulator.auth import Authenticator
 from reconciler.emulator.controls import Controls, check_options
 from reconciler.emulator.deploy_options import check_deploy_options
 from reconciler.emulator.errors import EXCEPTION_HANDLERS
-from reconciler.emulator.limits import ADMIN_PREFIX, DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
+from reconciler.emulator.limits import (
+    ADMIN_PREFIX,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_UPLOAD_CONCURRENCY_LIMIT,
+    BodyLimitMiddleware,
+)
 from reconciler.emulator.middleware import EdgeMiddleware, RequestPolicy
 from reconciler.emulator.requestlog import RequestLog
 from reconciler.emulator.routes import all_routes
@@ -38,6 +43,8 @@ class EmulatorOptions:
     rate_limit_per_minute: int = 500
     deploy_rate_limit_per_minute: int = 3
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # Uploads in flight per deploy (X-Concurrent-Limit; 429 past it): see upload_limit.py.
+    upload_concurrency_limit: int = DEFAULT_UPLOAD_CONCURRENCY_LIMIT
     # Faults (all off by default; changeable through /_emulator/faults): see faults.py.
     error_rate: float = 0.0
     burst_429_every: int = 0

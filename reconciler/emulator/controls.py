@@ -13,10 +13,19 @@ from reconciler.emulator.faults import FaultConfig, FaultPolicy
 from reconciler.emulator.limits import Limits
 from reconciler.emulator.middleware import RequestPolicy
 from reconciler.emulator.ratelimit import RateLimiter
+from reconciler.emulator.upload_limit import UploadConcurrency
 from reconciler.model.errors import ReconcilerError
 
 if TYPE_CHECKING:
     from reconciler.emulator.app import EmulatorOptions
+
+
+LIMIT_OPTIONS = (
+    "rate_limit_per_minute",
+    "deploy_rate_limit_per_minute",
+    "max_body_bytes",
+    "upload_concurrency_limit",
+)
 
 
 class EmulatorOptionError(ReconcilerError, ValueError):
@@ -42,7 +51,7 @@ def fault_config(options: EmulatorOptions) -> FaultConfig:
 
 def check_options(options: EmulatorOptions) -> None:
     """Raise EmulatorOptionError for an out-of-range limit or fault option (run when options are made)."""
-    for name in ("rate_limit_per_minute", "deploy_rate_limit_per_minute", "max_body_bytes"):
+    for name in LIMIT_OPTIONS:
         if getattr(options, name) < 0:
             raise EmulatorOptionError(f"emulator option {name}: must not be negative (0 disables)")
     fault_config(options)
@@ -53,18 +62,21 @@ class Controls:
     limits: Limits
     rate_limiter: RateLimiter
     faults: FaultPolicy
+    uploads: UploadConcurrency
 
     @classmethod
     def from_options(cls, options: EmulatorOptions) -> Controls:
         check_options(options)
-        limits = Limits(
-            rate_limit_per_minute=options.rate_limit_per_minute,
-            deploy_rate_limit_per_minute=options.deploy_rate_limit_per_minute,
-            max_body_bytes=options.max_body_bytes,
+        limits = Limits(**{name: getattr(options, name) for name in LIMIT_OPTIONS})
+        return cls(
+            limits,
+            RateLimiter(limits),
+            FaultPolicy(fault_config(options), limits),
+            UploadConcurrency(limits),
         )
-        return cls(limits, RateLimiter(limits), FaultPolicy(fault_config(options), limits))
 
     @property
     def policies(self) -> list[RequestPolicy]:
-        """Rate limiting first, so every answer (injected faults included) carries the limit headers."""
-        return [self.rate_limiter, self.faults]
+        """Rate limiting first, so every answer (injected faults included) carries the limit headers; the
+        upload slots before the faults, so injected latency counts as time an upload is in flight."""
+        return [self.rate_limiter, self.uploads, self.faults]

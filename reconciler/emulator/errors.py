@@ -1,24 +1,20 @@
-"""Netlify's error shape `{"code": int, "message": str}` for every failure, and strict JSON body reading.
+"""Netlify's error shape `{"code": int, "message": str}` for every failure.
 
 Clients (ours, netlify-cli, the Go client) parse that shape on any 4xx/5xx, so even routing errors (404, 405)
-and crashes use it. Malformed JSON is a 400; JSON of the wrong type (an array where an object is expected)
-is a 422, as Netlify answers validation failures.
+and crashes use it. Request bodies are read by `json_body.read_json`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T", dict[str, Any], list[Any])
 
 _REASONS = {
     400: "Bad Request",
@@ -28,6 +24,7 @@ _REASONS = {
     405: "Method Not Allowed",
     409: "Conflict",
     413: "Payload Too Large",
+    415: "Unsupported Media Type",
     422: "Unprocessable Entity",
     429: "Too Many Requests",
     500: "Internal Server Error",
@@ -77,29 +74,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: _http_error_handler,
     Exception: _crash_handler,
 }
-
-
-async def read_json(request: Request, expect: type[T], *, empty: T | None = None) -> T:
-    """Parse the body as JSON of type `expect` (dict or list); `empty` is the value for an empty body.
-
-    Must be awaited before opening a store transaction: the transaction must not span an await.
-    """
-    raw = await request.body()
-    if not raw.strip():
-        if empty is not None:
-            return empty
-        raise unprocessable(f"Request body must be a JSON {_type_name(expect)}")
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"Malformed JSON body: {exc}") from None
-    if not isinstance(data, expect):
-        raise unprocessable(f"Request body must be a JSON {_type_name(expect)}, not {json_type(data)}")
-    return data
-
-
-def _type_name(expect: type) -> str:
-    return "array" if expect is list else "object"
 
 
 def json_type(value: object) -> str:

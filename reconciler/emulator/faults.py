@@ -87,7 +87,7 @@ class FaultConfig:
             allowed = kinds.get(key, (int,))
             if isinstance(value, bool) or not isinstance(value, allowed):
                 raise ApiError(422, f"{key}: wrong type {json_type(value)}")
-            changes[key] = float(value) if key.endswith("_rate") and isinstance(value, int | float) else value
+            changes[key] = float(value) if isinstance(value, int | float) and key.endswith("_rate") else value
         try:
             return replace(self, **changes)
         except ValueError as exc:

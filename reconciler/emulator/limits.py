@@ -26,8 +26,10 @@ DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 # `POST /api/v1/sites/{site_id}/deploys`: deploy creation, rate limited on its own and, as a ZIP, exempt
 # from the JSON body limit.
 DEPLOY_CREATE_PATH = re.compile(r"/api/v1/sites/[^/]+/deploys/?")
-# File and function uploads (`PUT /api/v1/deploys/{deploy_id}/files/...` and `.../functions/...`).
-_UPLOAD_PATH = re.compile(r"/api/v1/deploys/[^/]+/(?:files|functions)/")
+# File and function uploads (`PUT /api/v1/deploys/{deploy_id}/files/...` and `.../functions/...`); group 1
+# is the deploy id.
+UPLOAD_PATH = re.compile(r"/api/v1/deploys/([^/]+)/(?:files|functions)/")
+DEFAULT_UPLOAD_CONCURRENCY_LIMIT = 10
 _ZIP_TYPES = (b"application/zip", b"application/octet-stream")
 
 
@@ -43,6 +45,7 @@ class Limits:
     rate_limit_per_minute: int = 500
     deploy_rate_limit_per_minute: int = 3
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    upload_concurrency_limit: int = DEFAULT_UPLOAD_CONCURRENCY_LIMIT  # uploads in flight per deploy
 
     def to_json(self) -> dict[str, int]:
         return asdict(self)
@@ -81,7 +84,7 @@ def _body_headers(scope: Scope) -> tuple[int | None, bool, bytes]:
 
 def _exempt(scope: Scope, content_type: bytes) -> bool:
     method, path = scope["method"], scope["path"]
-    if method == "PUT" and _UPLOAD_PATH.match(path):
+    if method == "PUT" and UPLOAD_PATH.match(path):
         return True
     return (
         method == "POST"

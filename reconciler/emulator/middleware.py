@@ -8,7 +8,7 @@ Written as plain ASGI (not BaseHTTPMiddleware) because it runs on every request 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -23,13 +23,15 @@ class Verdict:
     """A policy's decision for one request: headers to add, optionally a response replacing the app's.
 
     `response` is any ASGI app (a Starlette Response, or one that drops the connection); `fault` names what
-    produced it ("rate_limited", "burst_429", "error_rate", "drop") for the request log. A header set by a
-    later policy replaces the same header from an earlier one.
+    produced it ("rate_limited", "burst_429", "error_rate", "drop", "upload_concurrency") for the request
+    log. A header set by a later policy replaces the same header from an earlier one. `on_finish` runs once
+    the request is over, however it ended (a policy counting requests in flight releases its slot there).
     """
 
     headers: list[tuple[str, str]] = field(default_factory=list)
     response: Response | ASGIApp | None = None
     fault: str | None = None
+    on_finish: Callable[[], None] | None = None
 
 
 class RequestPolicy(Protocol):
@@ -50,22 +52,9 @@ class EdgeMiddleware:
         if scope["type"] != "http" or (self.request_log is None and not self.policies):
             await self.app(scope, receive, send)
             return
+        started_wall = time.time()
         started = time.perf_counter()
-        extra: list[tuple[bytes, bytes]] = []
-        target: ASGIApp = self.app
-        fault: str | None = None
-        for policy in self.policies:
-            verdict = await policy(scope)
-            if verdict is None:
-                continue
-            for key, value in verdict.headers:
-                name = key.lower().encode("latin-1")
-                extra = [pair for pair in extra if pair[0] != name]
-                extra.append((name, value.encode("latin-1")))
-            if verdict.response is not None:
-                target = verdict.response
-                fault = verdict.fault
-                break
+        extra, target, fault, finishers = await self._consult(scope)
         counts = {"status": 500, "in": 0, "out": 0}
 
         async def counting_receive() -> Message:
@@ -86,8 +75,11 @@ class EdgeMiddleware:
         try:
             await target(scope, counting_receive, counting_send)
         finally:
+            for finish in finishers:
+                finish()
             if self.request_log is not None:
                 self.request_log.write(
+                    started_wall,
                     scope["method"],
                     scope["path"],
                     scope.get("query_string", b"").decode("latin-1"),
@@ -97,6 +89,37 @@ class EdgeMiddleware:
                     counts["out"],
                     fault=fault,
                 )
+
+    async def _consult(
+        self, scope: Scope
+    ) -> tuple[list[tuple[bytes, bytes]], ASGIApp, str | None, list[Callable[[], None]]]:
+        """Ask the policies: extra headers, what answers, the fault that answered, and what to run at the
+        end. If a policy fails (or the client goes away while one sleeps), the earlier ones' `on_finish`
+        still run, so no slot counted in flight is leaked."""
+        extra: list[tuple[bytes, bytes]] = []
+        target: ASGIApp = self.app
+        fault: str | None = None
+        finishers: list[Callable[[], None]] = []
+        try:
+            for policy in self.policies:
+                verdict = await policy(scope)
+                if verdict is None:
+                    continue
+                if verdict.on_finish is not None:
+                    finishers.append(verdict.on_finish)
+                for key, value in verdict.headers:
+                    name = key.lower().encode("latin-1")
+                    extra = [pair for pair in extra if pair[0] != name]
+                    extra.append((name, value.encode("latin-1")))
+                if verdict.response is not None:
+                    target = verdict.response
+                    fault = verdict.fault
+                    break
+        except BaseException:
+            for finish in finishers:
+                finish()
+            raise
+        return extra, target, fault, finishers
 
 
 def _content_length(scope: Scope) -> int:

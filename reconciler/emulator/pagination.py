@@ -14,6 +14,8 @@ from reconciler.emulator.errors import unprocessable
 
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 100
+# swagger declares both parameters `int32`; a page past the last one is simply empty.
+MAX_PARAMETER = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,8 @@ class Page:
 
 
 def page_of(request: Request) -> Page:
-    """Read `page` (from 1) and `per_page` (capped at 100, like Netlify) from the query string."""
+    """Read `page` (from 1) and `per_page` (capped at 100, like Netlify) from the query string; values
+    outside 1..2^31-1 (swagger's int32) are a 422, so no offset can overflow SQLite's 64-bit integers."""
     number = _positive_int(request, "page", 1)
     size = min(_positive_int(request, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
     return Page(number, size)
@@ -40,9 +43,10 @@ def _positive_int(request: Request, name: str, default: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise unprocessable(f"{name} must be a positive integer, got {raw!r}") from None
-    if value < 1:
-        raise unprocessable(f"{name} must be a positive integer, got {raw!r}")
+        value = 0
+    if not 1 <= value <= MAX_PARAMETER:
+        shown = raw if len(raw) <= 40 else raw[:40] + "..."
+        raise unprocessable(f"{name} must be an integer from 1 to {MAX_PARAMETER}, got {shown!r}")
     return value
 
 

@@ -47,13 +47,11 @@ def client_key(scope: Scope) -> str:
     """The bucket a request draws from: its token if it carries one, else its client address."""
     for name, value in scope.get("headers", ()):
         if name == b"authorization":
-            header: str = value.decode("latin-1")
-            scheme, _, token = header.partition(" ")
+            scheme, _, token = bytes(value).decode("latin-1").partition(" ")
             if scheme.lower() == "bearer" and token.strip():
                 return "token:" + token.strip()
         elif name == b"netlify-token" and value.strip():
-            credential: str = value.decode("latin-1")
-            return "token:" + credential.strip()
+            return "token:" + bytes(value).decode("latin-1").strip()
     query: bytes = scope.get("query_string", b"")
     if b"access_token=" in query:
         for key, value in parse_qsl(query.decode("latin-1")):

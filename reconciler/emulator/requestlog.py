@@ -1,19 +1,20 @@
 """Request log: one JSON line per request, for counting API calls in benchmarks and tests.
 
-Only method, path, query, status, timing and sizes are written, plus `fault` when an edge policy made the
-answer ("rate_limited", "burst_429", "error_rate", "drop"; a drop is logged with status 0), so tests can
-count injected faults. Headers and bodies are never logged since tokens and secret values travel there,
-and an `access_token` in the query string is redacted.
+Only method, path, query, status, timing and sizes are written, plus `fault` when an edge policy made
+the answer ("rate_limited", "burst_429", "error_rate", "drop"; a drop is logged with status 0), so tests
+can count injected faults. `ts` is the wall-clock moment the request reached the emulator (to the
+microsecond) and `duration_ms` runs until its answer was sent, so overlapping requests can be told apart
+and a benchmark can be timed from the log. Headers and bodies are never logged since tokens and secret
+values travel there, and an `access_token` in the query string is redacted.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import parse_qsl, urlencode
-
-from reconciler.emulator.clock import now_iso
 
 _SENSITIVE_PARAMS = frozenset({"access_token", "token"})
 REDACTED = "REDACTED"
@@ -29,6 +30,14 @@ def redact_query(query: str) -> str:
     return urlencode([(k, REDACTED if k.lower() in _SENSITIVE_PARAMS else v) for k, v in pairs])
 
 
+def wall_iso(epoch_seconds: float) -> str:
+    """`2024-05-01T12:00:00.123456Z`. Not `clock.now_iso`: that one is made strictly increasing for
+    `updated_at`, so under load it runs ahead of the wall clock and cannot be used for timing."""
+    micros = round(epoch_seconds * 1_000_000)
+    seconds, fraction = divmod(micros, 1_000_000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{fraction:06d}Z"
+
+
 class RequestLog:
     """Appends to a file, flushing each line so a crashed or killed emulator still leaves a complete log."""
 
@@ -39,6 +48,7 @@ class RequestLog:
 
     def write(
         self,
+        started: float,
         method: str,
         path: str,
         query: str,
@@ -49,7 +59,7 @@ class RequestLog:
         fault: str | None = None,
     ) -> None:
         entry: dict[str, Any] = {
-            "ts": now_iso(),
+            "ts": wall_iso(started),
             "method": method,
             "path": path,
             "query": redact_query(query),

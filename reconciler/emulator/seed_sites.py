@@ -106,7 +106,7 @@ def _site(item: Any, where: str, problems: list[str]) -> SeedSite | None:
     problems += [f"{where}.{key}: unknown key" for key in item if key not in _SITE_KEYS]
     name, team = item.get("name"), item.get("team")
     try:
-        validate_name(name)
+        name = validate_name(name)
         settings = apply_setup({}, {"custom_domain": item.get("custom_domain")})
     except ApiError as exc:
         problems.append(f"{where}: {exc.message}")

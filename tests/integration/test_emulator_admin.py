@@ -72,6 +72,7 @@ def test_limits_change_at_run_time_and_reset_refills(emulator: EmulatorServer) -
         "rate_limit_per_minute": 500,
         "deploy_rate_limit_per_minute": 3,
         "max_body_bytes": 10 * 1024 * 1024,
+        "upload_concurrency_limit": 10,
     }
     changed = admin(emulator, "PUT", "limits", json={"rate_limit_per_minute": 2})
     assert (

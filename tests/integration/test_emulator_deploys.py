@@ -75,6 +75,33 @@ def test_empty_create_then_put_is_what_netlify_cli_does(api: ApiSession, site: d
     assert checked(again, "updateSiteDeploy", 422)["message"].endswith("create a new deploy instead")
 
 
+@pytest.mark.parametrize(
+    ("created_with", "put_with", "context"),
+    [
+        ({"draft": True}, {"draft": False}, "deploy-preview"),  # netlify-cli's draft deploy
+        ({"draft": False, "branch": "staging"}, {"draft": False, "branch": None}, "branch-deploy"),
+        ({"draft": False}, {"draft": True, "branch": "other"}, "production"),
+    ],
+)
+def test_context_is_fixed_when_the_deploy_is_created(
+    api: ApiSession, site: dict, created_with: dict, put_with: dict, context: str
+) -> None:
+    created = checked(api.post(f"/sites/{site['id']}/deploys", json=created_with), "createSiteDeploy", 200)
+    body = {"files": {"index.html": sha1(b"ctx")}, **put_with}
+    updated = checked(
+        api.put(f"/sites/{site['id']}/deploys/{created['id']}", json=body), "updateSiteDeploy", 200
+    )
+    assert updated["context"] == context and updated["draft"] is created_with["draft"]
+    assert updated.get("branch") == created_with.get("branch")
+    checked(upload(api, created["id"], "index.html", b"ctx"), "uploadDeployFile", 200)
+    ready, _ = wait_state(api, site["id"], created["id"], "ready")
+    published = checked(api.get(f"/sites/{site['id']}"), "getSite", 200).get("published_deploy")
+    if context == "production":
+        assert published["id"] == created["id"] and "published_at" in ready
+    else:
+        assert published is None and "published_at" not in ready
+
+
 def test_paths_with_and_without_leading_slash_are_one_file(api: ApiSession, site: dict) -> None:
     files = {"/index.html": sha1(b"a"), "index.html": sha1(b"a")}
     response = api.post(f"/sites/{site['id']}/deploys", json={"files": files})

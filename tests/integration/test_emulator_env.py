@@ -114,6 +114,16 @@ def test_duplicate_key_is_409(api: ApiSession, team: str) -> None:
         (["A"], "expected an object"),
         ([{"values": []}], "key"),
         ([{"key": "has space"}], "key"),
+        ([{"key": "%"}], "'%' is not a valid key"),
+        ([{"key": "_"}], "'_' is not a valid key"),
+        ([{"key": "b%"}], "'b%' is not a valid key"),
+        ([{"key": "1ST"}], "not starting with a digit"),
+        ([{"key": "API-URL"}], "letters, digits and underscores"),
+        ([{"key": "NEWLINE\n"}], "is not a valid key"),
+        ([{"key": "K" * 256}], "at most 255"),
+        ([{"key": 5}], "number is not a valid key"),
+        ([{"key": "A", "values": [{"context": "all"}]}], "value: missing"),
+        ([{"key": "A", "values": [{"context": "all", "value": None}]}], "value: expected a string, not null"),
         ([{"key": "A", "scopes": ["edge"]}], "unknown scope"),
         ([{"key": "A", "scopes": []}], "non-empty"),
         ([{"key": "A", "values": [{"context": "staging", "value": "x"}]}], "unknown context"),
@@ -130,6 +140,12 @@ def test_duplicate_key_is_409(api: ApiSession, team: str) -> None:
 def test_invalid_create_bodies_are_422(api: ApiSession, team: str, body: object, fragment: str) -> None:
     error = checked(api.post(f"/accounts/{team}/env", json=body), "createEnvVars", 422)
     assert fragment in error["message"]
+
+
+def test_keys_a_shell_can_export_are_accepted(api: ApiSession, team: str) -> None:
+    keys = ["_PRIVATE", "a1", "lower_case", "X" * 255]
+    create(api, team, [{"key": key} for key in keys])
+    assert sorted(v["key"] for v in api.get(f"/accounts/{team}/env").json()) == sorted(keys)
 
 
 def test_get_missing_var_is_404(api: ApiSession, team: str) -> None:

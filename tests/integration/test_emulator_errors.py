@@ -120,6 +120,49 @@ def test_wrong_body_type_is_422(
     assert error["code"] == 422 and "Request body must be a JSON" in error["message"]
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_json_bodies_need_a_json_content_type(api: ApiSession, content_type: str | None) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = api.post("/demo/sites", data=b'{"name": "typed"}', headers=headers)
+    error = checked(response, "createSiteInTeam", 415)
+    assert error["message"].startswith("Content-Type must be application/json")
+    assert api.get("/sites", params={"name": "typed"}).json() == [], "nothing was created"
+    for accepted in ("application/json; charset=utf-8", "application/merge-patch+json"):
+        response = api.post("/demo/sites", data=b'{"name": "typed"}', headers={"Content-Type": accepted})
+        assert response.status_code == 201, response.text
+        api.delete("/sites/typed")
+
+
+def test_an_empty_body_needs_no_content_type(api: ApiSession) -> None:
+    assert checked(api.post("/demo/sites", data=b""), "createSiteInTeam", 201)["name"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nesting deeper than 100"),
+        (b'{"name": ' + b"[" * 101 + b"]" * 101 + b"}", "nesting deeper than 100"),
+        (b'{"name": 1e999}', "out of range"),
+        (b'{"name": NaN}', "NaN is not a JSON value"),
+        (b'{"name": -Infinity}', "-Infinity is not a JSON value"),
+        (b'{"name": ' + b"9" * 5000 + b"}", "Malformed JSON"),
+    ],
+)
+def test_json_that_cannot_be_kept_is_400(api: ApiSession, raw: bytes, fragment: str) -> None:
+    response = api.post("/demo/sites", data=raw, headers={"Content-Type": "application/json"})
+    error = checked(response, "createSiteInTeam", 400)
+    assert fragment in error["message"]
+
+
+def test_nesting_up_to_100_levels_is_kept(api: ApiSession) -> None:
+    api.post("/sites", json={"name": "deep"})
+    nested: object = "leaf"
+    for _ in range(99):  # plus the metadata object itself: 100 levels
+        nested = [nested]
+    checked(api.put("/sites/deep/metadata", json={"n": nested}), "updateSiteMetadata", 204)
+    assert api.get("/sites/deep/metadata").json() == {"n": nested}
+
+
 def test_unknown_routes_and_methods_use_the_error_shape(api: ApiSession) -> None:
     response = api.get("/no/such/route")
     assert response.status_code == 404 and response.json() == NOT_FOUND

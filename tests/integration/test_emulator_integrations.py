@@ -122,7 +122,7 @@ def test_bad_bodies_and_slugs(api: ApiSession, integ: IntegrationSession) -> Non
     for body in ({}, {"config": [1]}, {"config": None}, {"config": "x"}):
         assert "config is required" in shaped(integ.put(path, json=body), 422, "error")["message"]
     shaped(integ.put(path, json=[1]), 422, "error")
-    shaped(integ.put(path, data=b"{"), 400, "error")
+    shaped(integ.put(path, data=b"{", headers={"Content-Type": "application/json"}), 400, "error")
     shaped(integ.post("/site/shop/integrations/other", json={"config": 3}), 422, "error")
     assert "slug" in shaped(integ.post("/site/shop/integrations/Bad_Slug"), 422, "error")["message"]
     assert integ.get(path).json() == {"config": {}}

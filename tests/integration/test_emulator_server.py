@@ -8,12 +8,16 @@ import re
 import signal
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 import requests
 
-from reconciler.emulator import EmulatorServer, EmulatorStartError, SeedError, load_seed
+from reconciler.emulator import EmulatorOptions, EmulatorServer, EmulatorStartError, SeedError, load_seed
 from reconciler.emulator.store import DB_FILENAME
 from tests.support.http import api_session
 
@@ -111,6 +115,33 @@ def test_request_log_has_one_line_per_request_and_no_secrets(tmp_path: Path) -> 
         }
         assert entry["bytes_out"] > 0 and entry["duration_ms"] >= 0
     assert entries[0]["bytes_in"] == len(b'{"name": "logged"}')
+
+
+def _epoch(ts: str) -> float:
+    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
+
+
+def test_request_log_records_real_start_times_and_durations(tmp_path: Path) -> None:
+    """Overlapping requests are logged with their own start and duration, inside the wall-clock run: the
+    log can time a benchmark (a clock forced 1 ms past the previous stamp ran ahead under load)."""
+    log = tmp_path / "requests.jsonl"
+    options = EmulatorOptions(latency_ms=40, rate_limit_per_minute=0)
+    with EmulatorServer(tmp_path / "data", tokens=["test-token"], request_log=log, options=options) as server:
+        api = api_session(server)
+        began = time.time()
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda _: api.get("/sites").status_code, range(48)))
+        ended = time.time()
+    assert statuses == [200] * 48
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    spans = sorted((_epoch(e["ts"]), _epoch(e["ts"]) + e["duration_ms"] / 1000) for e in entries)
+    assert len(spans) == 48
+    assert all(began - 0.002 <= start and end <= ended + 0.002 for start, end in spans)
+    assert all(end - start >= 0.040 for start, end in spans), "the injected latency is inside the duration"
+    # 48 requests of >= 40 ms on 8 connections: ~6 waves, so the log must show them overlapping.
+    overlapping = sum(1 for a, b in pairwise(spans) if b[0] < a[1])
+    assert overlapping >= 24
+    assert max(end for _, end in spans) - min(start for start, _ in spans) <= ended - began
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +144,31 @@ def validate_response(operation: str | tuple[str, str], status: int, body: Any) 
             f"  at {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors
         )
         raise AssertionError(f"{operation!r} {status} response does not match the spec:\n{details}")
+
+
+def served_operations() -> list[str]:
+    """operationIds of every operation in the spec that the emulator routes (same method, same template).
+
+    A route with more path parameters than the spec's template is a catch-all that happens to match a
+    literal segment (`/accounts/{account_id}` for swagger's `/accounts/types`), not a served operation.
+    """
+    from starlette.routing import Match
+
+    from reconciler.emulator.routes import all_routes
+
+    routes = all_routes()
+    served: list[str] = []
+    for path, item in load_spec()["paths"].items():
+        template = path.removeprefix(BASE_PATH) or "/"
+        concrete = re.sub(r"\{[^}]+\}", "x1", template)
+        for method in _METHODS:
+            operation = item.get(method)
+            if operation is None or "operationId" not in operation:
+                continue
+            scope = {"type": "http", "path": concrete, "method": method.upper(), "root_path": ""}
+            for candidate in routes:
+                if candidate.matches(scope)[0] is Match.FULL:
+                    if getattr(candidate, "path", "").count("{") <= template.count("{"):
+                        served.append(operation["operationId"])
+                    break
+    return served

@@ -7,6 +7,7 @@ import io
 
 from reconciler.deploy.concurrency import AdaptiveLimit
 from reconciler.deploy.progress import Progress, human_bytes, human_seconds
+from reconciler.deploy.upload import RequestCounter
 
 
 class Clock:
@@ -123,3 +124,34 @@ def test_adaptive_limit_stops_growing_when_requests_queue_and_grows_while_round_
     assert 8 <= busy.limit <= 10, "settles where more concurrency only adds waiting (never below the start)"
     queued = busy.queued()
     assert queued is not None and queued > 2
+
+
+def test_adaptive_limit_never_exceeds_the_announced_concurrency_limit() -> None:
+    limit = AdaptiveLimit(8, 32)
+    limit.await_announcement()
+    assert limit.limit == 5, "until the server says, at most Netlify's smallest limit (Starter's 5)"
+    limit.observe_concurrency_limit(10)
+    assert limit.limit == 8
+    for _ in range(100):
+        limit.success(0.05)
+    assert limit.limit == 10 and limit.peak == 10, "grows up to the announced limit, not the maximum"
+    limit.observe_concurrency_limit(3)
+    assert limit.limit == 3
+    limit.observe_remaining(None)
+    assert limit.limit == 3, "a lifted rate-limit ceiling does not lift the concurrency limit"
+    limit.observe_concurrency_limit(None)
+    for _ in range(100):
+        limit.success(0.05)
+    assert limit.limit == 32, "an answer without the header lifts the cap"
+
+
+def test_a_concurrency_429_does_not_halve_the_limit_but_a_rate_limit_429_does() -> None:
+    limit = AdaptiveLimit(8, 32)
+    counter = RequestCounter(limit)
+    counter.upload_answer(429, {"X-Concurrent-Limit": "6", "X-RateLimit-Remaining": "400"})
+    assert limit.limit == 6 and limit.cuts == 0 and counter.throttled == 1
+    counter.upload_answer(429, {"X-Concurrent-Limit": "6", "X-RateLimit-Remaining": "0"})
+    assert limit.limit == 1 and limit.cuts == 1, "the budget is spent: halved, and held by the ceiling"
+    counter.upload_answer(0, {})  # no answer at all: the announced limit stands
+    limit.observe_remaining(None)
+    assert limit.limit == 3 and counter.requests == 3

@@ -11,21 +11,26 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from sqlite3 import Row
-from typing import Any
+from typing import Any, Protocol
 
 from reconciler.emulator.errors import json_type, unprocessable
 from reconciler.emulator.models.deploy_paths import normalise_digest, normalise_path, validate_function_name
 from reconciler.emulator.models.site import NETLIFY_DOMAIN
 
-DeployRow = Mapping[str, Any] | Row  # a row of the deploys table, or a dict shaped like one
-
 ADMIN_BASE = "https://app.netlify.com/sites"
 # States a client can see; `new` is an empty deploy still waiting for its manifest (PUT).
 STATES = ("new", "preparing", "prepared", "uploading", "uploaded", "processing", "ready", "error")
 CANCELED_MESSAGE = "Deploy canceled"
+
+
+class DeployRow(Protocol):
+    """A stored deploy row (`sqlite3.Row` or a plain mapping in tests): read by column name."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+    def keys(self) -> Iterable[str]: ...
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class DeploySpec:
     function_schedules: list[dict[str, str]] = field(default_factory=list)
     functions_config: dict[str, Any] = field(default_factory=dict)
     is_async: bool = False
-    draft: bool | None = None  # None: not in the body (a PUT keeps what the create said)
+    draft: bool | None = None  # None: not in the body
     branch: str | None = None
     title: str | None = None
     framework: str | None = None
@@ -98,12 +103,13 @@ def _functions(value: object) -> dict[str, str]:
 def _schedules(value: object) -> list[dict[str, str]]:
     if value is None:
         return []
-    if not isinstance(value, list) or not all(
+    items = value if isinstance(value, list) else None
+    if items is None or not all(
         isinstance(s, dict) and isinstance(s.get("name"), str) and isinstance(s.get("cron"), str)
-        for s in value
+        for s in items
     ):
         raise unprocessable("function_schedules must be an array of {name, cron} strings")
-    return [{"name": s["name"], "cron": s["cron"]} for s in value]
+    return [{"name": s["name"], "cron": s["cron"]} for s in items]
 
 
 def _object(body: Mapping[str, Any], key: str) -> dict[str, Any]:

@@ -22,7 +22,10 @@ FILTER_CONTEXTS = CONTEXTS[:-1]
 ALL_SCOPES = ("builds", "functions", "runtime", "post_processing")
 _SCOPE_INPUT = {s: s for s in ALL_SCOPES} | {"post-processing": "post_processing"}
 READABLE_SECRET_CONTEXTS = frozenset({"dev"})
-KEY_RE = re.compile(r"^[^\s=]{1,255}$")
+# A key is a name a POSIX shell can export (builds and functions get it as a process environment variable),
+# at most 255 characters, and not `_` alone, which shells overwrite with the last argument of every command.
+KEY_RE = re.compile(r"(?!_\Z)[A-Za-z_][A-Za-z0-9_]{0,254}")  # for fullmatch
+KEY_RULE = "letters, digits and underscores, not starting with a digit, not `_` alone, at most 255 characters"
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,8 @@ def parse_var(body: object, where: str, *, key_required: bool = True) -> VarInpu
     key = body.get("key")
     if key is None and not key_required:
         key = ""
-    elif not isinstance(key, str) or not KEY_RE.match(key):
-        raise unprocessable(f"{where}.key: must be a non-empty string without spaces or '='")
+    elif not isinstance(key, str) or not KEY_RE.fullmatch(key):
+        raise unprocessable(f"{where}.key: {_shown(key)} is not a valid key: use {KEY_RULE}")
     scopes = _parse_scopes(body.get("scopes"), f"{where}.scopes")
     raw_values = body.get("values", [])
     if raw_values is None:
@@ -100,10 +103,19 @@ def parse_value(body: object, where: str) -> ValueInput:
         raise unprocessable(f"{where}.context_parameter: the branch context needs a branch name")
     if context != "branch":
         parameter = ""
-    value = body.get("value")
+    if "value" not in body:
+        raise unprocessable(f"{where}.value: missing; every value needs a string value")
+    value = body["value"]
     if not isinstance(value, str):
         raise unprocessable(f"{where}.value: expected a string, not {json_type(value)}")
     return ValueInput(context, parameter, value)
+
+
+def _shown(key: object) -> str:
+    """The key for an error message: a string quoted (and cut short), anything else by its JSON type."""
+    if isinstance(key, str):
+        return repr(key if len(key) <= 60 else key[:60] + "...")
+    return json_type(key)
 
 
 def _slot_name(slot: tuple[str, str]) -> str:

@@ -42,7 +42,8 @@ def _is_bool(v: object) -> bool:
 
 
 def _is_int(v: object) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+    """An integer swagger's `int64` can hold."""
+    return isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63
 
 
 def _is_str_list(v: object) -> bool:

@@ -9,7 +9,8 @@ from starlette.responses import JSONResponse, Response
 
 from reconciler.emulator.auth import authenticate, store_of
 from reconciler.emulator.data import build_hooks, sites
-from reconciler.emulator.errors import not_found, read_json
+from reconciler.emulator.errors import not_found
+from reconciler.emulator.json_body import read_json
 from reconciler.emulator.models.build_hook import DEFAULT_BRANCH, apply_setup, render_build_hook
 from reconciler.emulator.routes import route
 from reconciler.emulator.routes.sites import resolve_site

@@ -111,7 +111,7 @@ def too_large(limit: int) -> ApiError:
     return ApiError(413, f"Request body is larger than the upload limit of {limit} bytes")
 
 
-async def stream_body(request: Request, sink: Callable[[bytes], None], limit: int) -> int:
+async def stream_body(request: Request, sink: Callable[[bytes], object], limit: int) -> int:
     """Feed the body to `sink` chunk by chunk (sized or chunked transfer alike) and return its size.
 
     A declared Content-Length over the limit is refused before reading; a chunked body when it crosses it.

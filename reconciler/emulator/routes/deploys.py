@@ -15,7 +15,8 @@ from starlette.responses import JSONResponse, Response
 from reconciler.emulator.auth import authenticate, store_of
 from reconciler.emulator.data import deploys
 from reconciler.emulator.data.accounts import Principal
-from reconciler.emulator.errors import not_found, read_json, unprocessable
+from reconciler.emulator.errors import not_found, unprocessable
+from reconciler.emulator.json_body import read_json
 from reconciler.emulator.models.deploy import STATES, context_of, derive_state, parse_spec
 from reconciler.emulator.pagination import link_header, page_of
 from reconciler.emulator.routes import route
@@ -72,21 +73,22 @@ async def create_deploy(request: Request) -> Response:
 
 
 async def update_deploy(request: Request) -> Response:
-    """The manifest for an empty deploy (netlify-cli's create-then-PUT); body keys left out keep the
-    values given at creation."""
+    """The manifest for an empty deploy (netlify-cli's create-then-PUT); title and framework left out keep
+    the values given at creation.
+
+    `draft` and `branch` in the body are ignored: a deploy's context is fixed when it is created, as on
+    Netlify. netlify-cli creates a draft with `{"draft": true}` and then PUTs the manifest with
+    `"draft": false`; letting the PUT win would publish what the user asked to keep a draft.
+    """
     principal = authenticate(request)
-    raw = await read_json(request, dict)
-    spec = parse_spec(raw, manifest_required=True)
+    spec = parse_spec(await read_json(request, dict), manifest_required=True)
     with store_of(request).tx() as db:
         row = _site_deploy(db, principal, request)
         if row["phase"] != "new":
             raise unprocessable(f"Deploy {row['id']} already has its files; create a new deploy instead")
         db.execute(
-            "UPDATE deploys SET draft = ?, branch = ?, title = ?, framework = ?, commit_ref = ? "
-            "WHERE seq = ?",
+            "UPDATE deploys SET title = ?, framework = ?, commit_ref = ? WHERE seq = ?",
             (
-                int(row["draft"] if spec.draft is None else spec.draft),
-                spec.branch if "branch" in raw else row["branch"],
                 spec.title or row["title"],
                 spec.framework or row["framework"],
                 request.query_params.get("commit_ref") or row["commit_ref"],

@@ -16,7 +16,8 @@ from starlette.responses import JSONResponse, Response
 from reconciler.emulator.auth import authenticate, store_of
 from reconciler.emulator.data import forms, hooks
 from reconciler.emulator.data.accounts import Principal
-from reconciler.emulator.errors import json_type, not_found, read_json, unprocessable
+from reconciler.emulator.errors import json_type, not_found, unprocessable
+from reconciler.emulator.json_body import read_json
 from reconciler.emulator.models.hook import HookSpec, apply_body, render_hook, spec_of
 from reconciler.emulator.models.hook_types import HOOK_TYPES
 from reconciler.emulator.routes import route

@@ -23,7 +23,8 @@ from starlette.routing import BaseRoute
 from reconciler.emulator.auth import Authenticator, store_of
 from reconciler.emulator.data import accounts, integrations
 from reconciler.emulator.data.accounts import SLUG_RE, Principal
-from reconciler.emulator.errors import ApiError, json_type, not_found, read_json, unprocessable
+from reconciler.emulator.errors import ApiError, json_type, not_found, unprocessable
+from reconciler.emulator.json_body import read_json
 from reconciler.emulator.routes import route
 from reconciler.emulator.routes.sites import resolve_site
 

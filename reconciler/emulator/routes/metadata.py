@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse, Response
 
 from reconciler.emulator.auth import authenticate, store_of
 from reconciler.emulator.data import metadata
-from reconciler.emulator.errors import read_json
+from reconciler.emulator.json_body import read_json
 from reconciler.emulator.routes import route
 from reconciler.emulator.routes.sites import resolve_site
 

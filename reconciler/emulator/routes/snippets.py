@@ -7,16 +7,20 @@ from starlette.responses import JSONResponse, Response
 
 from reconciler.emulator.auth import authenticate, store_of
 from reconciler.emulator.data import snippets
-from reconciler.emulator.errors import not_found, read_json
+from reconciler.emulator.errors import not_found
+from reconciler.emulator.json_body import read_json
 from reconciler.emulator.models.snippet import FIELDS, apply_changes, new_snippet, render_snippet
 from reconciler.emulator.routes import route
 from reconciler.emulator.routes.sites import resolve_site
 
+MAX_SNIPPET_ID = 2**63 - 1  # SQLite's largest integer
+
 
 def _snippet_id(request: Request) -> int:
-    """The integer path id; anything else names no snippet, so it is a 404 like an unknown number."""
+    """The integer path id; anything else (a word, a number too large to be stored) names no snippet, so
+    it is a 404 like an unknown number."""
     raw = request.path_params["snippet_id"]
-    if not raw.isascii() or not raw.isdigit():
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or int(raw) > MAX_SNIPPET_ID:
         raise not_found()
     return int(raw)
 
