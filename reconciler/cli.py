@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from reconciler import __version__, commands
+from reconciler.apply import DEFAULT_LEASE_WAIT
 from reconciler.commands.output import FORMATS
 from reconciler.model.errors import ReconcilerError
 
@@ -159,6 +160,14 @@ def drift(
     is_flag=True,
     help="Allow a plan that destroys a site or deletes/rewrites more than a site's safety threshold.",
 )
+@click.option(
+    "--lease-timeout",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_LEASE_WAIT,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another apply that holds a team's or site's lease before giving up there.",
+)
 @with_reports
 def apply(
     path: Path,
@@ -166,6 +175,7 @@ def apply(
     integration_api_url: str | None,
     auto_approve: bool,
     allow_destroy: bool,
+    lease_timeout: float,
     json_out: Path | None,
     markdown_out: Path | None,
 ) -> int:
@@ -178,6 +188,7 @@ def apply(
         allow_destroy=allow_destroy,
         json_out=json_out,
         markdown_out=markdown_out,
+        lease_timeout=lease_timeout,
     )
 
 

@@ -15,13 +15,14 @@ from typing import Any
 
 from reconciler.manifest.model import DesiredState, Owner
 from reconciler.model.errors import ManifestError, ManifestIssue, ReconcilerError
+from reconciler.model.lease import LEASE_FIELD, Lease
 from reconciler.model.ledger import Ledger
 from reconciler.model.objects import LiveState, OwnerLive, Target
 from reconciler.model.request import Api
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import ApiError
 from reconciler.resources import Kinds
-from reconciler.resources.base import HostsLedger, KeepsRecord, Verifies
+from reconciler.resources.base import HostsLedger, KeepsRecord, Recovers, Verifies
 
 DEFAULT_WORKERS = 4
 _MISSING = object()
@@ -107,6 +108,17 @@ def read_live(
     return live
 
 
+def read_owner_again(client: NetlifyClient, owner: Owner, target: Target, kinds: Kinds) -> OwnerLive:
+    """One owner's live state read afresh (its site object too): has it moved since the plan?"""
+    reader = MemoReader(client)
+    if target.site_id is not None:  # a site: its object came with the listing, read it again
+        site = reader.get(f"/sites/{target.site_id}")
+        target = Target(target.kind, target.name, target.account, target.site_id, site)
+    owner_live = OwnerLive(target)
+    _read_owner(reader, owner_live, owner, kinds)
+    return owner_live
+
+
 def _read_owner(reader: MemoReader, owner_live: OwnerLive, owner: Owner, kinds: Kinds) -> None:
     target = owner_live.target
     for kind in kinds:
@@ -116,10 +128,18 @@ def _read_owner(reader: MemoReader, owner_live: OwnerLive, owner: Owner, kinds: 
     if hosts:
         owner_live.ledger_host = hosts[0].name
         owner_live.stored_ledger = hosts[0].read_ledger(reader, target, owner)
-        owner_live.ledger = Ledger.from_json(owner_live.stored_ledger.content)
+        content = owner_live.stored_ledger.content
+        owner_live.ledger = Ledger.from_json(content)
+        owner_live.lease = Lease.from_json(content.get(LEASE_FIELD)) if isinstance(content, dict) else None
+        owner_live.lease_stale = owner_live.lease is not None and owner_live.lease.stale()
+    if owner_live.lease is not None and owner_live.lease_stale:
+        for kind in kinds:
+            if isinstance(kind, Recovers) and owner.kind in kind.owners:
+                owner_live.leftovers[kind.name] = kind.leftovers(reader, target, owner, owner_live.lease)
     for kind in kinds:
         if isinstance(kind, KeepsRecord) and kind.name in owner_live.objects:
-            kind.attach_record(owner_live.ledger.records.get(kind.name), owner_live.objects[kind.name])
+            record = owner_live.ledger.records.get(kind.name)
+            kind.attach_record(record, owner_live.objects[kind.name], kept=owner_live.ledger_host is not None)
 
 
 def _verify(reader: MemoReader, kinds: Kinds, jobs: list[tuple[OwnerLive, Owner]]) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from reconciler.live import read_live
+from reconciler.live import read_live, read_owner_again
 from reconciler.manifest.load import load_manifests
 from reconciler.manifest.model import DesiredState
 from reconciler.model.errors import ManifestError, ReconcilerError
@@ -24,7 +25,8 @@ from reconciler.netlify.client import (
 )
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
-from reconciler.resources import Kinds, all_kinds, procedures
+from reconciler.plan.saved import StalePlan, owner_digests
+from reconciler.resources import Kinds, all_kinds, owner_kinds, procedures
 from reconciler.resources.base import Procedure, Validates
 
 NO_TARGET_HELP = """\
@@ -126,3 +128,28 @@ def make_plan(client: NetlifyClient, path: Path) -> Planned:
     desired, kinds = load_and_check(path)
     live = read_live(client, desired, kinds)
     return Planned(desired, live, build_plan(desired, live, kinds, client.prefixes()), kinds)
+
+
+def revalidator(
+    client: NetlifyClient, desired: DesiredState, live: LiveState, kinds: Kinds
+) -> Callable[[str], None]:
+    """For apply: when another apply held an owner's lease first, read that owner again and refuse to go
+    on there if anything this plan read has moved (its ledger aside, which every apply rewrites)."""
+    key = secrets.token_bytes(32)  # these digests are compared within this process only
+    owners = owner_kinds(kinds)
+    seen = {o.target.ref.address: o for o in live.owners()}
+
+    def check(address: str) -> None:
+        planned = seen[address]
+        target = planned.target
+        fresh = read_owner_again(client, desired.owner(target.kind, target.name), target, kinds)
+        before, now = owner_digests(planned, key, owners), owner_digests(fresh, key, owners)
+        ledger = f"{address}.ledger"
+        moved = sorted(a for a in before.keys() | now.keys() if a != ledger and before.get(a) != now.get(a))
+        if moved:
+            raise StalePlan(
+                f"{address}: another apply changed it while this one waited for its lease "
+                f"({', '.join(moved)}); nothing was changed there by this apply: plan again"
+            )
+
+    return check

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import click
 
-from reconciler.apply import ApplyReport, apply_plan
+from reconciler.apply import DEFAULT_LEASE_WAIT, ApplyReport, apply_plan
 from reconciler.model.change import Action, Change
 from reconciler.netlify.client import NetlifyClient
 from reconciler.plan.model import Plan
@@ -63,11 +63,19 @@ def write_reports(plan: Plan, json_out: Path | None, markdown_out: Path | None) 
         markdown_out.write_text(render(plan, "markdown"), encoding="utf-8")
 
 
-def run_apply(client: NetlifyClient, plan: Plan, procedures: Mapping[str, Procedure]) -> ApplyReport:
+def run_apply(
+    client: NetlifyClient,
+    plan: Plan,
+    procedures: Mapping[str, Procedure],
+    revalidate: Callable[[str], None] | None = None,
+    lease_wait: float = DEFAULT_LEASE_WAIT,
+) -> ApplyReport:
     def progress(change: Change) -> None:
         click.echo(f"  {SYMBOLS[change.action]} {change.address}: {DONE[change.action]}", err=True)
 
-    report = apply_plan(client, plan, procedures, on_applied=progress)
+    report = apply_plan(
+        client, plan, procedures, on_applied=progress, revalidate=revalidate, lease_wait=lease_wait
+    )
     c = plan.counts()
     deploys = f", {c['deploy']} deployed" if c["deploy"] else ""
     replaced = f", {c['replace']} replaced" if c["replace"] else ""

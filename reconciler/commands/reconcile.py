@@ -7,16 +7,18 @@ from pathlib import Path
 
 import click
 
+from reconciler.apply import DEFAULT_LEASE_WAIT
 from reconciler.commands.output import EXIT_CHANGES, EXIT_OK, run_apply, show, write_reports
 from reconciler.live import read_live
 from reconciler.manifest.model import DesiredState
 from reconciler.model.errors import ReconcilerError
+from reconciler.model.objects import LiveState
 from reconciler.netlify.client import NetlifyClient
 from reconciler.plan import saved
 from reconciler.plan.model import Plan
 from reconciler.plan.safety import refusal, violations
 from reconciler.resources import Kinds, owner_kinds, procedures
-from reconciler.session import ApiTarget, Planned, load_and_check, make_plan, resolve_target
+from reconciler.session import ApiTarget, Planned, load_and_check, make_plan, resolve_target, revalidator
 
 
 def validate(path: Path) -> int:
@@ -92,16 +94,17 @@ def apply(
     allow_destroy: bool = False,
     json_out: Path | None = None,
     markdown_out: Path | None = None,
+    lease_timeout: float = DEFAULT_LEASE_WAIT,
 ) -> int:
     target = _target(api_url, integration_api_url)
     plan_file = saved.load(path) if saved.is_saved_plan(path) else None
     with target.client() as client:
         if plan_file is not None:
-            desired, kinds, the_plan = _saved(client, plan_file, target)
+            desired, kinds, live, the_plan = _saved(client, plan_file, target)
             click.echo(f"Applying the saved plan {path}: {the_plan.summary()}")
         else:
             planned = make_plan(client, path)
-            desired, kinds, the_plan = planned.desired, planned.kinds, planned.plan
+            desired, kinds, live, the_plan = planned.desired, planned.kinds, planned.live, planned.plan
             show(the_plan)
         write_reports(the_plan, json_out, markdown_out)
         _refuse_conflicts(the_plan)
@@ -112,18 +115,19 @@ def apply(
             raise ReconcilerError(refusal(found))
         if the_plan.config_changes and not auto_approve and plan_file is None:
             _confirm()  # a saved plan was reviewed when it was made, as with Terraform
-        run_apply(client, the_plan, procedures(kinds))
+        revalidate = revalidator(client, desired, live, kinds)
+        run_apply(client, the_plan, procedures(kinds), revalidate, lease_timeout)
     return EXIT_OK
 
 
 def _saved(
     client: NetlifyClient, plan_file: saved.SavedPlan, target: ApiTarget
-) -> tuple[DesiredState, Kinds, Plan]:
+) -> tuple[DesiredState, Kinds, LiveState, Plan]:
     """Read the manifests and live state again, refuse anything stale, and give back the saved plan."""
     desired, kinds = load_and_check(plan_file.manifests)
     live = read_live(client, desired, kinds)
     saved.check_fresh(plan_file, live, desired, target.url, target.fingerprint_key(), owner_kinds(kinds))
-    return desired, kinds, saved.saved_plan(plan_file, desired)
+    return desired, kinds, live, saved.saved_plan(plan_file, desired)
 
 
 def _warn_safety(plan: Plan, desired: DesiredState) -> None:

@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,14 @@ from reconciler.deploy.upload import RequestCounter, UploadStats, is_transient, 
 from reconciler.deploy.zipper import ZipEntry, write_zip
 from reconciler.model.errors import ReconcilerError
 from reconciler.netlify.client import NetlifyClient
+from reconciler.netlify.errors import OutcomeUnknown
 
 log = logging.getLogger(__name__)
 
 MAX_ZIP_FILES = 25_000
+CREATE_ATTEMPTS = 4
+CREATE_CLOCK_MARGIN = timedelta(minutes=2)  # Netlify's clock and ours may differ a little
+FINISHED_STATES = frozenset({"ready", "error", "cancelled", "rejected"})
 # States from which `required` is known (an async deploy answers an empty list while `preparing`).
 PREPARED_STATES = frozenset({"prepared", "uploading", "uploaded", "processing", "ready"})
 # Polls come quickly at first (most waits are short: preparing a diff, processing a small deploy), then
@@ -70,6 +75,7 @@ class DeployOptions:
     max_concurrency: int = 32
     initial_concurrency: int = 8
     workdir: Path | None = None  # where the ZIP method writes its archive (default: a temporary dir)
+    heartbeat: Callable[[], None] | None = None  # called now and then while the deploy runs (lease renewal)
 
 
 @dataclass
@@ -101,9 +107,7 @@ def deploy(
     counter = RequestCounter(limit)
     client.ensure_pool(options.max_concurrency)
     body = create_body(digest.file_shas(), digest.function_shas(), options)
-    created = _json(
-        client.request("POST", f"/sites/{site_id}/deploys", json=body, idempotent=True, on_response=counter)
-    )
+    created = _create(client, site_id, options, json=body, on_response=counter)
     deploy_id = str(created["id"])
     progress.note(
         f"deploy {deploy_id} created ({len(digest.files):,} files, {len(digest.functions)} functions)"
@@ -121,6 +125,7 @@ def deploy(
                 limit=limit,
                 counter=counter,
                 progress=progress,
+                heartbeat=options.heartbeat,
             )
         progress.note(f"deploy {deploy_id}: waiting until Netlify has processed it")
         final = _wait(client, site_id, deploy_id, frozenset({"ready"}), options, counter, "ready")
@@ -157,6 +162,42 @@ def zip_params(options: DeployOptions) -> dict[str, str]:
     if options.title:
         params["title"] = options.title
     return params
+
+
+def _create(client: NetlifyClient, site_id: str, options: DeployOptions, **send: Any) -> dict[str, Any]:
+    """Create the deploy once. A creation whose answer was lost may have happened: the site's unfinished
+    deploys with this deploy's title made since the first attempt are read back; the oldest is taken as
+    ours and any other one cancelled, and only when there is none is the creation sent again."""
+    since = datetime.now(UTC) - CREATE_CLOCK_MARGIN
+    last: OutcomeUnknown | None = None
+    for _ in range(CREATE_ATTEMPTS):
+        try:
+            return _json(client.request("POST", f"/sites/{site_id}/deploys", **send))
+        except OutcomeUnknown as unknown:
+            last = unknown
+        made = _made_since(client, site_id, options.title, since)
+        if made:
+            for extra in made[1:]:
+                client.request("POST", f"/deploys/{extra['id']}/cancel", idempotent=True)
+            return _json(client.request("GET", f"/sites/{site_id}/deploys/{made[0]['id']}"))
+    assert last is not None
+    raise last
+
+
+def _made_since(
+    client: NetlifyClient, site_id: str, title: str | None, since: datetime
+) -> list[dict[str, Any]]:
+    listed = client.get(f"/sites/{site_id}/deploys", {"per_page": "100"}) or []
+    found = []
+    for item in listed:
+        try:
+            created = datetime.fromisoformat(str(item.get("created_at")).replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        created = created if created.tzinfo else created.replace(tzinfo=UTC)
+        if item.get("title") == title and created >= since and item.get("state") not in FINISHED_STATES:
+            found.append(item)
+    return sorted(found, key=lambda item: (str(item.get("created_at")), str(item.get("id"))))
 
 
 def restore(client: NetlifyClient, site_id: str, deploy_id: str) -> dict[str, Any]:
@@ -199,6 +240,7 @@ def _wait(
     own retries) is only logged: the next tick tries again, and only the timeout ends the wait."""
     deadline = time.monotonic() + options.timeout
     delays = iter(FIRST_POLL_DELAYS)
+    heartbeat = options.heartbeat or (lambda: None)
     state = "unknown"
     last_error: Exception | None = None
     while True:
@@ -217,6 +259,7 @@ def _wait(
                 return current
             if state == "error":
                 raise DeployError(f"Netlify reports an error: {current.get('error_message') or 'no message'}")
+        heartbeat()
         delay = min(next(delays, options.poll_interval), options.poll_interval)
         if time.monotonic() + delay > deadline:
             hint = f"; last poll error: {last_error}" if last_error else ""
@@ -267,16 +310,14 @@ def _deploy_zip(
                 archive, size, sha1, str(archive), on_bytes=lambda n: progress.advance(nbytes=n)
             )
 
-        created = _json(
-            client.request(
-                "POST",
-                f"/sites/{site_id}/deploys",
-                params=params,
-                data_factory=body,
-                headers={"Content-Type": "application/zip"},
-                idempotent=True,
-                on_response=counter,
-            )
+        created = _create(
+            client,
+            site_id,
+            options,
+            params=params,
+            data_factory=body,
+            headers={"Content-Type": "application/zip"},
+            on_response=counter,
         )
         progress.advance(files=len(entries))
         progress.finish()

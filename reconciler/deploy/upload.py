@@ -41,6 +41,7 @@ EXTRA_ROUNDS = 3  # job-level attempts on top of the client's own retries
 ROUND_BACKOFF_CAP = 10.0
 RTT_SAMPLE_MAX_BYTES = 64 * 1024
 STREAM_PROGRESS_BYTES = 1 << 20  # larger uploads report their bytes while they stream
+HEARTBEAT_EVERY = 5.0  # seconds between heartbeats while uploads run
 CONCURRENT_LIMIT = "X-Concurrent-Limit"  # on Netlify's upload answers: uploads allowed in flight
 
 
@@ -133,9 +134,11 @@ def run_uploads(
     counter: RequestCounter,
     progress: Progress,
     sleep: Callable[[float], None] = time.sleep,
+    heartbeat: Callable[[], None] | None = None,
 ) -> UploadStats:
     """Upload every job; the first failure that retries cannot fix stops new uploads and is raised once
-    the uploads in flight have finished."""
+    the uploads in flight have finished. `heartbeat` is called every few seconds meanwhile (from this
+    thread), so a long upload phase can keep the owner's lease."""
     stats = UploadStats()
     if not jobs:
         return stats
@@ -221,7 +224,10 @@ def run_uploads(
         thread.start()
     try:
         for thread in threads:
-            thread.join()
+            while thread.is_alive():
+                thread.join(HEARTBEAT_EVERY)
+                if heartbeat is not None:
+                    heartbeat()
     except BaseException:
         stop.set()  # interrupted: start nothing new; the caller cancels the deploy
         raise

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from reconciler.model.lease import Lease
 from reconciler.model.ledger import Ledger
 from reconciler.model.location import Location
 from reconciler.model.owner import OwnerKind, OwnerRef
@@ -92,6 +93,9 @@ class OwnerLive:
     ledger: Ledger = field(default_factory=Ledger)
     stored_ledger: StoredLedger | None = None
     ledger_host: str | None = None  # the kind that stores this owner's ledger; None: no ledger
+    lease: Lease | None = None  # an apply's claim found in the ledger (another one running, or one that died)
+    lease_stale: bool = False  # ... and its run is known to be gone
+    leftovers: LiveObjects = field(default_factory=dict)  # what a stale lease's run left unfinished
 
 
 @dataclass

@@ -34,6 +34,22 @@ class Placeholder:
 
 
 @dataclass(frozen=True)
+class ReadBack:
+    """How to tell whether a create whose answer was lost happened: read `path` (a listing, or with
+    `single` the object itself, 404 when missing) and keep the items whose fields equal `match` (for a
+    mapping, the keys it names). `wrap`: the create answers a one-item list. `delete` (with `{id}`):
+    how to remove a duplicate the create's retries left."""
+
+    path: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    match: Mapping[str, Any] = field(default_factory=dict)
+    api: Api = "netlify"
+    single: bool = False
+    wrap: bool = False
+    delete: str | None = None
+
+
+@dataclass(frozen=True)
 class Request:
     """One API call. `via` names a procedure that carries it out (a deploy: create, upload what
     Netlify lacks, wait); `shows` are the extra plan entries such a procedure adds ("12 uploads");
@@ -49,6 +65,8 @@ class Request:
     via: str | None = None
     shows: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
+    accept: tuple[int, ...] = ()  # statuses that mean "already so" (409 on enabling what is enabled)
+    read_back: ReadBack | None = None  # for a create that may not be retried blindly
 
     def call(self, prefix: str = "") -> str:
         """`METHOD /prefix/path?query`, placeholders in braces: one entry of a plan's `calls`."""
@@ -66,12 +84,22 @@ class UnboundPlaceholder(ReconcilerError):
 def fill(request: Request, values: Mapping[str, Any]) -> Request:
     """The request with every placeholder replaced by the value an earlier answer gave it."""
     filler = _Filler(request, values)
+    read_back = request.read_back
+    if read_back is not None:
+        read_back = replace(
+            read_back,
+            path=filler.text(read_back.path),
+            params={key: filler.text(value) for key, value in read_back.params.items()},
+            match=filler.body(dict(read_back.match)),
+            delete=filler.text(read_back.delete) if read_back.delete else None,
+        )
     return replace(
         request,
         path=filler.text(request.path),
         params={key: filler.text(value) for key, value in request.params.items()},
         body=filler.body(request.body),
         options=filler.data(dict(request.options)),
+        read_back=read_back,
     )
 
 
@@ -145,24 +173,59 @@ def encode_request(request: Request, sensitive: Callable[[Sensitive], Any]) -> d
         "via": request.via,
         "shows": list(request.shows),
         "options": encode_value(dict(request.options), sensitive),
+        "accept": list(request.accept),
+        "read_back": _encode_read_back(request.read_back, sensitive),
     }
 
 
+def _encode_read_back(read_back: ReadBack | None, sensitive: Callable[[Sensitive], Any]) -> Any:
+    if read_back is None:
+        return None
+    return {
+        "path": read_back.path,
+        "params": dict(read_back.params),
+        "match": encode_value(dict(read_back.match), sensitive),
+        "api": read_back.api,
+        "single": read_back.single,
+        "wrap": read_back.wrap,
+        "delete": read_back.delete,
+    }
+
+
+def _api(value: Any) -> Api:
+    if value not in ("netlify", "integrations"):
+        raise ValueError(f"unknown API {value!r}")
+    return "netlify" if value == "netlify" else "integrations"
+
+
+def _decode_read_back(data: Any, sensitive: Callable[[Any], Sensitive]) -> ReadBack | None:
+    if data is None:
+        return None
+    return ReadBack(
+        path=str(data["path"]),
+        params={str(k): str(v) for k, v in dict(data.get("params") or {}).items()},
+        match=decode_value(data.get("match") or {}, sensitive),
+        api=_api(data.get("api", "netlify")),
+        single=bool(data.get("single")),
+        wrap=bool(data.get("wrap")),
+        delete=data.get("delete"),
+    )
+
+
 def decode_request(data: Mapping[str, Any], sensitive: Callable[[Any], Sensitive]) -> Request:
-    api = data.get("api", "netlify")
-    if api not in ("netlify", "integrations"):
-        raise ValueError(f"unknown API {api!r}")
     return Request(
         method=str(data["method"]),
         path=str(data["path"]),
         params={str(k): str(v) for k, v in dict(data.get("params") or {}).items()},
         body=decode_value(data.get("body"), sensitive),
-        api=api,
+        api=_api(data.get("api", "netlify")),
         idempotent=data.get("idempotent"),
         binds={str(k): str(v) for k, v in dict(data.get("binds") or {}).items()},
         via=data.get("via"),
         shows=tuple(str(s) for s in data.get("shows") or ()),
         options=decode_value(data.get("options") or {}, sensitive),
+        accept=tuple(int(status) for status in data.get("accept") or ()),
+        read_back=_decode_read_back(data.get("read_back"), sensitive),
     )
 
 

@@ -7,7 +7,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -16,14 +16,15 @@ import requests
 from reconciler import __version__
 from reconciler.model.errors import ReconcilerError
 from reconciler.model.request import Api
-from reconciler.netlify.errors import ApiError, NetworkError
+from reconciler.netlify.errors import ApiError, ForeignOrigin, NetworkError, OutcomeUnknown
 from reconciler.netlify.pacing import RateLimitBudget
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.netlify.com/api/v1"
 DEFAULT_INTEGRATION_API_URL = "https://api.netlifysdk.com"
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+# PATCH too: every PATCH this tool sends sets fields to given values, so sending it twice changes nothing.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
@@ -67,6 +68,7 @@ class NetlifyClient:
         *,
         timeout: tuple[float, float] = (10.0, 60.0),
         max_attempts: int = 6,
+        max_throttled: int = 30,
         backoff_cap: float = 10.0,
         budget: RateLimitBudget | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -81,6 +83,7 @@ class NetlifyClient:
         self._integrations_lock = threading.Lock()
         self._timeout = timeout
         self._max_attempts = max_attempts
+        self._max_throttled = max_throttled
         self._backoff_cap = backoff_cap
         self._sleep = sleep
         self.budget = budget or RateLimitBudget(sleep=sleep)
@@ -131,6 +134,11 @@ class NetlifyClient:
                 self._integrations = NetlifyClient(
                     resolve_integration_api_url(self._integration_api_url),
                     self._token,
+                    timeout=self._timeout,
+                    max_attempts=self._max_attempts,
+                    max_throttled=self._max_throttled,
+                    backoff_cap=self._backoff_cap,
+                    sleep=self._sleep,
                     auth_header="netlify-token",
                 )
             return self._integrations
@@ -163,8 +171,10 @@ class NetlifyClient:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         idempotent: bool | None = None,
+        accept: Collection[int] = (),
     ) -> Any:
-        return _json(self.request(method, path, params=params, json=body, idempotent=idempotent))
+        response = self.request(method, path, params=params, json=body, idempotent=idempotent, accept=accept)
+        return None if response.status_code in accept else _json(response)
 
     def post(self, path: str, body: Any = None, params: Mapping[str, Any] | None = None) -> Any:
         return _json(self.request("POST", path, json=body, params=params))
@@ -191,9 +201,16 @@ class NetlifyClient:
             yield response
 
     def url_for(self, path: str) -> str:
-        if path.startswith(("http://", "https://")):
-            return path
-        return self.base_url + "/" + path.lstrip("/")
+        """A path below the API, or an absolute URL the API gave us (a next-page link) on the same origin:
+        the token goes nowhere else."""
+        if not path.startswith(("http://", "https://")):
+            return self.base_url + "/" + path.lstrip("/")
+        if _origin(path) != _origin(self.base_url):
+            raise ForeignOrigin(
+                f"the API at {_origin(self.base_url)} pointed to {_origin(path)} ({_display_path(path)}); "
+                "not following it: your token is only sent to the API you configured"
+            )
+        return path
 
     def request(
         self,
@@ -205,58 +222,83 @@ class NetlifyClient:
         data: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        accept: Collection[int] = (),
         data_factory: Callable[[], Any] | None = None,
         on_response: Callable[[int, Mapping[str, str]], None] | None = None,
         send: Callable[..., requests.Response] | None = None,
     ) -> requests.Response:
-        """Send one call; retry 429 always (the server did nothing) and 5xx/network errors when safe.
+        """Send one call: 429s are waited out (the server did nothing) within their own budget; server
+        errors and lost connections are retried within another when the call is safe to repeat, and
+        raise OutcomeUnknown when it is not (the caller reads back). A retried DELETE answered 404 is done.
 
-        A streamed body (a file, a generator) is used up by the first attempt, so a retry would send
-        nothing: `data_factory` builds a fresh body for every attempt instead of `data` (and the body is
-        closed after each attempt when it has `close`). `on_response(status, headers)` sees every attempt's
-        answer (status 0 and no headers when none came), so a caller can adapt its concurrency to 429s.
-        `send` replaces `self.session.request` for the attempts (same arguments, a requests.Response back,
-        requests' ConnectionError/Timeout on no answer): a leaner transport for thousands of uploads that
-        keeps this method's pacing and retry policy.
+        `accept` lists statuses that mean the wanted state already holds (409 on enabling what is enabled):
+        they are returned, not raised. A streamed body (a file, a generator) is used up by the first
+        attempt, so `data_factory` builds a fresh body for every attempt instead of `data` (closed after each
+        attempt when it has `close`). `on_response(status, headers)` sees every attempt's answer (status 0
+        and no headers when none came), so a caller can adapt its concurrency to 429s. `send` replaces
+        `self.session.request` for the attempts (same arguments, a requests.Response back): a leaner
+        transport for thousands of uploads that keeps this method's pacing and retry policy.
         """
         method = method.upper()
         safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         url = self.url_for(path)
         shown = _display_path(url)
-        attempt = 0
+        failures = throttled = 0
         while True:
-            attempt += 1
-            self.budget.wait_turn()
+            self._pace(method, shown)
             body = data_factory() if data_factory is not None else data
             try:
-                response = (send or self.session.request)(
+                response = (send or self._send)(
                     method, url, params=params, json=json, data=body, headers=headers, timeout=self._timeout
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if on_response is not None:
                     on_response(0, {})
-                if safe and attempt < self._max_attempts:
-                    self._backoff(attempt, f"{method} {shown}: {type(exc).__name__}")
+                failures += 1
+                lost = NetworkError(method, shown, _reason(exc))
+                if safe and failures < self._max_attempts:
+                    self._backoff(failures, f"{method} {shown}: {type(exc).__name__}")
                     continue
-                raise NetworkError(method, shown, _reason(exc)) from None
+                raise lost if safe else OutcomeUnknown(lost) from None
             finally:
                 if data_factory is not None and hasattr(body, "close"):
                     body.close()
             self.budget.observe(response.headers)
             if on_response is not None:
                 on_response(response.status_code, response.headers)
-            log.debug("%s %s -> %s", method, shown, response.status_code)
-            if response.status_code == 429 and attempt < self._max_attempts:
-                wait = self.budget.seconds_until_reset(response.headers, default=self._delay(attempt))
-                log.info("rate limited on %s %s; waiting %.1fs", method, shown, wait)
+            status = response.status_code
+            log.debug("%s %s -> %s", method, shown, status)
+            if status == 429 and throttled < self._max_throttled:
+                throttled += 1
+                wait = self.budget.seconds_until_reset(response.headers, default=self._delay(throttled))
+                say = log.info if wait > 1 else log.debug
+                say("rate limit: waiting %.0f s until the window resets (%s %s)", wait, method, shown)
                 self._sleep(wait)
                 continue
-            if response.status_code in RETRY_STATUSES and safe and attempt < self._max_attempts:
-                self._backoff(attempt, f"{method} {shown}: HTTP {response.status_code}")
-                continue
-            if response.status_code >= 400:
-                raise ApiError(method, shown, response.status_code, _error_message(response))
+            if status in RETRY_STATUSES:
+                failures += 1
+                if safe and failures < self._max_attempts:
+                    self._backoff(failures, f"{method} {shown}: HTTP {status}")
+                    continue
+                if not safe:
+                    raise OutcomeUnknown(ApiError(method, shown, status, _error_message(response)))
+            if status in accept or (method == "DELETE" and status == 404 and failures):
+                return response  # already so (a retried DELETE whose first attempt went through)
+            if 300 <= status < 400:
+                where = response.headers.get("Location", "?")
+                raise ApiError(method, shown, status, f"redirected to {where}; redirects are not followed")
+            if status >= 400:
+                raise ApiError(method, shown, status, _error_message(response))
             return response
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """requests' own sending, without following redirects (a redirect could carry the token away)."""
+        return self.session.request(method, url, allow_redirects=False, **kwargs)
+
+    def _pace(self, method: str, shown: str) -> None:
+        waited = self.budget.wait_turn()
+        if waited > 1:
+            log.info("rate limit: waited %.0f s until the window reset before %s %s", waited, method, shown)
 
     def _delay(self, attempt: int) -> float:
         return min(self._backoff_cap, 0.25 * 2.0 ** (attempt - 1)) * (0.5 + random.random() / 2)
@@ -274,6 +316,11 @@ def _json(response: requests.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def _next_link(header: str) -> str | None:

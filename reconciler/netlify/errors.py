@@ -28,3 +28,17 @@ class NetworkError(ReconcilerError):
         self.method = method
         self.path = path
         super().__init__(f"{method} {path}: no answer from the API: {reason}")
+
+
+class OutcomeUnknown(ReconcilerError):
+    """A request that may not be repeated blindly (a create) failed in a way that does not say whether
+    Netlify carried it out: a server error, a timeout, a dropped connection. The caller reads back."""
+
+    def __init__(self, cause: ApiError | NetworkError) -> None:
+        self.cause = cause
+        super().__init__(f"{cause} (it may or may not have been carried out)")
+
+
+class ForeignOrigin(ReconcilerError):
+    """A URL the API handed us (a next-page link, a redirect) points at another host: the token is not
+    sent there."""

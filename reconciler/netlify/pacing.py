@@ -29,13 +29,15 @@ class RateLimitBudget:
         self._clock = clock
         self._sleep = sleep
 
-    def wait_turn(self) -> None:
+    def wait_turn(self) -> float:
+        """Wait when the budget is (nearly) spent; returns the seconds waited."""
         with self._lock:
             delay = self._delay_locked()
             if self._remaining is not None:
                 self._remaining -= 1
         if delay > 0:
             self._sleep(delay)
+        return delay
 
     def _delay_locked(self) -> float:
         if self._remaining is None or self._remaining > self._reserve:

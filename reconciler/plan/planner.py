@@ -33,6 +33,7 @@ from reconciler.resources.base import (
 
 Kind = ResourceKind[Any]
 LEDGER = "ledger"  # the kind name and identity of ledger writes
+LEASE = "lease"  # ... and of taking the owner's lease
 
 
 def build_plan(
@@ -72,11 +73,11 @@ class _OwnerPlanner:
             if self.owner.kind in kind.owners and not self._plan_kind(kind):
                 self.plan.changes += self.changes
                 return  # the owner is gone or goes away with everything in it: nothing else to plan
-        self.plan.changes += self.changes
         self.plan.managed[self.owner.address] = {
             (kind, identity) for kind, ids in self.ledger.managed.items() for identity in ids
         }
         self._plan_ledger()
+        self.plan.changes += self.changes
 
     def _plan_kind(self, kind: Kind) -> bool:
         """Plan one kind; False when nothing more may be planned for this owner."""
@@ -93,7 +94,7 @@ class _OwnerPlanner:
         ]
         live = {i: obj for i, obj in live.items() if i not in conflicted}
         desired = {i: obj for i, obj in desired.items() if i not in conflicted}
-        changes = [
+        changes = self._leftovers(kind) + [
             change
             for identity in sorted(set(desired) | set(live))
             if (change := self._change(kind, identity, desired.get(identity), live.get(identity))) is not None
@@ -112,6 +113,20 @@ class _OwnerPlanner:
             if record is not None:
                 self.next_ledger.records[kind.name] = record
         return not (isinstance(kind, IsOwner) and any(c.action is Action.DELETE for c in changes))
+
+    def _leftovers(self, kind: Kind) -> list[Change]:
+        """What an apply that never finished left of this kind (found when its lease was stale)."""
+        lease = self.owner_live.lease
+        found = self.owner_live.leftovers.get(kind.name, {})
+        if lease is None or not found:
+            return []
+        changes = []
+        for identity, obj in sorted(found.items()):
+            change = Change(self.owner.ref, kind.name, identity, Action.DELETE, obj.state, live_ref=obj.ref)
+            change.note = f"left unfinished by {lease.describe()}, which never finished"
+            change.requests = kind.requests(change, self.owner_live.target)
+            changes.append(change)
+        return changes
 
     def _deletable(self, kind: Kind, identity: str) -> str:
         """Why an undeclared live object of this kind may be deleted; empty when it may not."""
@@ -187,31 +202,51 @@ class _OwnerPlanner:
         self.adopted += sum(1 for i in declared & set(live) if not self.ledger.manages(kind.name, i))
 
     def _plan_ledger(self) -> None:
+        """With changes to make, the owner's lease first (after the site's creation, which it needs) and
+        the ledger write last, which records what was done and gives the lease back. Without changes,
+        a ledger write only when its content would change."""
         host = next((k for k in self.kinds if k.name == self.owner_live.ledger_host), None)
         stored = self.owner_live.stored_ledger
         if not isinstance(host, HostsLedger) or stored is None:
             if self.declares_inventory:
                 self.plan.warnings.append(
                     f"{self.owner.address}: no ledger (declare `ledger: {{integration: <slug>}}` to keep "
-                    "one): "
-                    "objects it created are deleted only for kinds listed under `prune:`, and secret values "
-                    "changed on Netlify are not detected"
+                    "one): objects it created are deleted only for kinds listed under `prune:`, secret "
+                    "values changed on Netlify are not detected, and no lease keeps two applies apart"
                 )
             return
         self.next_ledger.managed = {k: ids for k, ids in self.next_ledger.managed.items() if ids}
         self.next_ledger.records = {k: record for k, record in self.next_ledger.records.items() if record}
-        if self.next_ledger == self.ledger:
+        if not self.changes and self.next_ledger == self.ledger:
             return
+        target = self.owner_live.target
+        self._warn_if_held()
+        lease = Change(self.owner.ref, LEASE, LEASE, Action.RECORD, note=self._lease_note())
+        lease.requests = host.lease_requests(self.owner, target, stored)
+        first = self.changes[:1]
+        created = bool(first) and first[0].owner_itself and first[0].action is Action.CREATE
+        self.changes.insert(1 if created else 0, lease)
         content = self.next_ledger.to_json()
-        adopted = f": records {self.adopted} existing object(s) as adopted" if self.adopted else ""
         fields = field_changes(stored.content or {}, content)
-        note = f"in the {host.ledger_home(self.owner)}{adopted}"
         change = Change(self.owner.ref, LEDGER, LEDGER, Action.RECORD, stored.content, content, fields)
-        change.note = note
-        change.requests = host.ledger_requests(
-            self.owner, self.owner_live.target, stored, content, self.changes
-        )
-        self.plan.changes.append(change)
+        adopted = f"; records {self.adopted} existing object(s) as adopted" if self.adopted else ""
+        change.note = f"in the {host.ledger_home(self.owner)}{adopted}; gives the lease back"
+        change.requests = host.ledger_requests(self.owner, target, stored, content, self.changes)
+        self.changes.append(change)
+
+    def _lease_note(self) -> str:
+        held = self.owner_live.lease
+        if held is not None and self.owner_live.lease_stale:
+            return f"takes over the lease of {held.describe()}, which never finished"
+        return "keeps other applies out while this one changes it"
+
+    def _warn_if_held(self) -> None:
+        held = self.owner_live.lease
+        if held is not None and not self.owner_live.lease_stale:
+            self.plan.warnings.append(
+                f"{self.owner.address}: another apply holds its lease ({held.describe()}): apply waits for "
+                "it (--lease-timeout), then refuses if that apply changed what this plan read"
+            )
 
 
 def _requests(kind: Kind, change: Change, target: Target) -> list[Request]:

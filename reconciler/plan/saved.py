@@ -47,11 +47,13 @@ def fingerprint(live: LiveState, key: bytes, owner_kinds: frozenset[str]) -> Fin
     `owner_kinds` are the kinds whose object is the owner itself: they are named by the owner's address."""
     objects: dict[str, str] = {}
     for owner_live in live.owners():
-        objects.update(_owner_digests(owner_live, key, owner_kinds))
+        objects.update(owner_digests(owner_live, key, owner_kinds))
     return Fingerprint(_mac(key, objects), objects)
 
 
-def _owner_digests(owner_live: OwnerLive, key: bytes, owner_kinds: frozenset[str]) -> dict[str, str]:
+def owner_digests(owner_live: OwnerLive, key: bytes, owner_kinds: frozenset[str]) -> dict[str, str]:
+    """Keyed digests of one owner's objects by address (the owner's own under its address, the ledger
+    under `<owner>.ledger`)."""
     prefix = owner_live.target.ref.address
     entries: dict[str, Any] = {prefix: {"exists": owner_live.target.site_id or owner_live.target.account}}
     for kind, by_identity in owner_live.objects.items():

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from reconciler.manifest.model import Owner
 from reconciler.model.change import Action, Change, FieldChange
 from reconciler.model.diff import field_changes
 from reconciler.model.errors import ManifestIssue
+from reconciler.model.lease import Lease
 from reconciler.model.location import DocPath
 from reconciler.model.objects import DesiredObject, LiveObject, StoredLedger, Target
 from reconciler.model.owner import OwnerKind
 from reconciler.model.reader import Reader
-from reconciler.model.request import Request
+from reconciler.model.request import ReadBack, Request
 
 S = TypeVar("S")
 
@@ -104,8 +105,9 @@ class KeepsRecord(ABC, Generic[S]):
     """A kind that keeps its own record in the ledger (env: secret digests; deploy: its last tree)."""
 
     @abstractmethod
-    def attach_record(self, record: Any, live: dict[str, LiveObject[S]]) -> None:
-        """Give the live objects what the ledger remembers about them, before they are diffed."""
+    def attach_record(self, record: Any, live: dict[str, LiveObject[S]], kept: bool) -> None:
+        """Give the live objects what the ledger remembers about them, before they are diffed. `kept` is
+        False when the owner has no ledger at all: then nothing will be remembered after apply either."""
 
     @abstractmethod
     def next_record(
@@ -121,11 +123,16 @@ class KeepsRecord(ABC, Generic[S]):
 
 
 class HostsLedger(ABC):
-    """A kind whose objects can carry an owner's ledger (site metadata, an integration's context)."""
+    """A kind whose objects can carry an owner's ledger (site metadata, an integration's context), and
+    with it the lease an apply holds while it changes the owner."""
 
     @abstractmethod
     def ledger_home(self, owner: Owner) -> str | None:
         """Where this kind keeps the owner's ledger, in words; None when it does not keep it."""
+
+    @abstractmethod
+    def lease_requests(self, owner: Owner, target: Target, stored: StoredLedger) -> list[Request]:
+        """The requests that take the owner's lease (a `lease` procedure over the carrier object)."""
 
     @abstractmethod
     def read_ledger(self, reader: Reader, target: Target, owner: Owner) -> StoredLedger:
@@ -138,6 +145,22 @@ class HostsLedger(ABC):
         """The writes that store `content`, keeping the carrier as this plan's `changes` leave it."""
 
 
+class RunContext(Protocol):
+    """What a procedure may ask of the apply that runs it."""
+
+    run_id: str  # this apply, as its leases name it
+    lease_wait: float  # seconds to wait for another apply's lease before giving up
+
+    def keep_alive(self, owner: str) -> None:
+        """Renew the owner's lease if it is due; long procedures (deploys) call it now and then."""
+
+    def holds(self, owner: str, renew: Callable[[], None], release: Callable[[], None]) -> None:
+        """The owner's lease is taken: how to renew it, and how to give it back if the apply fails."""
+
+    def contended(self, owner: str) -> None:
+        """Another apply held the owner's lease first: check the plan still holds for it (or raise)."""
+
+
 class Procedure(ABC):
     """How a request that needs more than one HTTP call is carried out."""
 
@@ -146,7 +169,7 @@ class Procedure(ABC):
         """Refuse, before apply sends anything at all, inputs that can no longer be carried out."""
 
     @abstractmethod
-    def run(self, client: Any, request: Request) -> Any:
+    def run(self, client: Any, request: Request, context: RunContext) -> Any:
         """Carry out the (placeholder-filled) request; the answer is what its `binds` read."""
 
 
@@ -156,6 +179,16 @@ class Executes(ABC):
     @abstractmethod
     def procedures(self) -> Mapping[str, Procedure]:
         """Procedures by the `via` name its requests carry."""
+
+
+class Recovers(ABC, Generic[S]):
+    """A kind that can find what an apply which never finished left behind (a deploy never completed)."""
+
+    @abstractmethod
+    def leftovers(
+        self, reader: Reader, target: Target, owner: Owner, lease: Lease
+    ) -> dict[str, LiveObject[S]]:
+        """Objects that run (its lease, found stale) left unfinished; each is planned for deletion."""
 
 
 class Advises(ABC):
@@ -205,10 +238,14 @@ def keyed_desired(
     }
 
 
-def collection_requests(change: Change, collection: str, body: Any) -> list[Request]:
-    """The usual REST trio: POST to the collection, PUT or DELETE `collection/{live id}`."""
+def collection_requests(
+    change: Change, collection: str, body: Any, identity: Mapping[str, Any]
+) -> list[Request]:
+    """The usual REST trio: POST to the collection (read back by the fields in `identity` if its answer
+    is lost), PUT or DELETE `collection/{live id}`."""
     if change.action is Action.CREATE:
-        return [Request("POST", collection, body=body)]
+        read_back = ReadBack(collection, match=identity, delete=collection + "/{id}")
+        return [Request("POST", collection, body=body, read_back=read_back)]
     path = f"{collection}/{change.live_ref.get('id')}"
     if change.action is Action.DELETE:
         return [Request("DELETE", path)]

@@ -50,4 +50,5 @@ class BuildHooksKind(ResourceKind[BuildHook]):
 
     def requests(self, change: Change, target: Target) -> list[Request]:
         body = {"title": change.identity, "branch": (change.after or {}).get("branch")}
-        return collection_requests(change, f"/sites/{target.site_ref}/build_hooks", body)
+        collection = f"/sites/{target.site_ref}/build_hooks"
+        return collection_requests(change, collection, body, {"title": change.identity})

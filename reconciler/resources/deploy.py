@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 import tempfile
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -28,6 +30,7 @@ from reconciler.manifest.model import Owner
 from reconciler.model.change import ABSENT, Action, Change, FieldChange
 from reconciler.model.diff import field_changes
 from reconciler.model.errors import ManifestIssue, ReconcilerError
+from reconciler.model.lease import Lease
 from reconciler.model.objects import DesiredObject, LiveObject, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import Placeholder, Request
@@ -38,12 +41,21 @@ from reconciler.resources.base import (
     KeepsRecord,
     PresentsAs,
     Procedure,
+    Recovers,
     ResourceKind,
+    RunContext,
     Validates,
+    Verifies,
 )
 
 IDENTITY = "deploy"
 PROCEDURE = "deploy"
+DEFAULT_TITLE = "netlify-reconciler"  # the deploy message when the manifest gives none: ours are recognisable
+PIN = re.compile(r"[0-9a-f]{24}")  # a Netlify deploy id
+UNFINISHED = frozenset(
+    {"new", "pending_review", "preparing", "prepared", "uploading", "uploaded", "processing"}
+)
+UNFINISHED_PREFIX = "unfinished-"
 
 
 class Tree(TypedDict, total=False):
@@ -60,7 +72,7 @@ def _options(spec: Mapping[str, Any]) -> DeployOptions:
     return DeployOptions(
         draft=bool(spec.get("draft")),
         branch=spec.get("branch"),
-        title=spec.get("title"),
+        title=spec.get("title") or DEFAULT_TITLE,
         method=spec.get("method", "digest"),
         timeout=float(spec.get("timeout", 1200)),
     )
@@ -76,6 +88,8 @@ class DeployKind(
     ResourceKind[Tree],
     PresentsAs,
     Validates,
+    Verifies,
+    Recovers[Tree],
     DiffsFromEmpty[Tree],
     Explains[Tree],
     KeepsRecord[Tree],
@@ -97,6 +111,10 @@ class DeployKind(
                 issues.append(
                     ManifestIssue(where, doc_path, f"{_base(owner) / spec[key]} is not a directory")
                 )
+        if "pin" in spec and not PIN.fullmatch(str(spec["pin"])):
+            _, doc_path, where = owner.node("deploy", "pin")
+            message = f"{spec['pin']!r} is not a deploy id (24 hexadecimal characters, as Netlify shows them)"
+            issues.append(ManifestIssue(where, doc_path, message))
         if spec.get("method") == "zip" and spec.get("functions"):
             _, doc_path, where = owner.node("deploy", "method")
             message = (
@@ -135,7 +153,7 @@ class DeployKind(
         if spec is None:
             return {}
         published = target.site.get("published_deploy") or {}
-        ref = {"published": published.get("id")}
+        ref = {"published": published.get("id"), "site_id": target.site_id}
         if "pin" in spec:
             return {IDENTITY: LiveObject(IDENTITY, Tree(published_deploy=published.get("id")), ref)}
         files = reader.get(f"/sites/{target.site_id}/files") or [] if published else []
@@ -145,13 +163,58 @@ class DeployKind(
         )
         return {IDENTITY: LiveObject(IDENTITY, state, ref)}
 
+    def verify(
+        self, reader: Reader, declared: list[tuple[Owner, dict[str, LiveObject[Any]]]]
+    ) -> list[ManifestIssue]:
+        """A pinned deploy must be one of the site's: Netlify would refuse to publish anything else."""
+        issues = []
+        for owner, live in declared:
+            pin = (owner.spec.get("deploy") or {}).get("pin")
+            if pin is None or not PIN.fullmatch(str(pin)):
+                continue
+            published = live.get(IDENTITY)
+            site_id = published.ref.get("site_id") if published else None
+            found = reader.find(f"/sites/{site_id}/deploys/{pin}") if site_id else None
+            if found is None:
+                _, doc_path, where = owner.node("deploy", "pin")
+                whose = (
+                    f"site {owner.name!r}"
+                    if site_id
+                    else f"the new site {owner.name!r} (it has no deploys yet)"
+                )
+                issues.append(ManifestIssue(where, doc_path, f"deploy {pin} is not a deploy of {whose}"))
+        return issues
+
+    def leftovers(
+        self, reader: Reader, target: Target, owner: Owner, lease: Lease
+    ) -> dict[str, LiveObject[Tree]]:
+        """Deploys an apply that never finished started (ours by their title, made since its lease) and
+        left unfinished: they would stay `uploading` for ever."""
+        spec = owner.spec.get("deploy")
+        if spec is None or "pin" in spec or not target.exists:
+            return {}
+        title = _options(spec).title
+        out: dict[str, LiveObject[Tree]] = {}
+        for item in reader.get(f"/sites/{target.site_id}/deploys", {"per_page": "100"}) or []:
+            created = _instant(item.get("created_at"))
+            if (
+                item.get("state") in UNFINISHED
+                and item.get("title") == title
+                and created
+                and created >= lease.since
+            ):
+                identity = f"{UNFINISHED_PREFIX}{item['id']}"
+                state = Tree(published_deploy=None)
+                out[identity] = LiveObject(identity, state, {"id": item["id"], "state": item.get("state")})
+        return out
+
     def empty_live(self, desired: DesiredObject[Tree]) -> LiveObject[Tree]:
         """A new site serves nothing: its first deploy is a diff against an empty tree."""
         if "published_deploy" in desired.state:
             return LiveObject(IDENTITY, Tree(published_deploy=None))
         return LiveObject(IDENTITY, Tree(files={}, functions={}))
 
-    def attach_record(self, record: Any, live: dict[str, LiveObject[Tree]]) -> None:
+    def attach_record(self, record: Any, live: dict[str, LiveObject[Tree]], kept: bool) -> None:
         if IDENTITY in live:
             live[IDENTITY].ref["record"] = record
 
@@ -195,12 +258,15 @@ class DeployKind(
     # -- apply ---------------------------------------------------------------------------------
     def requests(self, change: Change, target: Target) -> list[Request]:
         site = target.site_ref
+        if change.action is Action.DELETE:  # a deploy an unfinished apply left: cancelled
+            return [Request("POST", f"/deploys/{change.live_ref['id']}/cancel", idempotent=True)]
         if "published_deploy" in change.after:
             pin = change.after["published_deploy"]
             return [Request("POST", f"/sites/{site}/deploys/{pin}/restore", idempotent=True)]
         ref = change.desired_ref
         options = _options(ref["spec"])
-        inputs = {"site_id": site, "dir": ref["dir"], "functions_dir": ref["functions_dir"]}
+        inputs: dict[str, Any] = {"site_id": site, "dir": ref["dir"], "functions_dir": ref["functions_dir"]}
+        inputs["owner"] = change.owner.address
         inputs |= {"method": options.method, "timeout": options.timeout}
         binds = {change.binding("id"): "id"}
         if options.method == "zip":
@@ -243,6 +309,14 @@ class DeployKind(
         return record
 
 
+def _instant(value: Any) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 def _uploads(
     ref: Mapping[str, Any], functions: Mapping[str, str], live: Mapping[str, Any]
 ) -> tuple[int, int]:
@@ -264,8 +338,10 @@ class DeployProcedure(Procedure):
         with tempfile.TemporaryDirectory(prefix="netlify-reconciler-check-") as workdir:
             self._digest(request, Path(workdir))
 
-    def run(self, client: Any, request: Request) -> Any:
+    def run(self, client: Any, request: Request, context: RunContext) -> Any:
         options = self._options(request)
+        owner = str(request.options["owner"])
+        options.heartbeat = lambda: context.keep_alive(owner)
         with tempfile.TemporaryDirectory(prefix="netlify-reconciler-apply-") as workdir:
             digest = self._digest(request, Path(workdir))
             if (

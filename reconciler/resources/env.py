@@ -16,7 +16,7 @@ from reconciler.model.ledger import KEY_ENV, Digester
 from reconciler.model.location import DocPath
 from reconciler.model.objects import DesiredObject, LiveObject, Target
 from reconciler.model.reader import Reader
-from reconciler.model.request import Placeholder, Request
+from reconciler.model.request import Placeholder, ReadBack, Request
 from reconciler.model.sensitive import UNREADABLE, Sensitive, reveal
 from reconciler.resources.base import Advises, Explains, KeepsRecord, ResourceKind, keyed_desired
 
@@ -127,7 +127,9 @@ class EnvKind(ResourceKind[EnvVar], Explains[EnvVar], KeepsRecord[EnvVar], Advis
             return set(), ""
         record: dict[str, Any] | None = live.ref.get("ledger")
         if record is None:
-            if self.digester.enabled:
+            # Written once so the ledger knows it from then on; without a ledger nothing would be known
+            # afterwards either, and the value would be written again on every run.
+            if self.digester.enabled and live.ref.get("kept", True):
                 return (
                     wanted,
                     "secret value not in the ledger yet (set before this tool managed it): written once",
@@ -171,9 +173,10 @@ class EnvKind(ResourceKind[EnvVar], Explains[EnvVar], KeepsRecord[EnvVar], Advis
         return self.secret_status(desired, live)[1]
 
     # The ledger record: {key: {"digests": {context: keyed digest}, "updated_at": str}} per secret var.
-    def attach_record(self, record: Any, live: dict[str, LiveObject[EnvVar]]) -> None:
+    def attach_record(self, record: Any, live: dict[str, LiveObject[EnvVar]], kept: bool) -> None:
         for key, obj in live.items():
             obj.ref["ledger"] = (record or {}).get(key)
+            obj.ref["kept"] = kept
 
     def next_record(
         self,
@@ -217,7 +220,8 @@ class EnvKind(ResourceKind[EnvVar], Explains[EnvVar], KeepsRecord[EnvVar], Advis
         stamp = change.binding("updated_at")  # the ledger records it for secrets
         if change.action is Action.CREATE:
             binds = {stamp: "0.updated_at"} if state["secret"] else {}
-            return [Request("POST", base, params, [body], binds=binds)]
+            read_back = ReadBack(f"{base}/{key}", params, {"key": key}, single=True, wrap=True)
+            return [Request("POST", base, params, [body], binds=binds, read_back=read_back)]
         binds = {stamp: "updated_at"} if state["secret"] else {}
         narrow = self._narrow_request(change, f"{base}/{key}", params, binds)
         return [narrow or Request("PUT", f"{base}/{key}", params, body, binds=binds)]

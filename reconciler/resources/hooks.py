@@ -20,7 +20,7 @@ from reconciler.model.diff import field_changes, project
 from reconciler.model.errors import ManifestIssue
 from reconciler.model.objects import DesiredObject, LiveObject, Target
 from reconciler.model.reader import Reader
-from reconciler.model.request import Request
+from reconciler.model.request import ReadBack, Request
 from reconciler.model.sensitive import reveal
 from reconciler.resources.base import Replaces, ResourceKind, Validates, Verifies, index_unique
 
@@ -157,7 +157,10 @@ class HooksKind(ResourceKind[Hook], Replaces, Validates, Verifies):
             body["form_name"] = state["form"]
         if change.action is Action.CREATE:
             hook_id = change.binding("id")
-            create = Request("POST", "/hooks", {"site_id": target.site_ref}, body, binds={hook_id: "id"})
+            params = {"site_id": target.site_ref}
+            match = {"type": state["type"], "event": state["event"], "data": state["data"]}
+            read_back = ReadBack("/hooks", params, match, delete="/hooks/{id}")
+            create = Request("POST", "/hooks", params, body, binds={hook_id: "id"}, read_back=read_back)
             if not state["disabled"]:
                 return [create]
             # Netlify creates hooks enabled: a hook declared disabled is disabled right after.

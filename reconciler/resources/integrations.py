@@ -7,6 +7,7 @@ manifest says `ledger: {integration: slug}`) lives in such a context, under a re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypedDict
 
 from reconciler.manifest.model import Owner
@@ -15,8 +16,9 @@ from reconciler.model.ledger import LEDGER_KEY
 from reconciler.model.location import DocPath
 from reconciler.model.objects import DesiredObject, LiveObject, StoredLedger, Target
 from reconciler.model.reader import Reader
-from reconciler.model.request import Request
-from reconciler.resources.base import HostsLedger, ResourceKind, keyed_desired
+from reconciler.model.request import Placeholder, Request
+from reconciler.resources.base import Executes, HostsLedger, Procedure, ResourceKind, keyed_desired
+from reconciler.resources.lease import PROCEDURE, LeaseProcedure, lease_request, ledger_binding
 
 
 class IntegrationContext(TypedDict):
@@ -33,18 +35,26 @@ def desired_context(spec: Any, doc_path: DocPath = ()) -> IntegrationContext:
     return IntegrationContext(config=dict(spec.get("config") or {}))
 
 
+def _enable(path: str) -> Request:
+    """Enabling twice is harmless: Netlify answers 409 when it already is."""
+    return Request("POST", path, api="integrations", idempotent=True, accept=(409,))
+
+
 def ledger_slug(owner: Owner) -> str | None:
     slug = (owner.spec.get("ledger") or {}).get("integration")
     return str(slug) if slug else None
 
 
-class IntegrationsKind(ResourceKind[IntegrationContext], HostsLedger):
+class IntegrationsKind(ResourceKind[IntegrationContext], HostsLedger, Executes):
     name = "integrations"
     owners = frozenset({"team", "site"})
     order = 70
 
     def desired(self, owner: Owner) -> dict[str, DesiredObject[IntegrationContext]] | None:
-        return keyed_desired(owner, self.name, desired_context)
+        declared = keyed_desired(owner, self.name, desired_context)
+        for slug, obj in (declared or {}).items():
+            obj.ref["hosts_ledger"] = slug == ledger_slug(owner)
+        return declared
 
     def _config(self, reader: Reader, target: Target, slug: str) -> dict[str, Any] | None:
         """The context's config; None when the integration is not enabled on this site or team."""
@@ -68,17 +78,27 @@ class IntegrationsKind(ResourceKind[IntegrationContext], HostsLedger):
         path = context_path(target, change.identity)
         if change.action is Action.DELETE:
             return [Request("DELETE", path, api="integrations")]
-        ledger = change.live_ref.get("ledger")  # the ledger may share this context: keep it
+        ledger: Any = change.live_ref.get("ledger")  # the ledger may share this context: keep it
+        if change.desired_ref.get("hosts_ledger"):
+            ledger = Placeholder(ledger_binding(change.owner.address))  # as it stands, with the lease
         config = {**change.after["config"], **({LEDGER_KEY: ledger} if ledger is not None else {})}
         write = Request("PUT", path, body={"config": config}, api="integrations")
         if change.action is Action.CREATE:
-            return [Request("POST", path, api="integrations"), write]
+            return [_enable(path), write]
         return [write]
 
     # -- the ledger's home when the manifest names an integration ----------------------------------
     def ledger_home(self, owner: Owner) -> str | None:
         slug = ledger_slug(owner)
         return f"integration context of {slug!r}" if slug else None
+
+    def lease_requests(self, owner: Owner, target: Target, stored: StoredLedger) -> list[Request]:
+        path = context_path(target, str(ledger_slug(owner)))
+        take = lease_request(owner.address, path, api="integrations", wrapped_in="config")
+        return [take] if stored.exists else [_enable(path), take]
+
+    def procedures(self) -> Mapping[str, Procedure]:
+        return {PROCEDURE: LeaseProcedure()}
 
     def read_ledger(self, reader: Reader, target: Target, owner: Owner) -> StoredLedger:
         slug = ledger_slug(owner)
@@ -92,12 +112,7 @@ class IntegrationsKind(ResourceKind[IntegrationContext], HostsLedger):
         self, owner: Owner, target: Target, stored: StoredLedger, content: Any, changes: list[Change]
     ) -> list[Request]:
         slug = str(ledger_slug(owner))
-        path = context_path(target, slug)
+        path = context_path(target, slug)  # enabled by the time this is sent: the lease was taken there
         planned = [c for c in changes if c.kind == self.name and c.identity == slug]
         carrier = planned[-1].after["config"] if planned and planned[-1].after else stored.carrier
-        enabled = stored.exists or any(c.action is Action.CREATE for c in planned)
-        enable = [] if enabled else [Request("POST", path, api="integrations")]
-        return [
-            *enable,
-            Request("PUT", path, body={"config": {**carrier, LEDGER_KEY: content}}, api="integrations"),
-        ]
+        return [Request("PUT", path, body={"config": {**carrier, LEDGER_KEY: content}}, api="integrations")]

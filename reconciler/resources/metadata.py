@@ -6,6 +6,7 @@ reserved key that is cut out of the compared state, kept in every write, and ref
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from reconciler.manifest.model import Owner
@@ -14,8 +15,9 @@ from reconciler.model.errors import ManifestIssue
 from reconciler.model.ledger import LEDGER_KEY
 from reconciler.model.objects import DesiredObject, LiveObject, StoredLedger, Target
 from reconciler.model.reader import Reader
-from reconciler.model.request import Request
-from reconciler.resources.base import HostsLedger, ResourceKind, Validates
+from reconciler.model.request import Placeholder, Request
+from reconciler.resources.base import Executes, HostsLedger, Procedure, ResourceKind, Validates
+from reconciler.resources.lease import PROCEDURE, LeaseProcedure, lease_request, ledger_binding
 
 IDENTITY = "metadata"
 Metadata = dict[str, Any]  # free-form JSON: the user's own keys
@@ -25,7 +27,7 @@ def _path(target: Target) -> str:
     return f"/sites/{target.site_ref}/metadata"
 
 
-class MetadataKind(ResourceKind[Metadata], Validates, HostsLedger):
+class MetadataKind(ResourceKind[Metadata], Validates, HostsLedger, Executes):
     name = "metadata"
     owners = frozenset({"site"})
     order = 30
@@ -35,7 +37,8 @@ class MetadataKind(ResourceKind[Metadata], Validates, HostsLedger):
         section = owner.spec.get("metadata")
         if section is None:
             return None
-        return {IDENTITY: DesiredObject(IDENTITY, dict(section), owner.location("metadata"))}
+        hosts = {"hosts_ledger": self.ledger_home(owner) is not None}
+        return {IDENTITY: DesiredObject(IDENTITY, dict(section), owner.location("metadata"), ref=hosts)}
 
     def validate(self, owner: Owner) -> list[ManifestIssue]:
         if LEDGER_KEY in (owner.spec.get("metadata") or {}):
@@ -56,7 +59,11 @@ class MetadataKind(ResourceKind[Metadata], Validates, HostsLedger):
         return {IDENTITY: LiveObject(IDENTITY, live, {"ledger": raw.get(LEDGER_KEY)})}
 
     def requests(self, change: Change, target: Target) -> list[Request]:
-        ledger = change.live_ref.get("ledger")
+        """The whole object: the declared keys, and the ledger as it stands when this is sent (with the
+        running apply's lease) where this object hosts it."""
+        ledger: Any = change.live_ref.get("ledger")
+        if change.desired_ref.get("hosts_ledger"):
+            ledger = Placeholder(ledger_binding(change.owner.address))
         body = {**change.after, **({LEDGER_KEY: ledger} if ledger is not None else {})}
         return [Request("PUT", _path(target), body=body)]
 
@@ -66,10 +73,16 @@ class MetadataKind(ResourceKind[Metadata], Validates, HostsLedger):
             return None
         return f"site metadata key {LEDGER_KEY!r}"
 
+    def lease_requests(self, owner: Owner, target: Target, stored: StoredLedger) -> list[Request]:
+        return [lease_request(owner.address, _path(target))]
+
     def read_ledger(self, reader: Reader, target: Target, owner: Owner) -> StoredLedger:
         raw = (reader.get(_path(target)) or {}) if target.exists else {}
         carrier = {key: value for key, value in raw.items() if key != LEDGER_KEY}
         return StoredLedger(raw.get(LEDGER_KEY), carrier)
+
+    def procedures(self) -> Mapping[str, Procedure]:
+        return {PROCEDURE: LeaseProcedure()}
 
     def ledger_requests(
         self, owner: Owner, target: Target, stored: StoredLedger, content: Any, changes: list[Change]

@@ -17,7 +17,7 @@ from reconciler.model.errors import ManifestIssue
 from reconciler.model.location import DocPath
 from reconciler.model.objects import DesiredObject, LiveObject, Target
 from reconciler.model.reader import Reader
-from reconciler.model.request import Request
+from reconciler.model.request import ReadBack, Request
 from reconciler.model.sensitive import Sensitive
 from reconciler.resources.base import IsOwner, ResourceKind, Validates
 
@@ -96,7 +96,10 @@ class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates):
             path = f"/{target.account}/sites" if target.account else "/sites"
             sent = {key: value for key, value in after.items() if key not in NOT_SENT}
             binds = {change.binding("id"): "id", change.binding("account_id"): "account_id"}
-            create = Request("POST", path, body={"name": target.name, **sent}, binds=binds)
+            read_back = ReadBack("/sites", {"name": target.name, "filter": "all"}, {"name": target.name})
+            create = Request(
+                "POST", path, body={"name": target.name, **sent}, binds=binds, read_back=read_back
+            )
             return [create, *(provision if after.get("ssl") else [])]
         if change.action is Action.DELETE:
             return [Request("DELETE", f"/sites/{target.site_ref}")]

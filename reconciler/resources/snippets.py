@@ -56,4 +56,6 @@ class SnippetsKind(ResourceKind[Snippet]):
     def requests(self, change: Change, target: Target) -> list[Request]:
         after = change.after or {}
         body = {"title": change.identity, **{API_FIELDS[field]: value for field, value in after.items()}}
-        return collection_requests(change, f"/sites/{target.site_ref}/snippets", body)
+        return collection_requests(
+            change, f"/sites/{target.site_ref}/snippets", body, {"title": change.identity}
+        )

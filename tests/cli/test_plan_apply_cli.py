@@ -37,7 +37,7 @@ def test_changed_value_is_planned_with_exit_2_then_applied(
     assert planned.returncode == 2, planned.stderr
     assert "~ site.demo-docs.metadata" in planned.stdout
     assert '~ tier = "gold" → "platinum"' in planned.stdout
-    assert "Plan: 0 to add, 1 to change, 0 to destroy." in planned.stdout
+    assert "Plan: 0 to add, 1 to change, 0 to destroy, 2 ledger writes." in planned.stdout
 
     plain = run_cli("plan", str(manifests), env=env)
     assert plain.returncode == 0, "without --detailed-exitcode a plan with changes still succeeds"
@@ -101,7 +101,7 @@ def test_validate_examples() -> None:
 def test_demo_applies_examples_and_ends_with_no_changes(tmp_path: Path) -> None:
     result = run_cli("demo", "--data", str(tmp_path / "demo"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Apply complete: 23 added, 0 changed, 0 destroyed, 1 deployed, 4 ledger writes." in result.stdout
+    assert "Apply complete: 23 added, 0 changed, 0 destroyed, 1 deployed, 8 ledger writes." in result.stdout
     assert "^ site.demo-docs.deploy: deployed" in result.stderr
     assert result.stdout.rstrip().count("No changes.") == 1
     tail = result.stdout.split("Planning again")[1]

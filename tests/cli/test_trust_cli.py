@@ -103,26 +103,29 @@ def test_json_and_markdown_formats(emulator_process, tmp_path):
     assert all("<b>" not in part for part in outside_fences), "raw HTML only inside code fences"
 
 
-def test_a_failed_ledger_write_stays_planned_until_it_is_written(emulator_process, tmp_path):
+def test_a_ledger_write_still_to_do_is_a_change_until_it_is_written(emulator_process, tmp_path):
     env = emulator_process.env()
     manifest = tmp_path / "m.yaml"
     manifest.write_text(_manifest(["A"]))
     assert run_cli("apply", str(manifest), "--auto-approve", env=env).returncode == 0
+    site_id = _api(emulator_process, "GET", "/sites/trust-site").json()["id"]
+    _api(emulator_process, "POST", "/accounts/demo/env", params={"site_id": site_id},
+         json=[{"key": "B", "values": [{"context": "all", "value": "value-B"}]}])
+    manifest.write_text(_manifest(["A", "B"]))  # B exists as declared: only the ledger has to learn it
 
-    manifest.write_text(_manifest(["A", "B"]))
+    pending = run_cli("plan", str(manifest), "--detailed-exitcode", env=env)
+    assert pending.returncode == 2, "a ledger write still to do is a change"
+    assert "# site.trust-site.ledger" in pending.stdout and "records 1 existing object(s) as adopted" in pending.stdout
+    assert "Plan: 0 to add, 0 to change, 0 to destroy, 2 ledger writes." in pending.stdout
+
     faults = {"error_rate": 1.0, "paths": "^PUT /api/v1/sites/[^/]+/metadata$"}
     requests.put(f"{emulator_process.url}/_emulator/faults", json=faults, timeout=10).raise_for_status()
     failed = run_cli("apply", str(manifest), "--auto-approve", env=env)
     requests.put(f"{emulator_process.url}/_emulator/faults", json={}, timeout=10).raise_for_status()
-    assert failed.returncode == 1
-    assert "apply stopped at site.trust-site.ledger (record)" in failed.stderr
-    assert "+ site.trust-site.env.B: created" in failed.stderr
+    assert failed.returncode == 1 and "apply stopped at site.trust-site.lease (record)" in failed.stderr
+    assert run_cli("plan", str(manifest), "--detailed-exitcode", env=env).returncode == 2, "still to do"
 
-    pending = run_cli("plan", str(manifest), "--detailed-exitcode", env=env)
-    assert pending.returncode == 2, "a ledger write still to do is a change"
-    assert "# site.trust-site.ledger" in pending.stdout
-    assert "Plan: 0 to add, 0 to change, 0 to destroy, 1 ledger write." in pending.stdout
     assert run_cli("apply", str(manifest), "--auto-approve", env=env).returncode == 0
     assert run_cli("plan", str(manifest), "--detailed-exitcode", env=env).returncode == 0
     ledger = _api(emulator_process, "GET", "/sites/trust-site/metadata").json()["netlify-reconciler"]
-    assert ledger["managed"] == {"env": ["A", "B"]}
+    assert ledger["managed"] == {"env": ["A", "B"]} and "lease" not in ledger, "recorded, and the lease given back"

@@ -35,7 +35,7 @@ def test_outputs_and_reports_of_plan_apply_and_drift(bench: Bench) -> None:
     json_report = Path(plan.outputs["json-report"])
     markdown_report = Path(plan.outputs["markdown-report"])
     plan_file = Path(plan.outputs["plan-file"])
-    assert json.loads(json_report.read_text())["summary"]["total"] == 5  # four objects and the site's ledger
+    assert json.loads(json_report.read_text())["summary"]["total"] == 6  # four objects, the site's lease and ledger
     assert markdown_report.read_text().startswith("## netlify-reconciler plan")
     assert plan_file.name == "plan.json" and plan_file.is_file()
 
@@ -44,7 +44,7 @@ def test_outputs_and_reports_of_plan_apply_and_drift(bench: Bench) -> None:
     assert step.outcome == "success", applied.log
     assert step.outputs["exitcode"] == "0" and step.outputs["has-changes"] == "true"
     assert step.outputs["plan-file"] == ""
-    assert "Apply complete: 4 added, 0 changed, 0 destroyed, 1 ledger write." in applied.log
+    assert "Apply complete: 4 added, 0 changed, 0 destroyed, 2 ledger writes." in applied.log
 
     drift = run(bench, action_inputs("drift"))
     step = drift.step("action")

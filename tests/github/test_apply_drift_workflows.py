@@ -46,7 +46,7 @@ def test_apply_plans_then_applies_the_saved_plan_and_skips_apply_when_nothing_ch
     plan, apply = first.step("plan"), first.step("apply")
     assert plan.outputs["exitcode"] == "2" and plan.outputs["has-changes"] == "true"
     assert apply.outcome == "success" and apply.outputs["exitcode"] == "0"
-    assert "Apply complete: 4 added, 0 changed, 0 destroyed, 1 ledger write." in first.log
+    assert "Apply complete: 4 added, 0 changed, 0 destroyed, 2 ledger writes." in first.log
     assert first.summary.count("## netlify-reconciler plan") == 2  # the plan, then what apply applied
 
     second = run_apply(bench)

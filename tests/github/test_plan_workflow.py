@@ -52,12 +52,12 @@ def test_plan_comment_is_created_then_updated_not_duplicated(bench: Bench) -> No
     [comment] = bot_comments(bench)
     body = str(comment["body"])
     assert body.startswith(PLAN_MARKER + "\n## netlify-reconciler plan")
-    assert "Plan: 4 to add, 0 to change, 0 to destroy, 1 ledger write." in body
+    assert "Plan: 4 to add, 0 to change, 0 to destroy, 2 ledger writes." in body
     assert '+     values.all = "https://api.gha.example"' in body
     assert f"Commit {HEAD_SHA[:12]}" in body and f"[job summary and log]({RUN_URL})" in body
     # The job summary has the validation result and the same Markdown plan.
     assert "### ✅ netlify-reconciler validate" in first.summary
-    assert "Plan: 4 to add, 0 to change, 0 to destroy, 1 ledger write." in first.summary
+    assert "Plan: 4 to add, 0 to change, 0 to destroy, 2 ledger writes." in first.summary
 
     bench.write_manifest(MANIFEST.replace("https://api.gha.example", "https://api-v2.gha.example"))
     bench.gh.reset_log()
@@ -92,7 +92,7 @@ def test_fork_pull_request_gets_the_job_summary_and_no_comment(bench: Bench) -> 
     result = run_plan(bench, head_repository=FORK)
     assert result.succeeded, result.log
     assert result.step("plan").outputs["exitcode"] == "2"
-    assert "Plan: 4 to add, 0 to change, 0 to destroy, 1 ledger write." in result.summary
+    assert "Plan: 4 to add, 0 to change, 0 to destroy, 2 ledger writes." in result.summary
     assert "Pull request from a fork: no comment is posted" in result.summary
     assert any(line.startswith("::notice::Pull request from a fork") for line in result.annotations)
     assert bench.gh.calls() == []

@@ -16,6 +16,7 @@ from reconciler.plan.render_json import plan_document
 from reconciler.plan.render_text import render_text
 from reconciler.session import ApiTarget, make_plan
 from tests.integration.conftest import TOKEN, converge
+from tests.support.plans import config_changes, one_change
 
 
 def make_tree(root: Path, files: dict[str, str]) -> Path:
@@ -59,7 +60,7 @@ def test_first_deploy_unchanged_redeploy_and_one_changed_file(logged, tmp_path):
     assert deploy.action is Action.DEPLOY
     assert "production deploy: 4 file(s) added, 0 changed, 0 removed" in deploy.note
     assert "in 3 blob(s)" in deploy.note, "duplicate contents are one blob"
-    assert "Plan: 1 to add, 0 to change, 0 to destroy, 1 deploy." in render_text(planned.plan)
+    assert "Plan: 1 to add, 0 to change, 0 to destroy, 1 deploy, 2 ledger writes." in render_text(planned.plan)
     document = plan_document(planned.plan)
     (entry,) = [c for c in document["changes"] if c["kind"] == "deploy"]
     assert {tuple(f["path"]) for f in entry["fields"]} >= {("files", "index.html"), ("files", "a/b.css")}
@@ -79,7 +80,7 @@ def test_first_deploy_unchanged_redeploy_and_one_changed_file(logged, tmp_path):
 
     (tmp_path / "public" / "index.html").write_text("<h1>changed</h1>")
     planned = make_plan(client, manifest)
-    (deploy,) = planned.plan.changes
+    deploy = one_change(planned.plan)
     assert "0 file(s) added, 1 changed, 0 removed" in deploy.note
     start = mark(log)
     apply_plan(client, planned.plan, planned.procedures)
@@ -98,7 +99,7 @@ def test_draft_never_publishes_and_is_not_redeployed(client, tmp_path):
     (tmp_path / "public" / "index.html").write_text("v2 draft")
     manifest.write_text(MANIFEST.format(extra=", draft: true"))
     planned = converge(client, manifest)
-    assert "never published" in planned.plan.changes[0].note
+    assert "never published" in one_change(planned.plan).note
     assert client.get("/sites/web")["published_deploy"]["id"] == published
 
 
@@ -114,7 +115,7 @@ def test_pin_publishes_an_earlier_deploy(client, tmp_path):
 
     manifest.write_text(f"version: 1\nsites:\n  web:\n    team: demo\n    deploy: {{pin: {first}}}\n")
     planned = converge(client, manifest)
-    (change,) = planned.plan.changes
+    change = one_change(planned.plan)
     site_id = client.get("/sites/web")["id"]
     assert planned.plan.calls(change) == [f"POST /api/v1/sites/{site_id}/deploys/{first}/restore"]
     assert client.get("/sites/web")["published_deploy"]["id"] == first
@@ -126,9 +127,9 @@ def test_functions_are_deployed_and_compared(client, tmp_path):
     manifest = tmp_path / "m.yaml"
     manifest.write_text(MANIFEST.format(extra=", functions: functions"))
     planned = converge(client, manifest)
-    assert "1 function(s) changed" in planned.plan.changes[-1].note
+    assert "1 function(s) changed" in config_changes(planned.plan)[-1].note
     (tmp_path / "functions" / "hello.js").write_text("export default () => new Response('hello')")
-    (change,) = make_plan(client, manifest).plan.changes
+    change = one_change(make_plan(client, manifest).plan)
     assert [f.path for f in change.fields] == [("functions", "hello")]
     converge(client, manifest)
 

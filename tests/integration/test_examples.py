@@ -10,6 +10,7 @@ import pytest
 from reconciler.model.change import Action
 from reconciler.session import make_plan
 from tests.integration.conftest import converge
+from tests.support.plans import one_change
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -45,12 +46,12 @@ def examples(tmp_path: Path) -> Path:
 def test_examples_converge_and_each_edit_is_exactly_one_change(client, examples):
     first = converge(client, examples)
     kinds = {change.kind for change in first.plan.changes}
-    assert kinds == {"site", "env", "metadata", "snippets", "hooks", "build_hooks", "integrations", "deploy", "ledger"}
+    assert kinds == {"site", "env", "metadata", "snippets", "hooks", "build_hooks", "integrations", "deploy", "lease", "ledger"}
     assert {c.owner.address for c in first.plan.changes} >= {"team.demo", "site.demo-docs", "site.demo-sandbox"}
 
     page = examples / "site" / "public" / "404.html"
     page.write_text(page.read_text().replace("Not found", "Gone"))
-    (change,) = make_plan(client, examples).plan.changes
+    change = one_change(make_plan(client, examples).plan)
     assert (change.address, change.action, [f.path for f in change.fields]) == (
         "site.demo-docs.deploy", Action.DEPLOY, [("files", "404.html")]
     )
@@ -62,13 +63,8 @@ def test_examples_converge_and_each_edit_is_exactly_one_change(client, examples)
         assert old in text, (file, old)
         path.write_text(text.replace(old, new))
         planned = make_plan(client, examples)
-        changes = [(c.address, c.action) for c in planned.plan.changes if c.action is not Action.RECORD]
-        assert len(changes) == 1, (old, changes)
-        # The ledger is written only when what the tool manages changes: here, when it deletes.
-        ledgers = [c.address for c in planned.plan.changes if c.action is Action.RECORD]
-        assert ledgers == ([f"{planned.plan.changes[0].owner.address}.ledger"] if action is Action.DELETE else []), old
+        change = one_change(planned.plan)  # with its owner's lease before it and ledger write after it
         if address is not None:
-            assert changes[0][0] == address
-        if action is not None:
-            assert changes[0][1] is action
+            assert change.address == address, old
+        assert change.action is action, old
         converge(client, examples)

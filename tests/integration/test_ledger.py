@@ -10,6 +10,7 @@ from reconciler.model.ledger import KEY_ENV, LEDGER_KEY
 from reconciler.plan.render_text import render_text
 from reconciler.session import make_plan
 from tests.integration.conftest import converge, write
+from tests.support.plans import bookkeeping, config_changes, one_change
 
 SITE = "version: 1\nsites:\n  web:\n    team: demo\n    env:\n"
 SECRET = "sk_live_LEDGER_PLANTED_1"
@@ -23,9 +24,8 @@ def ledger_key(monkeypatch):
 
 def config_and_ledger(plan):
     """The plan's one change to a Netlify object, and the ledger write that must follow it."""
-    change, ledger = plan.changes
-    assert (ledger.address, ledger.action) == (f"{change.owner.address}.ledger", Action.RECORD)
-    return change, ledger
+    change = one_change(plan)
+    return change, plan.changes[-1]
 
 
 def site_env(client):
@@ -59,10 +59,11 @@ def test_removing_a_whole_section_deletes_what_the_tool_created(client, tmp_path
     path = write(tmp_path, SITE + "      OURS: a\n    snippets:\n      s1: {html: x}\n")
     converge(client, path)
     path.write_text("version: 1\nsites:\n  web:\n    team: demo\n")
-    assert sorted((c.address, c.action.value) for c in make_plan(client, path).plan.changes) == [
+    assert [(c.address, c.action.value) for c in make_plan(client, path).plan.changes] == [
+        ("site.web.lease", "record"),
         ("site.web.env.OURS", "delete"),
-        ("site.web.ledger", "record"),
         ("site.web.snippets.s1", "delete"),
+        ("site.web.ledger", "record"),
     ]
 
 
@@ -74,13 +75,13 @@ def test_adoption_records_without_rewriting(client, tmp_path):
     before = site_env(client)[0]["EXISTING"]["updated_at"]
     path = write(tmp_path, SITE + "      EXISTING: same\n")
     planned = make_plan(client, path)
-    (ledger,) = planned.plan.changes
-    assert (ledger.address, ledger.action) == ("site.web.ledger", Action.RECORD)
+    assert bookkeeping(planned.plan) == ["site.web.lease", "site.web.ledger"] and not config_changes(planned.plan)
+    ledger = planned.plan.changes[-1]
     assert ledger.after["managed"] == {"env": ["EXISTING"]}
     assert "records 1 existing object(s) as adopted" in render_text(planned.plan)
-    assert "Plan: 0 to add, 0 to change, 0 to destroy, 1 ledger write." in render_text(planned.plan)
+    assert "Plan: 0 to add, 0 to change, 0 to destroy, 2 ledger writes." in render_text(planned.plan)
     report = apply_plan(client, planned.plan, planned.procedures)
-    assert [c.address for c in report.applied] == ["site.web.ledger"]
+    assert [c.address for c in report.applied] == ["site.web.lease", "site.web.ledger"]
     assert site_env(client)[0]["EXISTING"]["updated_at"] == before, "adoption must not rewrite"
     assert make_plan(client, path).plan.changes == []
 

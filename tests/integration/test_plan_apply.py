@@ -14,6 +14,7 @@ from reconciler.netlify.client import NetlifyClient
 from reconciler.session import make_plan
 from tests.integration.conftest import TOKEN, write
 from tests.integration.conftest import converge as _converge
+from tests.support.plans import one_change
 
 
 def converge(client: NetlifyClient, path: Path):
@@ -44,8 +45,9 @@ sites:
 def test_create_everything_then_plan_is_empty(client, tmp_path):
     plan = converge(client, write(tmp_path, SITE))
     assert [(c.address, c.action) for c in plan.changes] == [
-        ("team.demo.env.SHARED", Action.CREATE),
+        ("team.demo.env.SHARED", Action.CREATE),  # a team without a ledger: no lease, no ledger write
         ("site.web", Action.CREATE),
+        ("site.web.lease", Action.RECORD),  # taken as soon as the site exists, before anything else
         ("site.web.env.MULTI", Action.CREATE),
         ("site.web.env.PLAIN", Action.CREATE),
         ("site.web.metadata", Action.CREATE),
@@ -74,17 +76,19 @@ def test_updates_use_the_narrowest_call(client, tmp_path):
     calls = {c.address: planned.plan.calls(c) for c in planned.plan.changes}
     site_id = client.get("/sites/web")["id"]
     assert calls == {
+        "site.web.lease": [f"PUT /api/v1/sites/{site_id}/metadata"],
         "site.web.env.MULTI": [
             f"PATCH /api/v1/accounts/{planned.live.sites['web'].target.account}/env/MULTI?site_id={site_id}"
         ],
         "site.web.metadata": [f"PUT /api/v1/sites/{site_id}/metadata"],
+        "site.web.ledger": [f"PUT /api/v1/sites/{site_id}/metadata"],
     }
     apply_plan(client, planned.plan, planned.procedures)
     assert make_plan(client, path).plan.changes == []
 
     path.write_text(path.read_text().replace(', "branch:staging": stage', ""))
     planned = make_plan(client, path)
-    (change,) = planned.plan.changes
+    change = one_change(planned.plan)
     (call,) = planned.plan.calls(change)
     assert call.startswith("DELETE /api/v1/accounts/") and "/env/MULTI/value/" in call
     converge(client, path)
@@ -106,7 +110,7 @@ def test_undeclared_live_vars_are_unmanaged_unless_pruned(client, tmp_path):
     ]
 
     path.write_text(SITE + "    prune: [env]\n")
-    (change,) = make_plan(client, path).plan.changes
+    change = one_change(make_plan(client, path).plan)
     assert (change.address, change.action) == ("site.web.env.HANDMADE", Action.DELETE)
     converge(client, path)
     assert "HANDMADE" not in {v["key"] for v in client.get("/accounts/demo/env", {"site_id": site_id})}
@@ -132,7 +136,7 @@ def test_site_declared_absent_is_destroyed_alone(client, tmp_path):
     path = write(tmp_path, SITE)
     converge(client, path)
     path.write_text("version: 1\nsites:\n  web:\n    team: demo\n    state: absent\n    metadata: {a: 1}\n")
-    (change,) = make_plan(client, path).plan.changes
+    (change,) = make_plan(client, path).plan.changes  # no lease: the site and its ledger go away
     assert (change.address, change.action) == ("site.web", Action.DELETE)
     assert "everything in it" in change.note
     converge(client, path)
@@ -157,7 +161,7 @@ def test_unknown_team_and_wrong_team_are_plan_errors(client, tmp_path):
 def test_personal_site_without_team_gets_env_after_creation(client, tmp_path):
     path = write(tmp_path, "version: 1\nsites:\n  mine:\n    env: {A: b}\n")
     plan = converge(client, path)
-    assert plan.calls(plan.changes[1]) == ["POST /api/v1/accounts/{site.mine.account_id}/env?site_id={site.mine.id}"]
+    assert plan.calls(plan.changes[2]) == ["POST /api/v1/accounts/{site.mine.account_id}/env?site_id={site.mine.id}"]
     site = client.get("/sites/mine")
     assert site["account_slug"] != "demo"
     assert [v["key"] for v in client.get(f"/accounts/{site['account_id']}/env", {"site_id": site["id"]})] == [
@@ -169,7 +173,7 @@ def test_many_sites_are_read_across_pages(client, tmp_path, emulator):
     for i in range(105):
         client.post("/demo/sites", {"name": f"bulk-{i:03d}"})
     path = write(tmp_path, "version: 1\nsites:\n  bulk-104:\n    team: demo\n    force_ssl: true\n")
-    (change,) = make_plan(client, path).plan.changes
+    change = one_change(make_plan(client, path).plan)
     assert (change.address, change.action) == ("site.bulk-104", Action.UPDATE)
 
 
@@ -182,7 +186,7 @@ def test_failed_apply_says_what_was_done(client, tmp_path, emulator):
         apply_plan(client, planned.plan, planned.procedures)
     text = str(info.value)
     assert "apply stopped at site.taken (create)" in text
-    assert "0 change(s) were applied; 2 change(s) were not attempted" in text  # the env var, the ledger
+    assert "0 change(s) were applied; 3 change(s) were not attempted" in text  # lease, env var, ledger
     other.close()
 
 

@@ -9,13 +9,13 @@ from reconciler.model.errors import ManifestError
 from reconciler.plan.render_text import render_text
 from reconciler.session import make_plan
 from tests.integration.conftest import converge, write
+from tests.support.plans import config_changes, one_change
 
 BASE = "version: 1\nsites:\n  web:\n    team: demo\n"
 
 
 def config_actions(plan):
-    """The plan's actions on Netlify objects, without the ledger write that follows them."""
-    return [c.action for c in plan.changes if c.action is not Action.RECORD]
+    return [c.action for c in config_changes(plan)]
 
 
 def test_snippets_create_update_prune_and_conflict(client, tmp_path):
@@ -36,7 +36,7 @@ def test_snippets_create_update_prune_and_conflict(client, tmp_path):
 
     path.write_text(path.read_text().replace("<script>a</script>", "<script>b</script>"))
     planned = make_plan(client, path)
-    (change,) = planned.plan.changes
+    change = one_change(planned.plan)
     site_id = client.get("/sites/web")["id"]
     assert planned.plan.calls(change) == [f"PUT /api/v1/sites/{site_id}/snippets/{live['analytics']['id']}"]
     converge(client, path)
@@ -44,7 +44,7 @@ def test_snippets_create_update_prune_and_conflict(client, tmp_path):
     client.post("/sites/web/snippets", {"title": "handmade", "general": "x"})
     assert make_plan(client, path).plan.changes == []
     path.write_text(path.read_text() + "    prune: [snippets]\n")
-    (change,) = make_plan(client, path).plan.changes  # never in the ledger: deleting it changes nothing there
+    change = one_change(make_plan(client, path).plan)
     assert (change.address, change.action) == ("site.web.snippets.handmade", Action.DELETE)
     converge(client, path)
 
@@ -69,14 +69,14 @@ def test_build_hooks_url_known_after_apply_and_masked(client, tmp_path):
 
     path.write_text(path.read_text().replace("{branch: main}", "{branch: stable}"))
     planned = make_plan(client, path)
-    (change,) = planned.plan.changes
+    change = one_change(planned.plan)
     nightly = hooks["nightly"]
     assert planned.plan.calls(change) == [f"PUT /api/v1/sites/{nightly['site_id']}/build_hooks/{nightly['id']}"]
     text = render_text(planned.plan)
     assert hooks["nightly"]["url"] not in text and '~ branch = "main" → "stable"' in text
     converge(client, path)
     path.write_text(BASE + "    build_hooks: {}\n    prune: [build_hooks]\n")
-    assert [c.action for c in make_plan(client, path).plan.changes] == [Action.DELETE, Action.DELETE, Action.RECORD]
+    assert config_actions(make_plan(client, path).plan) == [Action.DELETE, Action.DELETE]
     converge(client, path)
     assert client.get("/sites/web/build_hooks") == []
 
@@ -102,7 +102,7 @@ def test_outgoing_hooks_create_disable_enable_prune(client, tmp_path):
     }
     path.write_text(HOOKS.replace("ops@example.org}}", "ops@example.org}, disabled: true}"))
     planned = make_plan(client, path)
-    (change,) = planned.plan.changes
+    change = one_change(planned.plan)
     assert change.action is Action.UPDATE and planned.plan.calls(change)[0].startswith("PUT /api/v1/hooks/")
     converge(client, path)
     assert [h["disabled"] for h in client.get("/hooks", {"site_id": site_id}) if h["type"] == "email"] == [
@@ -110,12 +110,12 @@ def test_outgoing_hooks_create_disable_enable_prune(client, tmp_path):
     ]
     path.write_text(HOOKS)
     planned = make_plan(client, path)
-    (change,) = planned.plan.changes
+    change = one_change(planned.plan)
     assert planned.plan.calls(change)[0].endswith("/enable")
     converge(client, path)
 
     path.write_text(BASE + "    hooks: []\n    prune: [hooks]\n")
-    assert [c.action for c in make_plan(client, path).plan.changes] == [Action.DELETE, Action.DELETE, Action.RECORD]
+    assert config_actions(make_plan(client, path).plan) == [Action.DELETE, Action.DELETE]
     converge(client, path)
 
 
@@ -146,7 +146,7 @@ def test_integration_context_for_site_and_team(client, tmp_path, emulator):
     )
     path = write(tmp_path, text)
     planned = converge(client, path)
-    calls = {c.address: [call.split(" ")[0] for call in planned.plan.calls(c)] for c in planned.plan.changes}
+    calls = {c.address: [call.split(" ")[0] for call in planned.plan.calls(c)] for c in config_changes(planned.plan)}
     assert calls["site.web.integrations.acme-analytics"] == ["POST", "PUT"]
     assert calls["team.demo.integrations.acme-ledger"] == ["POST", "PUT"]
     site_id = client.get("/sites/web")["id"]
@@ -157,7 +157,7 @@ def test_integration_context_for_site_and_team(client, tmp_path, emulator):
 
     path.write_text(text.replace("sample: 10", "sample: 20"))
     planned = make_plan(client, path)
-    (change,) = planned.plan.changes
+    change = one_change(planned.plan)
     assert (change.action, [c.split(" ")[0] for c in planned.plan.calls(change)]) == (Action.UPDATE, ["PUT"])
     converge(client, path)
 
@@ -180,7 +180,7 @@ def test_site_lifecycle_settings_ssl_and_rename(client, tmp_path):
 
     renamed = text.replace("  web:\n", "  www:\n    previous_names: [web]\n")
     path.write_text(renamed)
-    (change,) = make_plan(client, path).plan.changes
+    change = one_change(make_plan(client, path).plan)
     assert (change.address, change.action, change.fields[0].path) == ("site.www", Action.UPDATE, ("name",))
     converge(client, path)
     assert client.get(f"/sites/{site['id']}")["name"] == "www"

@@ -2,28 +2,37 @@
 
 Owners are visited phase by phase (teams, then sites), each phase's owners concurrently (bounded); an
 owner's changes run in plan order, and placeholders (`{site.x.id}`) are filled from the answers of
-earlier requests. A failure stops that owner's remaining changes and keeps any owner not yet started
-from starting; owners already under way finish their current list. The error says what was applied.
+earlier requests. A create whose outcome is unknown is settled by reading back (`readback`). A failure
+stops that owner's remaining changes, gives its lease back, and keeps any owner not yet started from
+starting; owners already under way finish their current list. The error says what was applied.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
+import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.apply.readback import settle
 from reconciler.model.change import Change
 from reconciler.model.errors import ReconcilerError
+from reconciler.model.lease import TTL
 from reconciler.model.owner import OwnerRef
 from reconciler.model.request import Request, fill, learned
 from reconciler.model.sensitive import reveal
 from reconciler.netlify.client import NetlifyClient
+from reconciler.netlify.errors import OutcomeUnknown
 from reconciler.plan.model import Plan
 from reconciler.resources.base import Procedure
 
 DEFAULT_WORKERS = 4
+DEFAULT_LEASE_WAIT = 120.0
+RENEW_EVERY = TTL.total_seconds() / 5
 
 
 @dataclass
@@ -57,27 +66,62 @@ class ApplyFailed(ReconcilerError):
         super().__init__("\n".join(lines))
 
 
+@dataclass
+class _Held:
+    renew: Callable[[], None]
+    release: Callable[[], None]
+    renewed_at: float
+
+
 class _Run:
-    """One apply: the shared report and placeholder values, each behind one lock."""
+    """One apply: the shared report, placeholder values and leases, each behind one lock. Also the
+    RunContext the procedures see."""
 
     def __init__(
         self,
         client: NetlifyClient,
         procedures: Mapping[str, Procedure],
         on_applied: Callable[[Change], None] | None,
+        revalidate: Callable[[str], None] | None,
+        lease_wait: float,
     ) -> None:
         self.client = client
         self.procedures = procedures
         self.on_applied = on_applied
+        self.revalidate = revalidate
+        self.lease_wait = lease_wait
+        self.run_id = uuid.uuid4().hex[:16]
         self.report = ApplyReport()
         self.lock = threading.Lock()
         self.stop = threading.Event()
+        self._held: dict[str, _Held] = {}
 
+    # -- the RunContext procedures see ---------------------------------------------------------------
+    def holds(self, owner: str, renew: Callable[[], None], release: Callable[[], None]) -> None:
+        with self.lock:
+            self._held[owner] = _Held(renew, release, time.monotonic())
+
+    def keep_alive(self, owner: str) -> None:
+        with self.lock:
+            held = self._held.get(owner)
+            due = held is not None and time.monotonic() - held.renewed_at > RENEW_EVERY
+            if held is not None and due:
+                held.renewed_at = time.monotonic()
+        if held is not None and due:
+            held.renew()
+
+    def contended(self, owner: str) -> None:
+        if self.revalidate is not None:
+            self.revalidate(owner)
+
+    # -- carrying out ------------------------------------------------------------------------------
     def owner(self, changes: list[Change]) -> None:
+        address = changes[0].owner.address
         for index, change in enumerate(changes):
             if self.stop.is_set():
                 with self.lock:
                     self.report.not_attempted += len(changes) - index
+                self._give_back(address)
                 return
             try:
                 for request in change.requests:
@@ -87,16 +131,34 @@ class _Run:
                 with self.lock:
                     self.report.failures.append(Failure(change, exc))
                     self.report.not_attempted += len(changes) - index - 1
+                self._give_back(address)
                 return
+            except Exception:
+                self.stop.set()
+                self._give_back(address)
+                raise
             with self.lock:
                 self.report.applied.append(change)
             if self.on_applied:
                 self.on_applied(change)
+        with self.lock:
+            self._held.pop(address, None)  # its ledger write (the last change) gave it back
+
+    def _give_back(self, owner: str) -> None:
+        """After a failure, the lease goes back, so the next apply need not wait for it to expire."""
+        with self.lock:
+            held = self._held.pop(owner, None)
+        if held is not None:
+            with contextlib.suppress(ReconcilerError):  # it expires on its own; the failure is what matters
+                held.release()
 
     def send(self, planned: Request) -> None:
         with self.lock:
             request = fill(planned, self.report.values)
-        answer = self._carry_out(request)
+        try:
+            answer = self._carry_out(request)
+        except OutcomeUnknown as unknown:
+            answer = settle(self.client, request, self._carry_out, unknown)
         values = learned(request, answer)
         with self.lock:
             self.report.values.update(values)
@@ -104,7 +166,7 @@ class _Run:
 
     def _carry_out(self, request: Request) -> Any:
         if request.via is not None:
-            return self.procedures[request.via].run(self.client, request)
+            return self.procedures[request.via].run(self.client, request, self)
         api = self.client if request.api == "netlify" else self.client.integrations()
         return api.request_json(
             request.method,
@@ -112,6 +174,7 @@ class _Run:
             params=request.params or None,
             body=reveal(request.body),
             idempotent=request.idempotent,
+            accept=request.accept,
         )
 
 
@@ -135,9 +198,13 @@ def apply_plan(
     procedures: Mapping[str, Procedure],
     on_applied: Callable[[Change], None] | None = None,
     workers: int = DEFAULT_WORKERS,
+    revalidate: Callable[[str], None] | None = None,
+    lease_wait: float = DEFAULT_LEASE_WAIT,
 ) -> ApplyReport:
+    """`revalidate(owner)` raises when an owner moved since the plan; it runs only where another apply
+    held the owner's lease first (and so may have changed it)."""
     _check(plan, procedures)
-    run = _Run(client, procedures, on_applied)
+    run = _Run(client, procedures, on_applied, revalidate, lease_wait)
     by_owner: dict[OwnerRef, list[Change]] = {}
     for change in plan.changes:
         by_owner.setdefault(change.owner, []).append(change)

@@ -1,0 +1,150 @@
+"""Taking an owner's lease: a claim written into the object that carries its ledger.
+
+Netlify offers no conditional write, so the claim follows Fischer's timed mutual exclusion: read the
+carrier; if no live lease of another run is there, write ours; wait longer than any contender's
+read-to-write time; read again; the lease is ours only if our claim is still the one stored. Another
+run's live lease is waited for (bounded by `--lease-timeout`); a stale one (expired, or held by a dead
+process of this machine) is taken over. The carrier is read and written whole each time, so whatever
+else it holds (the site's other metadata, the integration's other config) is kept.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.model.errors import ReconcilerError
+from reconciler.model.lease import LEASE_FIELD, Lease
+from reconciler.model.ledger import LEDGER_KEY
+from reconciler.model.request import Api, Request
+from reconciler.netlify.client import NetlifyClient
+from reconciler.netlify.errors import ApiError
+from reconciler.resources.base import Procedure, RunContext
+
+PROCEDURE = "lease"
+SETTLE = 0.25  # the shortest pause between writing a claim and reading it back
+SLOW_CLAIM = 2.0  # a claim that took longer than this from read to write is made again
+POLL = 2.0  # how often a held lease is looked at again
+
+
+class LeaseHeld(ReconcilerError):
+    """Another apply holds the owner's lease and did not give it back in time."""
+
+
+def lease_request(
+    owner: str, path: str, *, api: Api = "netlify", wrapped_in: str | None = None, shows: tuple[str, ...] = ()
+) -> Request:
+    """The request that takes `owner`'s lease on the carrier at `path` (JSON object; with `wrapped_in`,
+    the object under that key, as an integration context's `config`)."""
+    options = {"owner": owner, "api": api, "wrapped_in": wrapped_in}
+    return Request(
+        "PUT",
+        path,
+        api=api,
+        via=PROCEDURE,
+        options=options,
+        binds={ledger_binding(owner): "ledger"},
+        shows=shows,
+    )
+
+
+def ledger_binding(owner: str) -> str:
+    """The placeholder for the owner's ledger as it stands during this apply (with its lease): writes of
+    the carrier made meanwhile (a metadata change) must keep it."""
+    return f"{owner}.ledger"
+
+
+@dataclass(frozen=True)
+class _Carrier:
+    """The object the ledger lives in, read and written whole."""
+
+    client: NetlifyClient
+    path: str
+    wrapped_in: str | None
+
+    def read(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(the carrier without the ledger, the ledger) as stored now."""
+        try:
+            body = self.client.get(self.path) or {}
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            body = {}
+        inner = body.get(self.wrapped_in) if self.wrapped_in else body
+        inner = dict(inner) if isinstance(inner, Mapping) else {}
+        ledger = inner.pop(LEDGER_KEY, None)
+        return inner, dict(ledger) if isinstance(ledger, Mapping) else {}
+
+    def write(self, carrier: dict[str, Any], ledger: dict[str, Any]) -> None:
+        inner = {**carrier, LEDGER_KEY: ledger}
+        self.client.put(self.path, {self.wrapped_in: inner} if self.wrapped_in else inner)
+
+    def lease(self) -> Lease | None:
+        return Lease.from_json(self.read()[1].get(LEASE_FIELD))
+
+
+class LeaseProcedure(Procedure):
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ):
+        self._clock = clock
+        self._sleep = sleep
+
+    def check(self, request: Request) -> None:
+        return None
+
+    def run(self, client: Any, request: Request, context: RunContext) -> Any:
+        owner = str(request.options["owner"])
+        api = client if request.options.get("api", "netlify") == "netlify" else client.integrations()
+        carrier = _Carrier(api, request.path, request.options.get("wrapped_in"))
+        deadline = self._clock() + context.lease_wait
+        waited: Lease | None = None
+        while True:
+            started = self._clock()
+            stored, ledger = carrier.read()
+            held = Lease.from_json(ledger.get(LEASE_FIELD))
+            if held is not None and held.run != context.run_id and not held.stale():
+                waited = held
+                if self._clock() + POLL > deadline:
+                    since, expires = (t.isoformat(timespec="seconds") for t in (held.since, held.expires))
+                    raise LeaseHeld(
+                        f"another apply has held {owner} since {since} ({held.describe()}; it expires at "
+                        f"{expires} unless renewed): nothing was changed there; apply again once it is done"
+                    )
+                self._sleep(POLL)
+                continue
+            ours = {**ledger, LEASE_FIELD: Lease.new(context.run_id).to_json()}
+            carrier.write(stored, ours)
+            took = self._clock() - started
+            if took > SLOW_CLAIM:
+                continue  # too slow to be sure no contender read "free" in between: claim again
+            self._sleep(max(SETTLE, 3 * took))
+            confirmed = carrier.lease()
+            if confirmed is None or confirmed.run != context.run_id:
+                waited = confirmed or waited
+                continue  # someone else's claim came after ours: theirs stands, ours is not held
+            context.holds(
+                owner, lambda: _renew(carrier, context.run_id), lambda: _release(carrier, context.run_id)
+            )
+            if waited is not None:
+                context.contended(owner)
+            return {"ledger": ours}
+
+
+def _renew(carrier: _Carrier, run: str) -> None:
+    stored, ledger = carrier.read()
+    held = Lease.from_json(ledger.get(LEASE_FIELD))
+    if held is None or held.run != run:
+        raise LeaseHeld("this apply's lease was taken over by another run while it was changing the owner")
+    carrier.write(stored, {**ledger, LEASE_FIELD: held.renewed().to_json()})
+
+
+def _release(carrier: _Carrier, run: str) -> None:
+    """Give the lease back after a failure: the ledger stays as it was, without our claim."""
+    stored, ledger = carrier.read()
+    held = Lease.from_json(ledger.get(LEASE_FIELD))
+    if held is not None and held.run == run:
+        ledger.pop(LEASE_FIELD, None)
+        carrier.write(stored, ledger)
