@@ -228,6 +228,11 @@ EMULATOR_FLAGS: list[tuple[str, click.ParamType[Any], str]] = [
     ("--latency-ms", click.IntRange(min=0), "Fault: added delay per request, in milliseconds."),
     ("--latency-jitter-ms", click.IntRange(min=0), "Fault: extra random delay of 0..N ms per request."),
     ("--drop-rate", click.FloatRange(0, 1), "Fault: fraction of connections closed without an answer."),
+    (
+        "--drop-after-rate",
+        click.FloatRange(0, 1),
+        "Fault: fraction of requests carried out whose answer is then lost (connection closed).",
+    ),
     ("--fault-seed", click.INT, "Seed for fault decisions, to replay a run."),
     ("--fault-paths", click.STRING, 'Regex searched in "METHOD /path": faults only for matching requests.'),
 ]

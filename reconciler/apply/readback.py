@@ -9,6 +9,7 @@ deleted, so whoever races for the same object keeps the same one.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,18 +18,24 @@ from reconciler.model.sensitive import reveal
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import ApiError, OutcomeUnknown
 
-ATTEMPTS = 4  # creates sent in all, counting the first
+ATTEMPTS = 6  # creates sent in all, counting the first, as many as the client's attempts of a safe call
+BACKOFF = (0.25, 0.5, 1.0, 2.0, 4.0)  # seconds before each read-back: a failing server gets a moment
 
 
 def settle(
-    client: NetlifyClient, request: Request, send: Callable[[Request], Any], first: OutcomeUnknown
+    client: NetlifyClient,
+    request: Request,
+    send: Callable[[Request], Any],
+    first: OutcomeUnknown,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Any:
     """The answer the create would have given, found by reading back or by sending it again."""
     read_back = request.read_back
     if read_back is None:
         raise first
     last = first
-    for _ in range(ATTEMPTS - 1):
+    for pause in BACKOFF[: ATTEMPTS - 1]:
+        sleep(pause)
         found = _find(client, read_back)
         if found:
             return _answer(read_back, _keep_one(client, read_back, found))

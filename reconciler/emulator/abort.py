@@ -1,4 +1,4 @@
-"""Dropping a connection without any HTTP answer, for the `drop_rate` fault.
+"""Dropping a connection without any HTTP answer, for the `drop_rate` and `drop_after_rate` faults.
 
 ASGI has no way to say "close the socket now": an app that raises or returns without answering gets a
 500 from the server. So the outermost wrapper (`with_connection_abort`, installed by the server) records
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SERVER_SEND_KEY = "reconciler.emulator.server_send"
 _DISCONNECT_TIMEOUT = 5.0
@@ -47,3 +47,17 @@ async def drop_connection(scope: Scope, receive: Receive, send: Send) -> None:
                 pass  # unread request body: discarded
     except TimeoutError:
         pass
+
+
+def answer_lost(app: ASGIApp) -> ASGIApp:
+    """`app`, carried out in full, whose answer never reaches the client: the connection is dropped
+    instead. What a client meets when a create succeeded and the network lost the reply."""
+
+    async def carried_out_then_dropped(scope: Scope, receive: Receive, send: Send) -> None:
+        async def swallow(message: Message) -> None:
+            return None
+
+        await app(scope, receive, swallow)
+        await drop_connection(scope, receive, send)
+
+    return carried_out_then_dropped

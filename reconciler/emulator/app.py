@@ -52,6 +52,7 @@ class EmulatorOptions:
     latency_ms: int = 0
     latency_jitter_ms: int = 0
     drop_rate: float = 0.0
+    drop_after_rate: float = 0.0
     fault_seed: int | None = None
     fault_paths: str | None = None
     # Path prefix of the Integration API (its own host on Netlify); see routes/integrations.py.

@@ -42,6 +42,7 @@ def fault_config(options: EmulatorOptions) -> FaultConfig:
             latency_ms=options.latency_ms,
             latency_jitter_ms=options.latency_jitter_ms,
             drop_rate=options.drop_rate,
+            drop_after_rate=options.drop_after_rate,
             seed=options.fault_seed,
             paths=options.fault_paths,
         )

@@ -7,7 +7,9 @@ given). Concurrent clients make the arrival order, and so the outcome, vary.
 
 Per matching request, in order: latency is added (`latency_ms` plus 0..`latency_jitter_ms`); a 429 burst
 answers if one is running or starting; else a drop (`drop_rate`) closes the connection without an answer;
-else an error (`error_rate`) answers 500, 502 or 503 in Netlify's shape. Bursts are counted, not random:
+else a lost answer (`drop_after_rate`) lets the request be carried out and then closes the connection
+instead of answering (the client cannot tell it happened: "created, but the answer was lost"); else an
+error (`error_rate`) answers 500, 502 or 503 in Netlify's shape. Bursts are counted, not random:
 with `burst_429_every=N` and `burst_429_length=K`, N-1 requests pass, then K are refused, and so on. A burst
 429 says `X-RateLimit-Remaining: 0` and a Reset at the next whole second, so a client that waits until
 Reset and retries rides a burst out with at most K retries. Faults never touch the admin endpoint, and
@@ -27,7 +29,7 @@ from typing import Any
 
 from starlette.types import Scope
 
-from reconciler.emulator.abort import drop_connection
+from reconciler.emulator.abort import answer_lost, drop_connection
 from reconciler.emulator.errors import ApiError, error_response, json_type
 from reconciler.emulator.limits import Limits, is_admin_path
 from reconciler.emulator.middleware import Verdict
@@ -47,11 +49,12 @@ class FaultConfig:
     latency_ms: int = 0
     latency_jitter_ms: int = 0
     drop_rate: float = 0.0
+    drop_after_rate: float = 0.0
     seed: int | None = None
     paths: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("error_rate", "drop_rate"):
+        for name in ("error_rate", "drop_rate", "drop_after_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name}: must be between 0 and 1, not {value!r}")
@@ -69,13 +72,15 @@ class FaultConfig:
     @property
     def active(self) -> bool:
         delays = self.latency_ms or self.latency_jitter_ms
-        return bool(self.error_rate or self.drop_rate or self.burst_429_every or delays)
+        dropping = self.drop_rate or self.drop_after_rate
+        return bool(self.error_rate or dropping or self.burst_429_every or delays)
 
     def with_json(self, data: Mapping[str, Any]) -> FaultConfig:
         """This configuration with the given JSON keys changed; 422 (ApiError) on a bad key or value."""
         kinds: dict[str, tuple[type, ...]] = {
             "error_rate": (int, float),
             "drop_rate": (int, float),
+            "drop_after_rate": (int, float),
             "seed": (int, type(None)),
             "paths": (str, type(None)),
         }
@@ -145,6 +150,8 @@ class FaultPolicy:
                 return self._burst()
         if config.drop_rate and self._rng.random() < config.drop_rate:
             return Verdict(response=drop_connection, fault="drop")
+        if config.drop_after_rate and self._rng.random() < config.drop_after_rate:
+            return Verdict(wrap=answer_lost, fault="drop_after")
         if config.error_rate and self._rng.random() < config.error_rate:
             status = self._rng.choice(_STATUS_CHOICES)
             return Verdict(response=error_response(status, ERROR_STATUSES[status]), fault="error_rate")

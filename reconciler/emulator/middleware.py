@@ -22,14 +22,16 @@ from reconciler.emulator.requestlog import RequestLog
 class Verdict:
     """A policy's decision for one request: headers to add, optionally a response replacing the app's.
 
-    `response` is any ASGI app (a Starlette Response, or one that drops the connection); `fault` names what
-    produced it ("rate_limited", "burst_429", "error_rate", "drop", "upload_concurrency") for the request
+    `response` is any ASGI app (a Starlette Response, or one that drops the connection); `wrap` instead lets
+    the app run inside another (one that loses its answer); `fault` names what produced either
+    ("rate_limited", "burst_429", "error_rate", "drop", "drop_after", "upload_concurrency") for the request
     log. A header set by a later policy replaces the same header from an earlier one. `on_finish` runs once
     the request is over, however it ended (a policy counting requests in flight releases its slot there).
     """
 
     headers: list[tuple[str, str]] = field(default_factory=list)
     response: Response | ASGIApp | None = None
+    wrap: Callable[[ASGIApp], ASGIApp] | None = None  # runs the app, but changes what the client gets
     fault: str | None = None
     on_finish: Callable[[], None] | None = None
 
@@ -83,7 +85,7 @@ class EdgeMiddleware:
                     scope["method"],
                     scope["path"],
                     scope.get("query_string", b"").decode("latin-1"),
-                    0 if fault == "drop" else counts["status"],  # 0: no answer was sent
+                    0 if fault in ("drop", "drop_after") else counts["status"],  # 0: no answer was sent
                     (time.perf_counter() - started) * 1000,
                     max(counts["in"], _content_length(scope)),
                     counts["out"],
@@ -113,8 +115,12 @@ class EdgeMiddleware:
                     extra.append((name, value.encode("latin-1")))
                 if verdict.response is not None:
                     target = verdict.response
-                    fault = verdict.fault
-                    break
+                elif verdict.wrap is not None:
+                    target = verdict.wrap(target)
+                else:
+                    continue
+                fault = verdict.fault
+                break
         except BaseException:
             for finish in finishers:
                 finish()

@@ -67,7 +67,7 @@ class NetlifyClient:
         token: str,
         *,
         timeout: tuple[float, float] = (10.0, 60.0),
-        max_attempts: int = 6,
+        max_attempts: int = 8,
         max_throttled: int = 30,
         backoff_cap: float = 10.0,
         budget: RateLimitBudget | None = None,

@@ -91,7 +91,10 @@ class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates):
 
     def requests(self, change: Change, target: Target) -> list[Request]:
         after: dict[str, Any] = dict(change.after or {})
-        provision = [Request("POST", f"/sites/{target.site_ref}/ssl", idempotent=True)]
+        # Provisioning twice is refused (an existing certificate is "updated" only by upload): when the
+        # answer is lost, the certificate is read back instead.
+        ssl = f"/sites/{target.site_ref}/ssl"
+        provision = [Request("POST", ssl, read_back=ReadBack(ssl, single=True))]
         if change.action is Action.CREATE:
             path = f"/{target.account}/sites" if target.account else "/sites"
             sent = {key: value for key, value in after.items() if key not in NOT_SENT}

@@ -19,64 +19,12 @@ import pytest
 import requests
 
 from tests.cli.conftest import CLI_TOKEN, EXAMPLES, EmulatorProcess, run_cli, start_emulator
+from tests.support.everything import SECRETS, every_kind_tree
 
 UPLOAD = re.compile(r"^PUT /api/v1/deploys/[^/]+/(files|functions)/")
 UPLOADS_ENTRY = re.compile(r"^(\d+) uploads?$")
 PLACEHOLDER = re.compile(r"\{((?:site|team)\.[^{}\s]+)\}")
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
-SECRETS = {
-    "CONTRACT_SECRET": "contract-secret-value-1",
-    "CONTRACT_TEAM_SECRET": "contract-team-secret-1",
-    "CONTRACT_PASSWORD": "contract-password-1",
-    "NETLIFY_RECONCILER_LEDGER_KEY": "contract-ledger-key",
-}
-
-EVERYTHING = """\
-version: 1
-teams:
-  demo:
-    env:
-      TEAM_PLAIN: one
-      TEAM_SECRET: {secret: true, value: "${CONTRACT_TEAM_SECRET}"}
-    integrations:
-      contract-team: {config: {tier: gold}}
-    ledger: {integration: contract-ledger}
-sites:
-  contract-new:
-    team: demo
-    custom_domain: contract.example.org
-    domain_aliases: [www.contract.example.org]
-    ssl: true
-    force_ssl: true
-    password: "${CONTRACT_PASSWORD}"
-    processing_settings: {html: {pretty_urls: true}}
-    build_settings: {cmd: make, dir: public}
-    metadata: {owner: contract}
-    env:
-      PLAIN: p
-      MULTI: {scopes: [builds, functions], values: {production: a, "branch:staging": b}}
-      SECRET: {secret: true, values: {production: "${CONTRACT_SECRET}"}}
-    snippets:
-      analytics: {html: '<script src="/a.js"></script>'}
-      footer: {html: '<p>{not a placeholder}</p>', position: footer}
-    hooks:
-      - {type: email, event: deploy_failed, data: {email: ops@example.org}}
-      - {type: url, event: deploy_building, data: {url: "https://hooks.example.org/x", signature_secret: s1}, disabled: true}
-    build_hooks:
-      nightly: {branch: main}
-    integrations:
-      contract-site: {config: {k: v}}
-    deploy: {dir: public, functions: functions, title: contract}
-  contract-renamed:
-    team: demo
-    previous_names: [contract-old]
-    force_ssl: true
-    env: {RENAMED: "y"}
-    deploy: {dir: public}
-  contract-personal:
-    env: {MINE: x}
-"""
-
 # Round two: an update of each shape (narrow PATCH, PUT, settings, metadata), a replace, a deletion by
 # inventory, a secret rewritten, and a new deploy.
 EDITS = [
@@ -211,15 +159,8 @@ def test_examples_apply_exactly_their_plan(logged_emulator, tmp_path):
 
 def test_every_kind_with_a_deploy_and_a_rename_applies_exactly_its_plan(logged_emulator, tmp_path):
     emu, log = logged_emulator
-    root = tmp_path / "everything"
-    (root / "public").mkdir(parents=True)
-    (root / "public" / "index.html").write_text("<h1>contract</h1>")
-    (root / "public" / "same.txt").write_text("dup")
-    (root / "public" / "copy.txt").write_text("dup")
-    (root / "functions").mkdir()
-    (root / "functions" / "hello.js").write_text("export default () => new Response('hi')\n")
-    manifest = root / "m.yaml"
-    manifest.write_text(EVERYTHING)
+    manifest = every_kind_tree(tmp_path / "everything")
+    root = manifest.parent
     _api(emu, "POST", "/demo/sites", json={"name": "contract-old"})
     env = emu.env(**SECRETS)
 

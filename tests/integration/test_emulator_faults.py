@@ -129,3 +129,23 @@ def test_our_client_rides_out_injected_503s_and_429_bursts(tmp_path: Path) -> No
         injected = requests.get(f"{server.url}/_emulator/faults", timeout=5).json()["injected"]
     assert injected.get("burst_429", 0) >= 2 and injected.get("error_rate", 0) >= 1, injected
     assert waits and max(waits) <= 1.2, "a burst 429's Reset is at most a second away"
+
+
+def test_drop_after_carries_the_request_out_and_loses_the_answer(tmp_path):
+    """A create that happened although the client saw the connection close: what read-back is for."""
+    log = tmp_path / "requests.jsonl"
+    options = EmulatorOptions(drop_after_rate=1.0, fault_paths="^POST /api/v1/sites/[^/]+/snippets$")
+    with EmulatorServer(tmp_path / "data", tokens=["t"], options=options, request_log=log) as emu:
+        headers = {"Authorization": "Bearer t"}
+        site = requests.post(f"{emu.api_url}/demo/sites", json={"name": "lost"}, headers=headers, timeout=10)
+        site_id = site.json()["id"]
+        with pytest.raises(requests.ConnectionError):
+            requests.post(f"{emu.api_url}/sites/{site_id}/snippets", json={"title": "x", "general": "<p>"},
+                          headers=headers, timeout=10)
+        listed = requests.get(f"{emu.api_url}/sites/{site_id}/snippets", headers=headers, timeout=10).json()
+        assert [s["title"] for s in listed] == ["x"], "carried out, although its answer was lost"
+        faults = requests.get(f"{emu.url}/_emulator/faults", timeout=10).json()
+        assert faults["injected"] == {"drop_after": 1}
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    (lost,) = [e for e in entries if e.get("fault") == "drop_after"]
+    assert (lost["method"], lost["status"]) == ("POST", 0)
