@@ -132,22 +132,27 @@ def make_plan(client: NetlifyClient, path: Path) -> Planned:
 
 def revalidator(
     client: NetlifyClient, desired: DesiredState, live: LiveState, kinds: Kinds
-) -> Callable[[str], None]:
-    """For apply: when another apply held an owner's lease first, read that owner again and refuse to go
-    on there if anything this plan read has moved (its ledger aside, which every apply rewrites)."""
+) -> Callable[[str], bool]:
+    """For apply: when another apply held an owner's lease first, read that owner again. Unmoved (its
+    ledger aside, which every apply rewrites): go on (False). Moved, but already as the manifests want
+    it (the other apply did this plan's work): nothing left to do there (True). Otherwise refuse."""
     key = secrets.token_bytes(32)  # these digests are compared within this process only
     owners = owner_kinds(kinds)
     seen = {o.target.ref.address: o for o in live.owners()}
 
-    def check(address: str) -> None:
+    def check(address: str) -> bool:
         planned = seen[address]
         target = planned.target
-        fresh = read_owner_again(client, desired.owner(target.kind, target.name), target, kinds)
+        owner = desired.owner(target.kind, target.name)
+        fresh = read_owner_again(client, owner, target, kinds)
         before, now = owner_digests(planned, key, owners), owner_digests(fresh, key, owners)
         ledger = f"{address}.ledger"
         moved = sorted(a for a in before.keys() | now.keys() if a != ledger and before.get(a) != now.get(a))
-        if moved:
-            raise StalePlan(
+        if not moved:
+            return False
+        if not build_plan(DesiredState.of(owner), LiveState.of(fresh), kinds).config_changes:
+            return True
+        raise StalePlan(
                 f"{address}: another apply changed it while this one waited for its lease "
                 f"({', '.join(moved)}); nothing was changed there by this apply: plan again"
             )

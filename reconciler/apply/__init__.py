@@ -48,6 +48,7 @@ class ApplyReport:
     not_attempted: int = 0
     values: dict[str, Any] = field(default_factory=dict)  # placeholder -> what an answer gave it
     requests: int = 0  # planned requests sent (a procedure counts once)
+    already_done: dict[str, int] = field(default_factory=dict)  # owner -> changes another apply made first
 
 
 class ApplyFailed(ReconcilerError):
@@ -66,6 +67,10 @@ class ApplyFailed(ReconcilerError):
         super().__init__("\n".join(lines))
 
 
+class _AlreadyDone(Exception):
+    """Another apply, holding the owner's lease first, left it exactly as this plan wants it."""
+
+
 @dataclass
 class _Held:
     renew: Callable[[], None]
@@ -82,7 +87,7 @@ class _Run:
         client: NetlifyClient,
         procedures: Mapping[str, Procedure],
         on_applied: Callable[[Change], None] | None,
-        revalidate: Callable[[str], None] | None,
+        revalidate: Callable[[str], bool] | None,
         lease_wait: float,
     ) -> None:
         self.client = client
@@ -111,8 +116,8 @@ class _Run:
             held.renew()
 
     def contended(self, owner: str) -> None:
-        if self.revalidate is not None:
-            self.revalidate(owner)
+        if self.revalidate is not None and self.revalidate(owner):
+            raise _AlreadyDone(owner)
 
     # -- carrying out ------------------------------------------------------------------------------
     def owner(self, changes: list[Change]) -> None:
@@ -126,6 +131,11 @@ class _Run:
             try:
                 for request in change.requests:
                     self.send(request)
+            except _AlreadyDone:
+                with self.lock:
+                    self.report.already_done[address] = len(changes) - index
+                self._give_back(address)
+                return
             except ReconcilerError as exc:
                 self.stop.set()
                 with self.lock:
@@ -198,11 +208,12 @@ def apply_plan(
     procedures: Mapping[str, Procedure],
     on_applied: Callable[[Change], None] | None = None,
     workers: int = DEFAULT_WORKERS,
-    revalidate: Callable[[str], None] | None = None,
+    revalidate: Callable[[str], bool] | None = None,
     lease_wait: float = DEFAULT_LEASE_WAIT,
 ) -> ApplyReport:
-    """`revalidate(owner)` raises when an owner moved since the plan; it runs only where another apply
-    held the owner's lease first (and so may have changed it)."""
+    """`revalidate(owner)` runs only where another apply held the owner's lease first (and so may have
+    changed it): it raises when the owner moved away from what this plan read, and answers True when that
+    other apply left it exactly as this plan wants it (its remaining changes are then not needed)."""
     _check(plan, procedures)
     run = _Run(client, procedures, on_applied, revalidate, lease_wait)
     by_owner: dict[OwnerRef, list[Change]] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def run_apply(
     client: NetlifyClient,
     plan: Plan,
     procedures: Mapping[str, Procedure],
-    revalidate: Callable[[str], None] | None = None,
+    revalidate: Callable[[str], bool] | None = None,
     lease_wait: float = DEFAULT_LEASE_WAIT,
 ) -> ApplyReport:
     def progress(change: Change) -> None:
@@ -76,12 +77,19 @@ def run_apply(
     report = apply_plan(
         client, plan, procedures, on_applied=progress, revalidate=revalidate, lease_wait=lease_wait
     )
-    c = plan.counts()
-    deploys = f", {c['deploy']} deployed" if c["deploy"] else ""
-    replaced = f", {c['replace']} replaced" if c["replace"] else ""
-    ledgers = f", {c['record']} ledger write{'s' if c['record'] != 1 else ''}" if c["record"] else ""
+    for owner, skipped in report.already_done.items():
+        click.echo(
+            f"  {owner}: another apply, which held its lease first, left it as planned: "
+            f"its remaining {skipped} change(s) were not needed",
+            err=True,
+        )
+    c = Counter(change.action for change in report.applied)  # what this apply did, not what it planned
+    deploys = f", {c[Action.DEPLOY]} deployed" if c[Action.DEPLOY] else ""
+    replaced = f", {c[Action.REPLACE]} replaced" if c[Action.REPLACE] else ""
+    records = c[Action.RECORD]
+    ledgers = f", {records} ledger write{'s' if records != 1 else ''}" if records else ""
     click.echo(
-        f"Apply complete: {c['create']} added, {c['update']} changed, {c['delete']} destroyed"
+        f"Apply complete: {c[Action.CREATE]} added, {c[Action.UPDATE]} changed, {c[Action.DELETE]} destroyed"
         f"{replaced}{deploys}{ledgers}."
     )
     return report

@@ -54,6 +54,13 @@ class DesiredState:
     sites: dict[str, Owner] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, owner: Owner) -> DesiredState:
+        """A desired state of that one owner."""
+        state = cls()
+        (state.teams if owner.kind == "team" else state.sites)[owner.name] = owner
+        return state
+
     def owners(self) -> list[Owner]:
         return [*self.teams.values(), *self.sites.values()]
 

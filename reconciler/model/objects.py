@@ -103,6 +103,14 @@ class LiveState:
     teams: dict[str, OwnerLive] = field(default_factory=dict)
     sites: dict[str, OwnerLive] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, owner_live: OwnerLive) -> LiveState:
+        """A live state of that one owner."""
+        state = cls()
+        target = owner_live.target
+        (state.teams if target.kind == "team" else state.sites)[target.name] = owner_live
+        return state
+
     def owner(self, kind: OwnerKind, name: str) -> OwnerLive:
         return (self.teams if kind == "team" else self.sites)[name]
 

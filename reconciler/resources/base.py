@@ -158,7 +158,8 @@ class RunContext(Protocol):
         """The owner's lease is taken: how to renew it, and how to give it back if the apply fails."""
 
     def contended(self, owner: str) -> None:
-        """Another apply held the owner's lease first: check the plan still holds for it (or raise)."""
+        """Another apply held the owner's lease first: check the plan still holds for it. Raises when it
+        does not, or when that apply already left the owner as planned (its changes are not needed)."""
 
 
 class Procedure(ABC):

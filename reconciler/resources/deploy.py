@@ -259,7 +259,9 @@ class DeployKind(
     def requests(self, change: Change, target: Target) -> list[Request]:
         site = target.site_ref
         if change.action is Action.DELETE:  # a deploy an unfinished apply left: cancelled
-            return [Request("POST", f"/deploys/{change.live_ref['id']}/cancel", idempotent=True)]
+            # 422: it finished (or failed) meanwhile, so it is not left unfinished any more either.
+            cancel = f"/deploys/{change.live_ref['id']}/cancel"
+            return [Request("POST", cancel, idempotent=True, accept=(422,))]
         if "published_deploy" in change.after:
             pin = change.after["published_deploy"]
             return [Request("POST", f"/sites/{site}/deploys/{pin}/restore", idempotent=True)]

@@ -1,0 +1,91 @@
+"""Two or three applies of the same manifests at once: the leases keep them apart, nothing is made twice,
+and the plan after them is empty.
+
+Each round declares new snippets, build hooks and outgoing hooks on sites that already exist, then starts
+the applies together. One of them takes each site's lease first; the others wait for it, then read the site
+again: as their plan saw it, they go on; already as the manifests want it (the first did the work), they
+have nothing left to do there; otherwise they refuse there ("plan again"). Whatever the order, the objects
+exist once and the next plan is empty.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import CLI_TOKEN, console_script, run_cli, start_emulator
+from tests.support.http import ApiSession
+from tests.support.live_checks import duplicates
+
+SITES = ("race-a", "race-b")
+ROUNDS = 3
+
+
+def _manifest(rounds: int) -> str:
+    lines = ["version: 1", "sites:"]
+    for site in SITES:
+        lines += [f"  {site}:", "    team: demo", "    env: {BASE: one}"]
+        if rounds:
+            lines.append("    snippets:")
+            lines += [f"      s{r}: {{html: '<p>{site} {r}</p>'}}" for r in range(rounds)]
+            lines.append("    build_hooks:")
+            lines += [f"      b{r}: {{branch: main}}" for r in range(rounds)]
+            lines.append("    hooks:")
+            lines += [
+                f"      - {{type: email, event: deploy_failed, data: {{email: r{r}@example.org}}}}"
+                for r in range(rounds)
+            ]
+    return "\n".join(lines) + "\n"
+
+
+def _apply_together(
+    manifest: Path, env: dict[str, str], count: int
+) -> list[subprocess.CompletedProcess[str]]:
+    command = [console_script(), "apply", str(manifest), "--auto-approve", "--lease-timeout", "60"]
+    running = [
+        subprocess.Popen(
+            command,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    done = []
+    for process in running:
+        out, err = process.communicate(timeout=300)
+        done.append(subprocess.CompletedProcess(command, process.returncode, out, err))
+    return done
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_simultaneous_applies_make_nothing_twice(tmp_path, count):
+    limits = ("--rate-limit-per-minute", "0", "--deploy-rate-limit-per-minute", "0")
+    with start_emulator(tmp_path / "emu", *limits) as emu:
+        env = emu.env()
+        manifest = tmp_path / "m.yaml"
+        manifest.write_text(_manifest(0))
+        assert run_cli("apply", str(manifest), "--auto-approve", env=env).returncode == 0
+        api = ApiSession(emu.url, CLI_TOKEN)
+        outcomes = []
+        for round_ in range(1, ROUNDS + 1):
+            manifest.write_text(_manifest(round_))
+            results = _apply_together(manifest, env, count)
+            for result in results:
+                refused = "another apply" in result.stderr and "plan again" in result.stderr
+                assert result.returncode == 0 or refused, result.stderr[-2000:]
+                assert "Traceback" not in result.stderr
+            waited = [r for r in results if "another apply, which held its lease first" in r.stderr]
+            outcomes.append((sorted(r.returncode for r in results), len(waited)))
+            assert duplicates(api) == [], f"round {round_}"
+            final = run_cli("plan", str(manifest), "--detailed-exitcode", env=env)
+            assert final.returncode == 0, f"round {round_}: {final.stdout}"
+        assert any(waited for _, waited in outcomes), f"the applies never met at a lease: {outcomes}"
+        for site in SITES:
+            site_id = api.get(f"/sites/{site}").json()["id"]
+            assert len(api.get(f"/sites/{site_id}/snippets").json()) == ROUNDS
+            assert "lease" not in api.get(f"/sites/{site_id}/metadata").json()["netlify-reconciler"]
