@@ -22,7 +22,7 @@ from reconciler.model.request import Api
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import ApiError
 from reconciler.resources import Kinds
-from reconciler.resources.base import HostsLedger, KeepsRecord, Recovers, Verifies
+from reconciler.resources.base import FindsManaged, HostsLedger, KeepsRecord, Recovers, Verifies
 
 DEFAULT_WORKERS = 4
 _MISSING = object()
@@ -132,6 +132,11 @@ def _read_owner(reader: MemoReader, owner_live: OwnerLive, owner: Owner, kinds: 
         owner_live.ledger = Ledger.from_json(content)
         owner_live.lease = Lease.from_json(content.get(LEASE_FIELD)) if isinstance(content, dict) else None
         owner_live.lease_stale = owner_live.lease is not None and owner_live.lease.stale()
+    for kind in kinds:
+        if isinstance(kind, FindsManaged) and kind.name in owner_live.objects and target.exists:
+            known = owner_live.objects[kind.name]
+            missing = owner_live.ledger.managed.get(kind.name, set()) - set(known)
+            known.update(kind.read_managed(reader, target, owner, missing))
     if owner_live.lease is not None and owner_live.lease_stale:
         for kind in kinds:
             if isinstance(kind, Recovers) and owner.kind in kind.owners:

@@ -108,10 +108,10 @@ class Planned:
         return procedures(self.kinds)
 
 
-def load_and_check(path: Path) -> tuple[DesiredState, Kinds]:
+def load_and_check(path: Path, environ: Mapping[str, str] | None = None) -> tuple[DesiredState, Kinds]:
     """Load manifests and run every kind's own checks; all problems are reported together."""
-    desired = load_manifests(path)
-    kinds = all_kinds(Digester.from_environment())
+    desired = load_manifests(path, environ)
+    kinds = all_kinds(Digester.from_environment(os.environ if environ is None else environ))
     issues = [
         issue
         for owner in desired.owners()

@@ -183,7 +183,11 @@ class NetlifyClient:
         return _json(self.request("PUT", path, json=body, params=params))
 
     def patch(
-        self, path: str, body: Any = None, params: Mapping[str, Any] | None = None, idempotent: bool = False
+        self,
+        path: str,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotent: bool | None = None,
     ) -> Any:
         return _json(self.request("PATCH", path, json=body, params=params, idempotent=idempotent))
 
@@ -310,7 +314,8 @@ class NetlifyClient:
 
 
 def _json(response: requests.Response) -> Any:
-    if response.status_code == 204 or not response.content:
+    """The answer's JSON; None when there is none, or when an error status was accepted ("already so")."""
+    if response.status_code == 204 or response.status_code >= 400 or not response.content:
         return None
     try:
         return response.json()

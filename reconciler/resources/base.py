@@ -182,6 +182,17 @@ class Executes(ABC):
         """Procedures by the `via` name its requests carry."""
 
 
+class FindsManaged(ABC, Generic[S]):
+    """A kind Netlify cannot list (integration contexts): what `read` cannot find by itself, the ledger
+    names. Read after the ledger, so what this tool once created can still be found and deleted."""
+
+    @abstractmethod
+    def read_managed(
+        self, reader: Reader, target: Target, owner: Owner, identities: set[str]
+    ) -> dict[str, LiveObject[S]]:
+        """Those of `identities` (managed, per the ledger, and not read yet) that exist."""
+
+
 class Recovers(ABC, Generic[S]):
     """A kind that can find what an apply which never finished left behind (a deploy never completed)."""
 

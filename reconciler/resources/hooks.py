@@ -27,6 +27,7 @@ from reconciler.resources.base import Replaces, ResourceKind, Validates, Verifie
 # The data field that says where a hook of each type sends its notification.
 DESTINATIONS = {"email": "email", "url": "url", "slack": "url"}
 NO_DATA_SUFFIX = "_commit_status"  # commit-status hooks carry no data: type and event say it all
+SUBMISSION_EVENT = "submission_created"  # the one event that belongs to a form
 
 
 class Hook(TypedDict):
@@ -97,6 +98,11 @@ class HooksKind(ResourceKind[Hook], Replaces, Validates, Verifies):
         seen: dict[str, int] = {}
         issues = []
         for index, spec in enumerate(owner.spec.get("hooks") or []):
+            if spec.get("form") and spec["event"] != SUBMISSION_EVENT:
+                message = (
+                    f"`form` is only for {SUBMISSION_EVENT} hooks (a form's submissions), not {spec['event']}"
+                )
+                issues.append(_issue(owner, index, message))
             identity = spec_identity(spec)
             if identity in seen:
                 first = seen[identity]

@@ -1,6 +1,8 @@
 """Integration context (the Integration API's per-site and per-team `config`), keyed by integration slug.
 
-There is no listing endpoint, so only declared slugs are read. A slug that is not enabled yet is
+There is no listing endpoint, so the slugs read are the declared ones and those the ledger says this tool
+enabled (so one dropped from the manifests is disabled); an integration enabled by hand and never declared
+cannot be found, so `prune: [integrations]` cannot remove it. A slug that is not enabled yet is
 planned as enable (POST) followed by writing its config (PUT). A team's ledger (and a site's, when its
 manifest says `ledger: {integration: slug}`) lives in such a context, under a reserved config key.
 """
@@ -17,7 +19,14 @@ from reconciler.model.location import DocPath
 from reconciler.model.objects import DesiredObject, LiveObject, StoredLedger, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import Placeholder, Request
-from reconciler.resources.base import Executes, HostsLedger, Procedure, ResourceKind, keyed_desired
+from reconciler.resources.base import (
+    Executes,
+    FindsManaged,
+    HostsLedger,
+    Procedure,
+    ResourceKind,
+    keyed_desired,
+)
 from reconciler.resources.lease import PROCEDURE, LeaseProcedure, lease_request, ledger_binding
 
 
@@ -45,7 +54,9 @@ def ledger_slug(owner: Owner) -> str | None:
     return str(slug) if slug else None
 
 
-class IntegrationsKind(ResourceKind[IntegrationContext], HostsLedger, Executes):
+class IntegrationsKind(
+    ResourceKind[IntegrationContext], FindsManaged[IntegrationContext], HostsLedger, Executes
+):
     name = "integrations"
     owners = frozenset({"team", "site"})
     order = 70
@@ -65,8 +76,21 @@ class IntegrationsKind(ResourceKind[IntegrationContext], HostsLedger, Executes):
         return config if isinstance(config, dict) else {}
 
     def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[IntegrationContext]]:
+        """Only the declared slugs: Netlify lists no integration contexts (see `read_managed`)."""
+        return self._read(reader, target, set(owner.spec.get("integrations") or {}))
+
+    def read_managed(
+        self, reader: Reader, target: Target, owner: Owner, identities: set[str]
+    ) -> dict[str, LiveObject[IntegrationContext]]:
+        """Slugs this tool enabled and the manifests no longer declare, so they can be disabled; never the
+        one that keeps the ledger."""
+        return self._read(reader, target, identities - {ledger_slug(owner)})
+
+    def _read(
+        self, reader: Reader, target: Target, slugs: set[str]
+    ) -> dict[str, LiveObject[IntegrationContext]]:
         out: dict[str, LiveObject[IntegrationContext]] = {}
-        for slug in owner.spec.get("integrations") or {}:
+        for slug in sorted(slugs):
             config = self._config(reader, target, slug)
             if config is None:
                 continue

@@ -34,7 +34,10 @@ class SiteSettings(TypedDict, total=False):
 
 
 SETTINGS = tuple(SiteSettings.__annotations__)
-NOT_SENT = frozenset({"ssl"})  # provisioned by its own call, not a site field one can write
+NOT_SENT = frozenset({"ssl"})
+ABSENT_KEEPS = frozenset(
+    {"state", "team", "previous_names", "safety"}
+)  # what `state: absent` may come with  # provisioned by its own call, not a site field one can write
 
 
 def _normalise(key: str, value: Any, source: DocPath | None = None) -> Any:
@@ -71,6 +74,15 @@ class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates):
         return {owner.name: DesiredObject(owner.name, settings, owner.location(), absent=absent)}
 
     def validate(self, owner: Owner) -> list[ManifestIssue]:
+        if owner.spec.get("state") == "absent":
+            extra = sorted(key for key in owner.spec if key not in ABSENT_KEEPS)
+            if extra:
+                _, path, where = owner.node("state")
+                message = (
+                    "a site declared absent is deleted with everything in it: remove what else it declares "
+                    f"({', '.join(extra)})"
+                )
+                return [ManifestIssue(where, path, message)]
         if owner.spec.get("ssl") and not owner.spec.get("custom_domain"):
             _, path, where = owner.node("ssl")
             return [ManifestIssue(where, path, "ssl: true needs a custom_domain to certify")]

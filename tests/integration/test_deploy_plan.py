@@ -11,7 +11,7 @@ from reconciler.apply import apply_plan
 from reconciler.emulator.app import EmulatorOptions
 from reconciler.emulator.server import EmulatorServer
 from reconciler.model.change import Action
-from reconciler.model.errors import ReconcilerError
+from reconciler.model.errors import ManifestError, ReconcilerError
 from reconciler.plan.render_json import plan_document
 from reconciler.plan.render_text import render_text
 from reconciler.session import ApiTarget, make_plan
@@ -148,4 +148,21 @@ def test_bad_trees_are_refused_before_any_request(client, tmp_path, setup, messa
     manifest = tmp_path / "m.yaml"
     manifest.write_text(MANIFEST.format(extra=""))
     with pytest.raises(ReconcilerError, match=message):
+        make_plan(client, manifest)
+
+
+def test_a_pin_must_be_a_deploy_of_that_site(client, tmp_path):
+    manifest = tmp_path / "m.yaml"
+    make_tree(tmp_path / "public", {"index.html": "v1"})
+    manifest.write_text(MANIFEST.format(extra=""))
+    converge(client, manifest)
+    other = client.post("/demo/sites", {"name": "elsewhere"})
+    foreign = client.post(f"/sites/{other['id']}/deploys", {"files": {}, "functions": {}})["id"]
+    manifest.write_text(f"version: 1\nsites:\n  web:\n    team: demo\n    deploy: {{pin: {foreign}}}\n")
+    with pytest.raises(ManifestError) as info:
+        make_plan(client, manifest)
+    assert f"m.yaml:5:14: sites.web.deploy.pin: deploy {foreign} is not a deploy of site 'web'" in str(info.value)
+
+    manifest.write_text(f"version: 1\nsites:\n  fresh:\n    team: demo\n    deploy: {{pin: {foreign}}}\n")
+    with pytest.raises(ManifestError, match="not a deploy of the new site 'fresh'"):
         make_plan(client, manifest)

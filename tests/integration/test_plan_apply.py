@@ -135,7 +135,7 @@ def test_undeclared_settings_and_sections_are_not_touched(client, tmp_path):
 def test_site_declared_absent_is_destroyed_alone(client, tmp_path):
     path = write(tmp_path, SITE)
     converge(client, path)
-    path.write_text("version: 1\nsites:\n  web:\n    team: demo\n    state: absent\n    metadata: {a: 1}\n")
+    path.write_text("version: 1\nsites:\n  web:\n    team: demo\n    state: absent\n")
     (change,) = make_plan(client, path).plan.changes  # no lease: the site and its ledger go away
     assert (change.address, change.action) == ("site.web", Action.DELETE)
     assert "everything in it" in change.note

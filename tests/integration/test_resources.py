@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reconciler.model.change import Action
-from reconciler.model.errors import ManifestError
+from reconciler.model.errors import ManifestError, ReconcilerError
 from reconciler.plan.render_text import render_text
 from reconciler.session import make_plan
 from tests.integration.conftest import converge, write
@@ -190,3 +190,20 @@ def test_ssl_without_custom_domain_is_a_manifest_error(client, tmp_path):
     path = write(tmp_path, BASE + "    ssl: true\n")
     with pytest.raises(ManifestError, match="ssl: true needs a custom_domain"):
         make_plan(client, path)
+
+
+def test_an_integration_dropped_from_the_manifest_is_disabled(client, tmp_path):
+    """Netlify lists no integration contexts: the ledger is how a dropped one is found again."""
+    text = BASE + "    integrations:\n      keep: {config: {a: 1}}\n      drop: {config: {b: 2}}\n"
+    path = write(tmp_path, text)
+    converge(client, path)
+    site_id = client.get("/sites/web")["id"]
+    path.write_text(BASE + "    integrations:\n      keep: {config: {a: 1}}\n")
+    change = one_change(make_plan(client, path).plan)
+    assert (change.address, change.action) == ("site.web.integrations.drop", Action.DELETE)
+    assert "this tool created or adopted it" in change.note
+    converge(client, path)
+    api = client.integrations()
+    assert api.get(f"/site/{site_id}/integrations/keep") == {"config": {"a": 1}}
+    with pytest.raises(ReconcilerError, match="HTTP 404"):
+        api.get(f"/site/{site_id}/integrations/drop")

@@ -11,6 +11,7 @@ from reconciler.manifest.load import load_manifests
 from reconciler.model.errors import ManifestError
 from reconciler.model.location import Location
 from reconciler.model.sensitive import Sensitive
+from reconciler.session import load_and_check
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD = ROOT / "tests" / "bad_manifests"
@@ -148,6 +149,11 @@ BAD_CASES = [
     ("bad_domain_alias.yaml", "4:22", "sites.docs.domain_aliases[0]", "must be a hostname such as docs.example.com"),
     ("build_settings_wrong_type.yaml", "4:27", "sites.docs.build_settings.cmd", "expected string, got integer"),
     ("bad_state.yaml", "4:12", "sites.docs.state", "expected one of: present, absent; got 'gone'"),
+    # What apply would refuse, refused while loading: each kind's own checks (no API needed).
+    ("hook_form_on_deploy_event.yaml", "5:9", "sites.docs.hooks[0]", "`form` is only for submission_created hooks"),
+    ("absent_site_with_settings.yaml", "4:5", "sites.docs.state", "a site declared absent is deleted with everything in it: remove what else it declares (env, force_ssl)"),
+    ("pin_not_a_deploy_id.yaml", "4:14", "sites.docs.deploy.pin", "'latest' is not a deploy id"),
+    ("zip_with_functions.yaml", "4:36", "sites.docs.deploy.method", "the zip method deploys files only"),
 ]
 
 
@@ -158,8 +164,9 @@ def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _issues(path: Path | str, environ: dict[str, str] | None = None) -> ManifestError:
+    """Everything `validate` reports: the loader's findings, then each kind's own checks."""
     with pytest.raises(ManifestError) as caught:
-        load_manifests(path, {} if environ is None else environ)
+        load_and_check(Path(path), {} if environ is None else environ)
     return caught.value
 
 

@@ -1,0 +1,100 @@
+"""What the client retries, against a server that answers from a script: each call's answers in order."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import pytest
+
+from reconciler.netlify.client import NetlifyClient
+from reconciler.netlify.errors import ApiError, OutcomeUnknown
+
+
+class _Scripted(BaseHTTPRequestHandler):
+    script: ClassVar[list[int]] = []
+    calls: ClassVar[list[str]] = []
+    reset_in: ClassVar[int] = 0  # seconds until the rate-limit window resets, said with each 429
+
+    def _next(self) -> None:
+        type(self).calls.append(f"{self.command} {self.path}")
+        status = type(self).script.pop(0) if type(self).script else 200
+        headers = {"X-RateLimit-Reset": str(int(time.time()) + type(self).reset_in)} if status == 429 else {}
+        body = b"{}" if status < 300 else b'{"message": "scripted"}'
+        self.send_response(status)
+        for name, value in {"Content-Type": "application/json", **headers}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _next
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+
+@contextmanager
+def _scripted(*statuses: int, reset_in: int = 0) -> Iterator[NetlifyClient]:
+    _Scripted.script, _Scripted.calls, _Scripted.reset_in = list(statuses), [], reset_in
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with NetlifyClient(f"http://127.0.0.1:{server.server_address[1]}", "t", sleep=lambda _: None) as client:
+            yield client
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_server_error_then_a_burst_of_429s_is_ridden_out():
+    with _scripted(500, 429, 429, 429, 429, 429, 503) as client:
+        assert client.get("/sites") == {}
+    assert len(_Scripted.calls) == 8, "429s wait in their own budget, server errors in theirs"
+
+
+def test_patch_is_retried_and_a_create_with_an_unknown_outcome_is_not():
+    with _scripted(502) as client:
+        assert client.patch("/sites/x", {"force_ssl": True}) == {}
+    assert _Scripted.calls == ["PATCH /api/v1/sites/x"] * 2
+    with _scripted(500) as client, pytest.raises(OutcomeUnknown, match="may or may not have been carried out"):
+        client.post("/demo/sites", {"name": "x"})
+    assert _Scripted.calls == ["POST /api/v1/demo/sites"], "never repeated blindly: the caller reads back"
+
+
+def test_a_retried_delete_answered_404_is_done_but_a_first_404_is_not():
+    with _scripted(503, 404) as client:
+        assert client.delete("/hooks/1") is None
+    with _scripted(404) as client, pytest.raises(ApiError, match="HTTP 404"):
+        client.delete("/hooks/1")
+
+
+def test_accepted_statuses_mean_already_so():
+    with _scripted(409) as client:
+        assert client.request_json("POST", "/x", idempotent=True, accept=(409,)) is None
+
+
+def test_long_rate_limit_waits_are_said_at_verbose():
+    """At -v (INFO) a wait of more than a second is said; the handler sits on the client's own logger, so
+    whatever another test did to the logging tree meanwhile does not matter."""
+    logger = logging.getLogger("reconciler.netlify.client")
+    said: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
+    level, disabled = logger.level, logger.disabled
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.disabled = False
+    try:
+        with _scripted(429, reset_in=23) as client:
+            client.get("/sites")
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.disabled = disabled
+    assert "rate limit: waiting 23 s until the window resets (GET /api/v1/sites)" in said
