@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from reconciler.model.errors import ReconcilerError
@@ -34,11 +35,19 @@ class LeaseHeld(ReconcilerError):
 
 
 def lease_request(
-    owner: str, path: str, *, api: Api = "netlify", wrapped_in: str | None = None, shows: tuple[str, ...] = ()
+    owner: str,
+    path: str,
+    *,
+    api: Api = "netlify",
+    wrapped_in: str | None = None,
+    uncontested: bool = False,
+    shows: tuple[str, ...] = (),
 ) -> Request:
     """The request that takes `owner`'s lease on the carrier at `path` (JSON object; with `wrapped_in`,
-    the object under that key, as an integration context's `config`)."""
-    options = {"owner": owner, "api": api, "wrapped_in": wrapped_in}
+    the object under that key, as an integration context's `config`). `uncontested`: the owner is created
+    by this very apply (a second apply creating it too fails on the taken name), so no one can contend
+    and the settling pause is skipped."""
+    options = {"owner": owner, "api": api, "wrapped_in": wrapped_in, "uncontested": uncontested}
     return Request(
         "PUT",
         path,
@@ -117,16 +126,17 @@ class LeaseProcedure(Procedure):
                 continue
             ours = {**ledger, LEASE_FIELD: Lease.new(context.run_id).to_json()}
             carrier.write(stored, ours)
-            took = self._clock() - started
-            if took > SLOW_CLAIM:
-                continue  # too slow to be sure no contender read "free" in between: claim again
-            self._sleep(max(SETTLE, 3 * took))
-            confirmed = carrier.lease()
-            if confirmed is None or confirmed.run != context.run_id:
-                waited = confirmed or waited
-                continue  # someone else's claim came after ours: theirs stands, ours is not held
+            if not request.options.get("uncontested"):
+                took = self._clock() - started
+                if took > SLOW_CLAIM:
+                    continue  # too slow to be sure no contender read "free" in between: claim again
+                self._sleep(max(SETTLE, 3 * took))
+                confirmed = carrier.lease()
+                if confirmed is None or confirmed.run != context.run_id:
+                    waited = confirmed or waited
+                    continue  # someone else's claim came after ours: theirs stands, ours is not held
             context.holds(
-                owner, lambda: _renew(carrier, context.run_id), lambda: _release(carrier, context.run_id)
+                owner, partial(_renew, carrier, context.run_id), partial(_release, carrier, context.run_id)
             )
             if waited is not None:
                 context.contended(owner)
