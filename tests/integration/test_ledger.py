@@ -170,3 +170,13 @@ def test_reserved_metadata_key_is_an_error(client, tmp_path):
     path = write(tmp_path, f"version: 1\nsites:\n  web:\n    metadata: {{{LEDGER_KEY}: x}}\n")
     with pytest.raises(ManifestError, match="reserved for this tool's ledger"):
         make_plan(client, path)
+
+
+def test_a_team_secret_without_a_ledger_converges(client, tmp_path, ledger_key):
+    """No ledger, so nothing is remembered after apply: a hidden secret is not "written once" on every run."""
+    text = "version: 1\nteams:\n  demo:\n    env:\n      PAYMENT_KEY:\n        secret: true\n        value: '${PAYMENT_KEY}'\n"
+    path = write(tmp_path, text)
+    planned = converge(client, path)  # converge: the plan after the apply is empty
+    assert [c.address for c in planned.plan.changes] == ["team.demo.env.PAYMENT_KEY"]
+    again = make_plan(client, path)
+    assert again.plan.changes == [] and any("team.demo: no ledger" in w for w in again.plan.warnings)
