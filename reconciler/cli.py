@@ -257,7 +257,7 @@ def emulator(
 
 
 @cli.command()
-@click.argument("path", type=click.Path(path_type=Path), default="examples", metavar="[MANIFESTS]")
+@click.argument("path", type=click.Path(path_type=Path), required=False, metavar="[MANIFESTS]")
 @click.option(
     "--data",
     "data_dir",
@@ -266,8 +266,11 @@ def emulator(
     show_default=True,
     help="Emulator state directory (emptied first).",
 )
-def demo(path: Path, data_dir: Path) -> int:
-    """Apply the examples to a fresh in-process emulator, then show that nothing is left to do."""
+def demo(path: Path | None, data_dir: Path) -> int:
+    """Apply the examples (or MANIFESTS) to a fresh in-process emulator, then show that nothing is left to do.
+
+    The examples ship with the package, so this runs in any folder. Needs the `emulator` extra.
+    """
     return commands.demo(path, data_dir)
 
 
