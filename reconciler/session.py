@@ -106,9 +106,10 @@ class Planned:
         return procedures(self.kinds)
 
 
-def load_and_check(path: Path) -> tuple[DesiredState, Kinds]:
-    """Load manifests and run every kind's own checks; all problems are reported together."""
-    desired = load_manifests(path)
+def load_and_check(path: Path, environ: Mapping[str, str] | None = None) -> tuple[DesiredState, Kinds]:
+    """Load manifests (`${VAR}`s from `environ`, default the process's) and run every kind's own checks;
+    all problems are reported together."""
+    desired = load_manifests(path, environ)
     kinds = all_kinds(Digester.from_environment())
     issues = [
         issue
