@@ -137,7 +137,7 @@ run() {
     local out_dir
     out_dir="$(mktemp -d "${RUNNER_TEMP:?RUNNER_TEMP is not set}/netlify-reconciler-$command-XXXXXX")"
     local json_report="$out_dir/report.json" markdown_report="$out_dir/report.md"
-    local plan_file="" stderr_log="$out_dir/stderr.log"
+    local plan_file="" stderr_log="$out_dir/stderr.log" error_report="$out_dir/errors.md"
 
     local -a args=("$command" "$manifests")
     case "$command" in
@@ -181,6 +181,11 @@ run() {
         failed=true
     fi
     [[ -n "$plan_file" && -s "$plan_file" && $failed == false ]] || plan_file=""
+    if [[ $failed == true ]]; then
+        error_summary "$command" "$code" "$stderr_log" >"$error_report"
+    else
+        error_report=""
+    fi
 
     local has_changes=false
     if [[ -n "$json_report" ]]; then
@@ -195,6 +200,7 @@ print("true" if json.load(open(sys.argv[1], encoding="utf-8"))["summary"]["total
         echo "json-report=$json_report"
         echo "markdown-report=$markdown_report"
         echo "plan-file=$plan_file"
+        echo "error-summary=$error_report"
     } >>"${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"
 
     {
@@ -203,7 +209,7 @@ print("true" if json.load(open(sys.argv[1], encoding="utf-8"))["summary"]["total
             echo
         fi
         if [[ $failed == true ]]; then
-            error_summary "$command" "$code" "$stderr_log"
+            cat "$error_report"
         elif [[ "$command" == validate ]]; then
             echo "### ✅ netlify-reconciler validate"
             echo
