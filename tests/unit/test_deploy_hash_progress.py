@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
 from reconciler.deploy.hashing import LARGE_FILE, PROGRESS_BATCH, hash_files
 from reconciler.deploy.progress import Progress
 from reconciler.deploy.scan import local_digest
@@ -58,7 +60,8 @@ def test_a_quick_hash_prints_nothing(tmp_path: Path) -> None:
     assert out.getvalue() == ""
 
 
-def test_on_a_terminal_the_hash_is_a_bar_redrawn_in_place(tmp_path: Path) -> None:
+def test_on_a_terminal_the_hash_is_a_bar_redrawn_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "160")  # wide enough for the bar beside the figures
     make_tree(tmp_path / "public")
     out = io.StringIO()
     progress = Progress(out, interactive=True, delay=1.0, clock=TickingClock(0.6))
