@@ -73,6 +73,7 @@ def test_the_merge_applies_the_plan_saved_on_the_pull_request(bench: Bench) -> N
     assert bench.gh.calls()[2]["argv"][:5] == ["run", "download", str(artifact["workflow_run"]["id"]), "--name", ARTIFACT]
     [comment] = apply_comments(bench)
     assert f"### ✅ Applied the plan reviewed here (commit {HEAD_SHA[:12]})" in comment
+    assert "**Plan: 4 to add, 0 to change, 0 to destroy, 1 ledger write.**" in comment
     assert f"Merge commit {MERGE_SHA[:12]}" in comment and merged.run_url in comment
 
     written = bench.everything_written() + planned.log + merged.log
