@@ -13,7 +13,7 @@ COMMANDS = ["validate", "plan", "apply", "drift", "emulator", "demo"]
 
 
 def examples(help_text: str) -> list[str]:
-    head, marker, tail = help_text.rstrip().rpartition("\n  Examples:\n")
+    _, marker, tail = help_text.rstrip().rpartition("\n  Examples:\n")
     assert marker, f"no Examples block at the end of:\n{help_text}"
     return [line.strip() for line in tail.splitlines()]
 
