@@ -41,7 +41,14 @@ def one_round(count: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         log = root / "requests.jsonl"
-        limits = ("--rate-limit-per-minute", "0", "--deploy-rate-limit-per-minute", "0", "--request-log", str(log))
+        limits = (
+            "--rate-limit-per-minute",
+            "0",
+            "--deploy-rate-limit-per-minute",
+            "0",
+            "--request-log",
+            str(log),
+        )
         with spawn_emulator(root / "data", [TOKEN], *limits) as emu:
             env = {**os.environ, "NETLIFY_API_URL": emu.url, "NETLIFY_AUTH_TOKEN": TOKEN}
             manifest = root / "fleet.yaml"
@@ -73,7 +80,11 @@ def main() -> None:
     parser.add_argument("sites", nargs="?", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
-    print(json.dumps({"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}))
+    print(
+        json.dumps(
+            {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
+        )
+    )
     for _ in range(args.rounds):
         print(json.dumps(one_round(args.sites)), flush=True)
 

@@ -56,7 +56,18 @@ def with_reports(function: Any) -> Any:
     return function
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def examples(*lines: str) -> str:
+    """The epilog of a command's --help: its examples, kept as written (\\b stops click rewrapping)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=examples(
+        "netlify-reconciler plan netlify/          # what would change on Netlify",
+        "netlify-reconciler demo                   # try it all against a local emulator",
+    ),
+)
 @click.version_option(__version__, prog_name="netlify-reconciler")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for every request).")
 def cli(verbose: int) -> None:
@@ -68,14 +79,24 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(message)s", stream=sys.stderr)
 
 
-@cli.command()
+@cli.command(
+    epilog=examples(
+        "netlify-reconciler validate netlify/",
+        "netlify-reconciler validate netlify/sites/docs.yaml",
+    )
+)
 @manifest_path
 def validate(path: Path) -> int:
     """Check manifests (schema, duplicates, ${VAR}s) without contacting Netlify."""
     return commands.validate(path)
 
 
-@cli.command()
+@cli.command(
+    epilog=examples(
+        "netlify-reconciler plan netlify/ --detailed-exitcode",
+        "netlify-reconciler plan netlify/ --out plan.json      # then: netlify-reconciler apply plan.json",
+    )
+)
 @manifest_path
 @api_url_option
 @integration_api_url_option
@@ -114,7 +135,12 @@ def plan(
     )
 
 
-@cli.command()
+@cli.command(
+    epilog=examples(
+        "netlify-reconciler drift netlify/",
+        "netlify-reconciler drift netlify/ --fail-on none --markdown-out drift.md",
+    )
+)
 @manifest_path
 @api_url_option
 @integration_api_url_option
@@ -150,7 +176,12 @@ def drift(
     )
 
 
-@cli.command()
+@cli.command(
+    epilog=examples(
+        "netlify-reconciler apply netlify/                # shows the plan, asks for yes",
+        "netlify-reconciler apply plan.json               # a saved plan (plan --out): no question",
+    )
+)
 @click.argument("path", type=click.Path(path_type=Path), metavar="MANIFESTS|PLAN_FILE")
 @api_url_option
 @integration_api_url_option
@@ -244,7 +275,12 @@ def emulator_flags(function: Any) -> Any:
     return function
 
 
-@cli.command()
+@cli.command(
+    epilog=examples(
+        "netlify-reconciler emulator --port 8989 --data ./emu-data --token t",
+        "netlify-reconciler emulator --port 0 --data ./emu-data --token t --error-rate 0.1 --fault-seed 7",
+    )
+)
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8989, show_default=True, help="0: a free port."
 )
@@ -272,8 +308,13 @@ def emulator(
     return commands.emulator(port, data_dir, tokens, seed, host, request_log, chosen)
 
 
-@cli.command()
-@click.argument("path", type=click.Path(path_type=Path), default="examples", metavar="[MANIFESTS]")
+@cli.command(
+    epilog=examples(
+        "netlify-reconciler demo                          # the bundled examples",
+        "netlify-reconciler demo netlify/ --data /tmp/netlify-demo",
+    )
+)
+@click.argument("path", type=click.Path(path_type=Path), required=False, metavar="[MANIFESTS]")
 @click.option(
     "--data",
     "data_dir",
@@ -282,8 +323,11 @@ def emulator(
     show_default=True,
     help="Emulator state directory (emptied first).",
 )
-def demo(path: Path, data_dir: Path) -> int:
-    """Apply the examples to a fresh in-process emulator, then show that nothing is left to do."""
+def demo(path: Path | None, data_dir: Path) -> int:
+    """Apply the examples (or MANIFESTS) to a fresh in-process emulator, then show that nothing is left to do.
+
+    The examples ship with the package, so this runs in any folder. Needs the `emulator` extra.
+    """
     return commands.demo(path, data_dir)
 
 

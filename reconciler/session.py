@@ -109,7 +109,8 @@ class Planned:
 
 
 def load_and_check(path: Path, environ: Mapping[str, str] | None = None) -> tuple[DesiredState, Kinds]:
-    """Load manifests and run every kind's own checks; all problems are reported together."""
+    """Load manifests (`${VAR}`s from `environ`, default the process's) and run every kind's own checks;
+    all problems are reported together."""
     desired = load_manifests(path, environ)
     kinds = all_kinds(Digester.from_environment(os.environ if environ is None else environ))
     issues = [

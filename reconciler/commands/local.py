@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +15,22 @@ from reconciler.model.errors import ReconcilerError
 from reconciler.session import ApiTarget, load_and_check, make_plan
 
 DEMO_TOKEN = "demo-token"  # a local, throwaway emulator's token: not a secret
+# What only the emulator needs is the `emulator` extra, so that a core install (CI, the GitHub Action, the
+# job holding the Netlify token) carries no web server.
+EMULATOR_MODULES = ("starlette", "uvicorn", "httptools")
+EMULATOR_INSTALL = "pip install 'netlify-reconciler[emulator]'"
+# The demo's manifests and tiny site, shipped inside the package (package data), so the demo runs anywhere.
+BUNDLED_EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def require_emulator_extra(command: str) -> None:
+    """A clear message naming the install command, instead of an ImportError, on a core install."""
+    missing = [name for name in EMULATOR_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ReconcilerError(
+            f"`{command}` runs the local emulator, which needs {', '.join(missing)} (the `emulator` extra, "
+            f"left out of a core install): {EMULATOR_INSTALL}"
+        )
 
 
 def emulator(
@@ -25,6 +42,7 @@ def emulator(
     request_log: Path | None,
     behaviour: dict[str, Any],
 ) -> int:
+    require_emulator_extra("emulator")
     from reconciler.emulator.app import EmulatorOptions
     from reconciler.emulator.server import serve
 
@@ -32,13 +50,17 @@ def emulator(
     return EXIT_OK
 
 
-def demo(path: Path, data_dir: Path) -> int:
+def demo(path: Path | None, data_dir: Path) -> int:
     """Everything a newcomer needs to see, with no account and no second terminal."""
+    require_emulator_extra("demo")
     from reconciler.emulator.server import EmulatorServer
 
-    if not path.exists():
+    if path is None:
+        path = BUNDLED_EXAMPLES
+        click.echo(f"The example manifests shipped with netlify-reconciler: {path}")
+    elif not path.exists():
         raise ReconcilerError(
-            f"{path} does not exist: run the demo from a clone of the repository, or pass a path"
+            f"{path} does not exist: pass a manifest file or directory, or nothing for the bundled examples"
         )
     load_and_check(path)  # bad manifests fail before anything starts
     if data_dir.exists():

@@ -9,7 +9,8 @@ start than they save). Large files are the opposite: `hashlib` and `os.readv` re
 megabyte buffers, so threads hash them on both cores. Hence: small files one after another in the calling
 thread, large files on a thread pool at the same time (0.07 s in all, against 0.27 s for
 `find | xargs -0 -P2 sha1sum`). Memory stays flat: one reusable 1 MiB buffer per thread, whatever the
-file sizes.
+file sizes. Progress is reported per megabyte of a large file and per batch of small files, so that
+reporting costs nothing measurable next to the hashing itself.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from reconciler.deploy.progress import Progress
 from reconciler.deploy.tree import DeployInputError
 
 CHUNK_SIZE = 1 << 20
 LARGE_FILE = 1 << 20  # from this size on, a file is hashed on the thread pool
+PROGRESS_BATCH = 256  # small files hashed between two progress reports
 _local = threading.local()
 
 
@@ -40,8 +43,11 @@ def _buffer() -> bytearray:
     return buffer
 
 
-def file_digest(path: Path | str, algorithm: str = "sha1") -> str:
-    """The hex digest of a file, read in `CHUNK_SIZE` pieces into a per-thread buffer."""
+def file_digest(
+    path: Path | str, algorithm: str = "sha1", on_bytes: Callable[[int], None] | None = None
+) -> str:
+    """The hex digest of a file, read in `CHUNK_SIZE` pieces into a per-thread buffer; `on_bytes` hears
+    of each piece (progress through a large file)."""
     digest = hashlib.new(algorithm)
     buffer = _buffer()
     view = memoryview(buffer)
@@ -49,31 +55,56 @@ def file_digest(path: Path | str, algorithm: str = "sha1") -> str:
     try:
         while count := os.readv(fd, [buffer]):
             digest.update(view[:count])
+            if on_bytes is not None:
+                on_bytes(count)
     finally:
         os.close(fd)
     return digest.hexdigest()
 
 
-def hash_files(files: Sequence[tuple[Path, int]], workers: int = 2) -> list[str]:
-    """SHA-1 of each `(path, size)`, in the given order; large files on `workers` threads meanwhile."""
+def hash_files(
+    files: Sequence[tuple[Path, int]], workers: int = 2, progress: Progress | None = None
+) -> list[str]:
+    """SHA-1 of each `(path, size)`, in the given order; large files on `workers` threads meanwhile.
+    `progress` (already started) advances by files and bytes as they are hashed."""
+    progress = progress or Progress.silent()
     results: list[str] = [""] * len(files)
     large = [i for i, (_, size) in enumerate(files) if size >= LARGE_FILE]
     small = [i for i, (_, size) in enumerate(files) if size < LARGE_FILE]
+
+    def hash_large(i: int) -> str:
+        digest = file_digest(files[i][0], on_bytes=lambda count: progress.advance(0, count))
+        progress.advance(1)
+        return digest
+
     try:
         if not large or workers < 2:
-            for i in range(len(files)):
-                results[i] = file_digest(files[i][0])
+            _hash_in_turn(files, range(len(files)), results, progress)
             return results
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sha1") as pool:
-            pending = {i: pool.submit(file_digest, files[i][0]) for i in large}
-            for i in small:
-                results[i] = file_digest(files[i][0])
+            pending = {i: pool.submit(hash_large, i) for i in large}
+            _hash_in_turn(files, small, results, progress)
             for i, future in pending.items():
                 results[i] = future.result()
     except OSError as exc:
         name = exc.filename if exc.filename is not None else "a file"
         raise DeployInputError(f"cannot read {name}: {exc.strerror or exc}") from None
     return results
+
+
+def _hash_in_turn(
+    files: Sequence[tuple[Path, int]], indexes: Sequence[int], results: list[str], progress: Progress
+) -> None:
+    """Hash `files[i]` for each index in this thread, reporting every PROGRESS_BATCH files."""
+    done = size = 0
+    for i in indexes:
+        results[i] = file_digest(files[i][0])
+        done, size = done + 1, size + files[i][1]
+        if done == PROGRESS_BATCH:
+            progress.advance(done, size)
+            done = size = 0
+    if done:
+        progress.advance(done, size)
 
 
 class VerifyingReader:

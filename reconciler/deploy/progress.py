@@ -1,11 +1,13 @@
-"""Upload progress: a redrawn bar on a terminal, plain periodic lines in CI logs.
+"""Progress of a long phase (hashing a tree, uploading it): a redrawn bar on a terminal, plain periodic
+lines in CI logs.
 
 A terminal gets one line redrawn in place (at most 10 times a second) with a bar, files and bytes done,
 the rate and the ETA. Anything else (a CI log, a file) gets no carriage returns and no escape codes, only
 a plain line every `interval` seconds or each further 10 %, whichever comes first, so a log stays
 readable and short. Progress is the mean of the file and byte fractions: uploads cost both a round trip
 per file and time per byte, so neither alone predicts the ETA of a mixed tree. Thread-safe: upload
-workers call `advance` concurrently.
+workers call `advance` concurrently. With a `delay`, a phase shows nothing until it has run that long, so
+the everyday quick phase (a small tree hashed in milliseconds) prints no line at all.
 """
 
 from __future__ import annotations
@@ -45,11 +47,13 @@ class Progress:
         *,
         interactive: bool = False,
         interval: float = 5.0,
+        delay: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._stream = stream
         self._interactive = interactive
         self._interval = interval
+        self._delay = delay
         self._clock = clock
         self._lock = threading.Lock()
         self._label = ""
@@ -61,13 +65,14 @@ class Progress:
         self._last_draw = 0.0
         self._last_step = 0
         self._drawn = False
+        self._shown = False
 
     @classmethod
-    def for_stream(cls, stream: TextIO | None = None) -> Progress:
+    def for_stream(cls, stream: TextIO | None = None, *, delay: float = 0.0) -> Progress:
         """A bar when `stream` (default stderr) is a terminal, plain lines otherwise."""
         stream = sys.stderr if stream is None else stream
         isatty = getattr(stream, "isatty", None)
-        return cls(stream, interactive=bool(isatty and isatty()))
+        return cls(stream, interactive=bool(isatty and isatty()), delay=delay)
 
     @classmethod
     def silent(cls) -> Progress:
@@ -83,14 +88,26 @@ class Progress:
             self.bytes = 0
             self._started = self._last_draw = self._clock()
             self._last_step = 0
-            if not self._interactive:
-                self._write(f"{label}: {files:,} files, {human_bytes(total_bytes)}\n")
+            self._shown = False
+            if not self._delay:
+                self._show()
+
+    def _show(self) -> None:
+        """The phase becomes visible: its opening line in a log (a terminal draws the bar on advance)."""
+        self._shown = True
+        if not self._interactive:
+            self._write(f"{self._label}: {self._total_files:,} files, {human_bytes(self._total_bytes)}\n")
 
     def advance(self, files: int = 0, nbytes: int = 0) -> None:
         with self._lock:
             self.files += files
             self.bytes += nbytes
             now = self._clock()
+            if not self._shown:
+                if now - self._started < self._delay:
+                    return
+                self._show()
+                self._last_draw = now - max(self._interval, REDRAW_EVERY)  # a first figure right away
             if self._interactive:
                 if now - self._last_draw >= REDRAW_EVERY:
                     self._last_draw = now
@@ -105,6 +122,8 @@ class Progress:
 
     def finish(self) -> None:
         with self._lock:
+            if not self._shown:
+                return  # over before its delay: nothing to report
             now = self._clock()
             elapsed = max(now - self._started, 1e-9)
             if self._interactive and self._drawn:

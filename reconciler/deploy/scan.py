@@ -15,7 +15,12 @@ from pathlib import Path
 
 from reconciler.deploy.functions import LocalFunction, find_functions, zip_function
 from reconciler.deploy.hashing import hash_files
+from reconciler.deploy.progress import Progress
 from reconciler.deploy.tree import MAX_DIR_ENTRIES, DeployInputError, walk_tree
+
+# Hashing shows progress (on stderr: a bar on a terminal, lines in CI) only once it has taken this long,
+# so a small site's plan prints nothing extra and a large tree never looks stuck.
+HASH_PROGRESS_DELAY = 1.0
 
 __all__ = ["MAX_DIR_ENTRIES", "DeployInputError", "LocalDigest", "LocalFile", "LocalFunction", "local_digest"]
 
@@ -56,21 +61,37 @@ class LocalDigest:
 
 
 def local_digest(
-    publish_dir: Path, functions_dir: Path | None, workdir: Path, workers: int = 2
+    publish_dir: Path,
+    functions_dir: Path | None,
+    workdir: Path,
+    workers: int = 2,
+    progress: Progress | None = None,
 ) -> LocalDigest:
-    """Scan, hash and zip; `workdir` receives the function zips. DeployInputError before any request."""
+    """Scan, hash and zip; `workdir` receives the function zips. DeployInputError before any request.
+    Hashing reports to `progress`, by default stderr after HASH_PROGRESS_DELAY seconds."""
     exclude: frozenset[str] = frozenset()
     if functions_dir is not None and functions_dir.is_dir():
         # Function sources inside the publish directory must not be served as static files.
         exclude = frozenset({os.path.realpath(functions_dir)})
     tree = walk_tree(publish_dir, exclude=exclude)
-    shas = hash_files([(f.source, f.size) for f in tree], workers=workers)
+    progress = progress or Progress.for_stream(delay=HASH_PROGRESS_DELAY)
+    progress.start(f"hashing {_shown(publish_dir)}", len(tree), sum(f.size for f in tree))
+    shas = hash_files([(f.source, f.size) for f in tree], workers=workers, progress=progress)
+    progress.finish()
     files = {f.path: LocalFile(f.path, f.source, f.size, sha) for f, sha in zip(tree, shas, strict=True)}
     functions: dict[str, LocalFunction] = {}
     if functions_dir is not None:
         for source in find_functions(functions_dir):
             functions[source.name] = zip_function(source, workdir)
     return LocalDigest(files, functions)
+
+
+def _shown(directory: Path) -> str:
+    """A directory as the user would name it: relative to the working directory when below it."""
+    try:
+        return str(directory.resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(directory)
 
 
 def planned_digest(

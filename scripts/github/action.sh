@@ -3,6 +3,8 @@
 # can be read, linted and tested directly (tests/github run it against the emulator).
 #
 #   action.sh install   install netlify-reconciler from the action's own checkout ($GITHUB_ACTION_PATH)
+#                       into a virtualenv under $RUNNER_TEMP, its dependencies from the hash-checked lock
+#                       scripts/github/action-requirements.txt (refreshed by lock-requirements.sh)
 #   action.sh run       run one command and publish its reports and step outputs
 #
 # Inputs arrive as environment variables, never as ${{ }} text pasted into the script:
@@ -35,15 +37,42 @@ install() {
         return 0
     fi
     local source="${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set (run this from action.yml)}"
-    local marker="${RUNNER_TEMP:?RUNNER_TEMP is not set}/netlify-reconciler-installed"
+    local venv marker
+    venv="$(tool_venv)"
+    marker="$venv/installed-from"
     # The action may be used several times in one job (validate, then plan): install once per job.
-    if [[ -f "$marker" && "$(cat "$marker")" == "$source" ]] && python3 -c "import reconciler" 2>/dev/null; then
-        echo "netlify-reconciler is already installed from $source"
+    if [[ -f "$marker" && "$(cat "$marker")" == "$source" && -x "$venv/bin/netlify-reconciler" ]]; then
+        echo "netlify-reconciler is already installed from $source in $venv"
         return 0
     fi
-    python3 -m pip install --disable-pip-version-check --no-input --quiet "$source"
+    # A virtualenv of its own: the lock decides every package in it, whatever else the job installed.
+    # Dependencies only from the lock, each checked against its SHA-256 (--require-hashes), and no extras:
+    # the emulator's web stack is never installed where the Netlify token is. Then the package itself,
+    # from this checkout, with nothing downloaded (--no-index) and the locked build backend.
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    local -a pip=("$venv/bin/python" -m pip --disable-pip-version-check --no-input --quiet)
+    "${pip[@]}" install --require-hashes --only-binary :all: -r "$source/scripts/github/action-requirements.txt"
+    "${pip[@]}" install --no-deps --no-index --no-build-isolation "$source"
+    "${pip[@]}" check
     printf '%s' "$source" >"$marker"
-    netlify-reconciler --version
+    "$venv/bin/netlify-reconciler" --version
+}
+
+# The action's own virtualenv, one per job.
+tool_venv() {
+    echo "${RUNNER_TEMP:?RUNNER_TEMP is not set}/netlify-reconciler-venv"
+}
+
+# The installed tool, or (with the test hook) the one on PATH.
+tool() {
+    local installed
+    installed="$(tool_venv)/bin/netlify-reconciler"
+    if [[ "${NETLIFY_RECONCILER_SKIP_INSTALL:-}" != "1" && -x "$installed" ]]; then
+        echo "$installed"
+    else
+        echo netlify-reconciler
+    fi
 }
 
 is_true() {
@@ -108,7 +137,7 @@ run() {
     local out_dir
     out_dir="$(mktemp -d "${RUNNER_TEMP:?RUNNER_TEMP is not set}/netlify-reconciler-$command-XXXXXX")"
     local json_report="$out_dir/report.json" markdown_report="$out_dir/report.md"
-    local plan_file="" stderr_log="$out_dir/stderr.log"
+    local plan_file="" stderr_log="$out_dir/stderr.log" error_report="$out_dir/errors.md"
 
     local -a args=("$command" "$manifests")
     case "$command" in
@@ -133,11 +162,12 @@ run() {
     args+=("${extra[@]}")
 
     echo "netlify-reconciler ${args[*]}"
-    local code
+    local code executable
+    executable="$(tool)"
     # stdout straight to the log; stderr to the log and to a file for the summary on failure.
     set +e
     {
-        netlify-reconciler "${args[@]}" 2>&1 1>&3 3>&- | tee "$stderr_log" 1>&2 3>&-
+        "$executable" "${args[@]}" 2>&1 1>&3 3>&- | tee "$stderr_log" 1>&2 3>&-
         code=${PIPESTATUS[0]}
     } 3>&1
     set -e
@@ -151,6 +181,11 @@ run() {
         failed=true
     fi
     [[ -n "$plan_file" && -s "$plan_file" && $failed == false ]] || plan_file=""
+    if [[ $failed == true ]]; then
+        error_summary "$command" "$code" "$stderr_log" >"$error_report"
+    else
+        error_report=""
+    fi
 
     local has_changes=false
     if [[ -n "$json_report" ]]; then
@@ -165,6 +200,7 @@ print("true" if json.load(open(sys.argv[1], encoding="utf-8"))["summary"]["total
         echo "json-report=$json_report"
         echo "markdown-report=$markdown_report"
         echo "plan-file=$plan_file"
+        echo "error-summary=$error_report"
     } >>"${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"
 
     {
@@ -173,7 +209,7 @@ print("true" if json.load(open(sys.argv[1], encoding="utf-8"))["summary"]["total
             echo
         fi
         if [[ $failed == true ]]; then
-            error_summary "$command" "$code" "$stderr_log"
+            cat "$error_report"
         elif [[ "$command" == validate ]]; then
             echo "### ✅ netlify-reconciler validate"
             echo

@@ -48,8 +48,11 @@ def _plant_bystanders(api: ApiSession) -> None:
     """Objects nobody declared, which no apply may take away: a whole site, and a snippet on a site the
     every-kind manifest renames (it declares no snippets there)."""
     site = api.post("/demo/sites", json={"name": "bystander"}).json()
-    api.post("/accounts/demo/env", params={"site_id": site["id"]},
-             json=[{"key": "KEEP", "values": [{"context": "all", "value": "mine"}]}]).raise_for_status()
+    api.post(
+        "/accounts/demo/env",
+        params={"site_id": site["id"]},
+        json=[{"key": "KEEP", "values": [{"context": "all", "value": "mine"}]}],
+    ).raise_for_status()
     api.post(f"/sites/{site['id']}/snippets", json={"title": "keep", "general": "<p>"}).raise_for_status()
     old = api.post("/demo/sites", json={"name": "contract-old"}).json()
     api.post(f"/sites/{old['id']}/snippets", json={"title": "keep-me", "general": "<p>"}).raise_for_status()

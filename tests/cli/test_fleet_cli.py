@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from benchmarks.fleet import fleet_manifest
 from tests.cli.conftest import CLI_TOKEN, run_cli, start_emulator
@@ -25,7 +26,7 @@ def _overlapping_sites(log_lines: list[dict[str, object]]) -> int:
         site = str(line["path"]).split("/sites/")[1].split("/")[0]
         spans.append((start, start + timedelta(milliseconds=float(str(line["duration_ms"]))), site))
     spans.sort()
-    return sum(1 for a, b in zip(spans, spans[1:], strict=False) if a[2] != b[2] and b[0] < a[1])
+    return sum(1 for a, b in pairwise(spans) if a[2] != b[2] and b[0] < a[1])
 
 
 def test_a_fleet_applies_from_empty_in_one_run(tmp_path):

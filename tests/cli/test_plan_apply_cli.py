@@ -98,11 +98,23 @@ def test_validate_examples() -> None:
     assert "Valid: 1 team(s) and 3 site(s) in 3 file(s)." in result.stdout
 
 
-def test_demo_applies_examples_and_ends_with_no_changes(tmp_path: Path) -> None:
-    result = run_cli("demo", "--data", str(tmp_path / "demo"))
+def test_demo_applies_the_bundled_examples_from_any_folder_and_ends_with_no_changes(tmp_path: Path) -> None:
+    empty = tmp_path / "elsewhere"
+    empty.mkdir()
+    result = run_cli("demo", cwd=empty)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Apply complete: 23 added, 0 changed, 0 destroyed, 1 deployed, 8 ledger writes." in result.stdout
     assert "^ site.demo-docs.deploy: deployed" in result.stderr
     assert result.stdout.rstrip().count("No changes.") == 1
     tail = result.stdout.split("Planning again")[1]
     assert "No changes." in tail
+    assert result.stdout.startswith("The example manifests shipped with netlify-reconciler: ")
+    assert sorted(p.name for p in empty.iterdir()) == [".netlify-reconciler"]  # the emulator's data, nothing else
+
+
+def test_demo_of_a_missing_path_says_what_to_pass(tmp_path: Path) -> None:
+    result = run_cli("demo", str(tmp_path / "nowhere"), "--data", str(tmp_path / "demo"))
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith(
+        "nowhere does not exist: pass a manifest file or directory, or nothing for the bundled examples"
+    )

@@ -12,13 +12,15 @@ import pytest
 import requests
 
 from tests.cli.conftest import CLI_TOKEN, EmulatorProcess
-from tests.github.local_runner import REPO, LocalRunner
+from tests.github.artifacts import ArtifactStore
+from tests.github.local_runner import REPO, JobResult, LocalRunner
 
 WORKFLOWS = REPO / "examples" / ".github" / "workflows"
 REPOSITORY = "acme/netlify-config"
 FORK = "mallory/netlify-config"
 PR_NUMBER = 7
-HEAD_SHA = "feedc0de" * 5
+HEAD_SHA = "feedc0de" * 5  # the pull request's head commit: what its plan was made for
+MERGE_SHA = "3e6ec0de" * 5  # the commit merging it into the default branch
 SECRET_VALUE = "gha-signing-PLANTED-5c1e"
 LEDGER_KEY = "ledger-key-PLANTED-77aa"
 PLAN_MARKER = "<!-- netlify-reconciler-plan -->"
@@ -49,17 +51,19 @@ class GhStandIn:
         self.state_file = root / "state.json"
         self.log_file = root / "calls.jsonl"
         self.log_file.touch()
+        self.artifacts = ArtifactStore(root / "artifacts")
         gh = self.bin / "gh"
         gh.write_text(
             "#!/bin/sh\n"
             f"FAKE_GH_STATE='{self.state_file}' FAKE_GH_LOG='{self.log_file}' "
+            f"FAKE_GH_ARTIFACTS='{self.artifacts.root}' "
             f"exec '{sys.executable}' '{Path(__file__).with_name('fake_gh.py')}' \"$@\"\n",
             encoding="utf-8",
         )
         gh.chmod(0o755)
         self.write_state(
             {"repo": REPOSITORY, "pull_requests": [PR_NUMBER], "comments": [], "issues": [], "labels": [],
-             "next_id": 1000, "next_number": 40}
+             "next_id": 1000, "next_number": 40, "merged_pulls": {MERGE_SHA: [merged_pull_request()]}}
         )
 
     def write_state(self, state: dict[str, Any]) -> None:
@@ -115,6 +119,8 @@ class Bench:
         temp = self.root / f"runner-temp-{self.runs}"
         temp.mkdir()
         return LocalRunner(
+            run_id=str(4241 + self.runs),
+            artifacts=self.gh.artifacts,
             workspace=self.workspace,
             runner_temp=temp,
             path=[self.gh.bin, Path(sys.executable).parent],
@@ -142,9 +148,9 @@ class Bench:
         return response
 
     def everything_written(self) -> str:
-        """All text the runs produced or sent anywhere: for the check that no secret leaked."""
+        """All text the runs produced or sent anywhere (artifacts too): for the check that no secret leaked."""
         parts = [self.gh.log_file.read_text(encoding="utf-8"), self.gh.state_file.read_text(encoding="utf-8")]
-        for path in self.root.rglob("*"):
+        for path in [*self.root.rglob("*"), *self.gh.artifacts.root.rglob("*")]:
             if path.is_file() and (
                 path.suffix in {".md", ".json", ".log"} or path.name in {"github_step_summary", "github_output"}
             ):
@@ -184,12 +190,29 @@ def pull_request_event(head_repository: str = REPOSITORY) -> dict[str, Any]:
     }
 
 
+def dispatch_event() -> dict[str, Any]:
+    return {"ref": "refs/heads/main", "inputs": {}, "repository": repository_payload()}
+
+
+def apply_by_hand(bench: Bench, **kwargs: Any) -> JobResult:
+    """The apply workflow started by hand (workflow_dispatch) on the default branch: plan, then apply."""
+    return bench.runner("workflow_dispatch", dispatch_event(), **kwargs).run_job(WORKFLOWS / "apply.yml", "apply")
+
+
 def schedule_event() -> dict[str, Any]:
     return {"schedule": "23 6 * * *", "repository": repository_payload()}
 
 
 def push_event() -> dict[str, Any]:
-    return {"ref": "refs/heads/main", "after": HEAD_SHA, "repository": repository_payload()}
+    """The push of the merge commit of pull request PR_NUMBER to the default branch."""
+    return {"ref": "refs/heads/main", "after": MERGE_SHA, "repository": repository_payload()}
+
+
+def merged_pull_request() -> dict[str, Any]:
+    """Pull request PR_NUMBER as `GET /repos/{repo}/commits/MERGE_SHA/pulls` lists it once merged."""
+    return {"number": PR_NUMBER, "state": "closed", "merged_at": "2026-01-01T12:00:00Z",
+            "merge_commit_sha": MERGE_SHA, "head": {"sha": HEAD_SHA, "ref": "change-docs"},
+            "base": {"ref": "main"}}
 
 
 @pytest.fixture

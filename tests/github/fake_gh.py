@@ -4,8 +4,12 @@ It records every call and answers from a small JSON state file, for the commands
 use (anything else exits 1 with "unsupported", so a workflow using more of gh fails its test):
 
 - `gh api [--method M] ENDPOINT [--paginate] [--jq EXPR] [-f k=v] [-F k=v|k=@file] [--silent]` for
-  `repos/O/R/issues/N/comments` (GET, POST) and `repos/O/R/issues/comments/ID` (PATCH);
+  `repos/O/R/issues/N/comments` (GET, POST), `repos/O/R/issues/comments/ID` (PATCH),
+  `repos/O/R/commits/SHA/pulls` (GET: the merged pull requests of `merged_pulls` in the state) and
+  `repos/O/R/actions/artifacts?name=NAME` (GET, from the artifact store);
 - `gh pr comment N --body-file F|--body B`;
+- `gh run download RUN_ID --name NAME --dir DIR`, from the artifact store (`tests/github/artifacts.py`,
+  directory in FAKE_GH_ARTIFACTS), where the local runner's `actions/upload-artifact` put them;
 - `gh issue list|view|create|edit|comment|close` and `gh label create`, with `--json`/`--jq`.
 
 Like the real gh on a runner it needs GH_TOKEN (or GITHUB_TOKEN) and the repository from `--repo` or
@@ -14,7 +18,8 @@ GH_REPO. `--jq` is run by the `jq` program (gh's own filter language is jq's).
 The state file (written by `GhState` in tests):
   {"repo": "o/r", "pull_requests": [7], "comments": [{id, issue, body, user: {login, type}}],
    "issues": [{number, title, body, state, state_reason, labels: [..], comments: [..]}],
-   "labels": ["bug"], "next_id": 1000, "next_number": 100}
+   "labels": ["bug"], "next_id": 1000, "next_number": 100,
+   "merged_pulls": {"<merge commit sha>": [{number, merged_at, merge_commit_sha, head: {sha, ref}}]}}
 The log file gets one JSON line per call: argv, repo, token_set, files (path -> text read from --body-file
 or -F k=@file), stdin (when `-` was given as a file), exit code.
 
@@ -33,6 +38,9 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: find tests.github
+from tests.github.artifacts import ArtifactStore
 
 BOT = {"login": "github-actions[bot]", "type": "Bot"}
 
@@ -165,6 +173,8 @@ def cmd_api(call: Call, argv: list[str]) -> None:
     fields = _fields(call, args.raw_field, args.field)
     method = (args.method or ("POST" if fields else "GET")).upper()
 
+    if method == "GET" and _api_read(call, args.endpoint, args.jq):
+        return
     listing = re.fullmatch(r"repos/([^/]+/[^/]+)/issues/(\d+)/comments", args.endpoint)
     single = re.fullmatch(r"repos/([^/]+/[^/]+)/issues/comments/(\d+)", args.endpoint)
     if listing:
@@ -198,12 +208,58 @@ def cmd_api(call: Call, argv: list[str]) -> None:
     raise GhError(f"unsupported by the gh stand-in: {method} {args.endpoint}")
 
 
-def cmd_pr(call: Call, argv: list[str]) -> None:
-    if not argv or argv[0] != "comment":
-        raise GhError(f"unsupported by the gh stand-in: gh pr {' '.join(argv[:1])}")
-    parser = _ArgumentParser(prog="gh pr comment")
-    parser.add_argument("number")
+def _api_read(call: Call, endpoint: str, jq: str | None) -> bool:
+    """The read-only endpoints the apply workflow uses to find the plan reviewed on a pull request."""
+    pulls = re.fullmatch(r"repos/([^/]+/[^/]+)/commits/([0-9a-f]+)/pulls", endpoint)
+    artifacts = re.fullmatch(r"repos/([^/]+/[^/]+)/actions/artifacts\?name=([\w.-]+)", endpoint)
+    if pulls:
+        _repo(call, pulls.group(1))
+        _emit(call, call.state.get("merged_pulls", {}).get(pulls.group(2), []), jq)
+        return True
+    if artifacts:
+        _repo(call, artifacts.group(1))
+        found = [a for a in _artifacts().artifacts() if a["name"] == artifacts.group(2)]
+        _emit(call, {"total_count": len(found), "artifacts": found}, jq)
+        return True
+    return False
+
+
+def _artifacts() -> ArtifactStore:
+    return ArtifactStore(Path(os.environ["FAKE_GH_ARTIFACTS"]))
+
+
+def _subcommand(argv: list[str], group: str, only: str) -> _ArgumentParser:
+    """The parser of `gh GROUP ONLY` (the one subcommand of GROUP the stand-in knows), with --repo."""
+    if not argv or argv[0] != only:
+        raise GhError(f"unsupported by the gh stand-in: gh {group} {' '.join(argv[:1])}")
+    parser = _ArgumentParser(prog=f"gh {group} {only}")
     parser.add_argument("-R", "--repo")
+    return parser
+
+
+def cmd_run(call: Call, argv: list[str]) -> None:
+    parser = _subcommand(argv, "run", "download")
+    parser.add_argument("run_id")
+    parser.add_argument("-n", "--name", required=True)
+    parser.add_argument("-D", "--dir", default=".")
+    args = parser.parse_args(argv[1:])
+    _repo(call, args.repo)
+    store = _artifacts()
+    for artifact in store.artifacts():
+        if (artifact["name"], str(artifact["workflow_run"]["id"])) == (args.name, args.run_id):
+            if artifact["expired"]:
+                break
+            target = Path(args.dir)
+            target.mkdir(parents=True, exist_ok=True)
+            for file in store.files(artifact):
+                shutil.copy(file, target / file.name)
+            return
+    raise GhError("no valid artifacts found to download")
+
+
+def cmd_pr(call: Call, argv: list[str]) -> None:
+    parser = _subcommand(argv, "pr", "comment")
+    parser.add_argument("number")
     parser.add_argument("-b", "--body")
     parser.add_argument("-F", "--body-file")
     args = parser.parse_args(argv[1:])
@@ -331,11 +387,8 @@ def cmd_issue(call: Call, argv: list[str]) -> None:
 
 
 def cmd_label(call: Call, argv: list[str]) -> None:
-    if not argv or argv[0] != "create":
-        raise GhError("unsupported by the gh stand-in: gh label " + " ".join(argv[:1]))
-    parser = _ArgumentParser(prog="gh label create")
+    parser = _subcommand(argv, "label", "create")
     parser.add_argument("name")
-    parser.add_argument("-R", "--repo")
     parser.add_argument("-c", "--color")
     parser.add_argument("-d", "--description")
     parser.add_argument("-f", "--force", action="store_true")
@@ -348,7 +401,7 @@ def cmd_label(call: Call, argv: list[str]) -> None:
     call.save()
 
 
-COMMANDS = {"api": cmd_api, "pr": cmd_pr, "issue": cmd_issue, "label": cmd_label}
+COMMANDS = {"api": cmd_api, "pr": cmd_pr, "issue": cmd_issue, "label": cmd_label, "run": cmd_run}
 
 
 def main(argv: list[str]) -> int:

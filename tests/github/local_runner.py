@@ -9,6 +9,8 @@ What it does, step by step, for one job:
 - `uses:` of this repository's action (`./` or `<owner>/netlify-reconciler@<ref>`): the steps of
   action.yml, with its inputs (defaults, then the caller's `with:`), its own `steps` context and
   GITHUB_ACTION_PATH set to the repository, and its outputs mapped back to the caller;
+- `uses:` of actions/upload-artifact: the files of `path` are stored as artifact `name` of this run, tied
+  to its head commit, in the test's `ArtifactStore` (artifacts.py), where the `gh` stand-in finds them;
 - `uses:` of actions/checkout and actions/setup-python: nothing (the test prepares the workspace, and
   Python is the one running the tests); any other action is an error;
 - status: a failed step fails the job unless `continue-on-error`; `if:` defaults to `success()`.
@@ -29,12 +31,15 @@ from typing import Any
 
 import yaml
 
+from tests.github.artifacts import ArtifactStore
 from tests.github.expressions import Status, condition, substitute, to_text
 
 REPO = Path(__file__).resolve().parents[2]
 ACTION = REPO / "action.yml"
 OUR_ACTION = re.compile(r"^(?:\./?|[\w.-]+/netlify-reconciler@[0-9a-f]{40})$")
 IGNORED_ACTIONS = re.compile(r"^actions/(?:checkout|setup-python)@[0-9a-f]{40}$")
+UPLOAD_ARTIFACT = re.compile(r"^actions/upload-artifact@[0-9a-f]{40}$")
+DEFAULT_SHA = "0123456789abcdef0123456789abcdef01234567"
 STEP_TIMEOUT = 60
 YAML12_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 
@@ -66,6 +71,7 @@ class JobResult:
     steps: list[StepResult]
     summary: str
     annotations: list[str]
+    run_url: str = ""
 
     @property
     def succeeded(self) -> bool:
@@ -138,6 +144,8 @@ class LocalRunner:
         secrets: Mapping[str, str] | None = None,
         runner_env: Mapping[str, str] | None = None,
         token: str = "ghs_fake_github_token_for_tests",
+        run_id: str = "4242",
+        artifacts: ArtifactStore | None = None,
     ) -> None:
         self.workspace = workspace
         self.runner_temp = runner_temp
@@ -149,6 +157,8 @@ class LocalRunner:
         self.secrets = dict(secrets or {})
         self.runner_env = dict(runner_env or {})
         self.token = token
+        self.run_id = run_id
+        self.artifacts = artifacts
         self.counter = 0
         self.summary_parts: list[str] = []
         self.annotations: list[str] = []
@@ -164,9 +174,9 @@ class LocalRunner:
             "repository_owner": self.repository.split("/")[0],
             "ref": f"refs/{kind}/{self.ref_name}",
             "ref_name": self.ref_name,
-            "sha": "0123456789abcdef0123456789abcdef01234567",
+            "sha": self.event.get("after") or DEFAULT_SHA,
             "token": self.token,
-            "run_id": "4242",
+            "run_id": self.run_id,
             "run_number": "7",
             "run_attempt": "1",
             "server_url": "https://github.com",
@@ -204,21 +214,30 @@ class LocalRunner:
             **self.runner_env,
         }
 
+    @property
+    def run_url(self) -> str:
+        return f"https://github.com/{self.repository}/actions/runs/{self.run_id}"
+
+    def head_sha(self) -> str:
+        """The commit a run is for, as GitHub records it: a pull request's head, else github.sha."""
+        pull_request = self.event.get("pull_request") or {}
+        return str((pull_request.get("head") or {}).get("sha") or self.github_context()["sha"])
+
     # -- jobs -----------------------------------------------------------------------------------------
 
     def run_job(self, workflow_file: Path, job_id: str) -> JobResult:
         job, contexts, env, shell = self._start_job(workflow_file, job_id)
         if not condition(job.get("if"), {**contexts, "needs": {}}, Status()):
-            return JobResult(True, [], "", [])
+            return JobResult(True, [], "", [], self.run_url)
         steps = self._run_steps(job["steps"], contexts, env, shell)
-        return JobResult(False, steps, "".join(self.summary_parts), self.annotations)
+        return JobResult(False, steps, "".join(self.summary_parts), self.annotations, self.run_url)
 
     def run_step(self, workflow_file: Path, job_id: str, step_name: str, steps: Mapping[str, Any]) -> JobResult:
         """One step of a job alone, with the `steps` context of the steps before it made up by the test."""
         job, contexts, env, shell = self._start_job(workflow_file, job_id)
         [step] = [s for s in job["steps"] if s.get("name") == step_name]
         results = self._run_steps([step], contexts, env, shell, steps_context=dict(steps))
-        return JobResult(False, results, "".join(self.summary_parts), self.annotations)
+        return JobResult(False, results, "".join(self.summary_parts), self.annotations, self.run_url)
 
     def _start_job(
         self, workflow_file: Path, job_id: str
@@ -243,7 +262,7 @@ class LocalRunner:
         contexts = {"github": self.github_context(), "secrets": self.secrets, "vars": {}, "env": {},
                     "runner": self._runner(), "job": {}}
         steps = self._run_steps([step], contexts, {}, None)
-        return JobResult(False, steps, "".join(self.summary_parts), self.annotations)
+        return JobResult(False, steps, "".join(self.summary_parts), self.annotations, self.run_url)
 
     def _runner(self) -> dict[str, str]:
         return {"os": "Linux", "arch": "X64", "temp": str(self.runner_temp), "name": "local"}
@@ -338,6 +357,8 @@ class LocalRunner:
         uses = str(step["uses"]).strip()
         if IGNORED_ACTIONS.match(uses):
             return StepResult(name, step.get("id"), "success", stdout=f"(not run locally: {uses})\n")
+        if UPLOAD_ARTIFACT.match(uses):
+            return self._upload_artifact(step, name, ctx)
         if not OUR_ACTION.match(uses):
             raise WorkflowError(f"step {name!r}: the local runner does not know the action {uses!r}")
         action = load_yaml(ACTION)
@@ -359,3 +380,19 @@ class LocalRunner:
         }
         outcome = "failure" if any(s.outcome == "failure" for s in inner) else "success"
         return StepResult(name, step.get("id"), outcome, outputs, inner=inner)
+
+    def _upload_artifact(self, step: dict[str, Any], name: str, ctx: dict[str, Any]) -> StepResult:
+        """actions/upload-artifact's `name`, `path` (files, one per line) and `if-no-files-found`."""
+        given = {k: substitute(str(v), ctx) for k, v in (step.get("with") or {}).items()}
+        unknown = sorted(set(given) - {"name", "path", "if-no-files-found", "retention-days"})
+        if unknown or self.artifacts is None:
+            raise WorkflowError(f"step {name!r}: inputs {unknown} unsupported, or no artifact store")
+        files = [Path(line.strip()) for line in given["path"].splitlines() if line.strip()]
+        found = [file for file in files if file.is_file()]
+        if not found:
+            failure = given.get("if-no-files-found", "warn") == "error"
+            return StepResult(name, step.get("id"), "failure" if failure else "success",
+                              stdout=f"No files were found with the provided path: {given['path']}\n")
+        artifact = self.artifacts.upload(given["name"], found, self.run_id, self.head_sha())
+        return StepResult(name, step.get("id"), "success", {"artifact-id": str(artifact["id"])},
+                          stdout=f"Artifact {artifact['name']} uploaded ({len(found)} file(s))\n")

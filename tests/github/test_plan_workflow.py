@@ -55,6 +55,10 @@ def test_plan_comment_is_created_then_updated_not_duplicated(bench: Bench) -> No
     assert "Plan: 4 to add, 0 to change, 0 to destroy, 2 ledger writes." in body
     assert '+     values.all = "https://api.gha.example"' in body
     assert f"Commit {HEAD_SHA[:12]}" in body and f"[job summary and log]({RUN_URL})" in body
+    assert "Merging applies exactly this plan, unless Netlify or the manifests change first." in body
+    # The plan itself, saved for the apply workflow under the head commit's name.
+    [artifact] = bench.gh.artifacts.artifacts()
+    assert artifact["name"] == f"netlify-plan-{HEAD_SHA}" and artifact["workflow_run"]["head_sha"] == HEAD_SHA
     # The job summary has the validation result and the same Markdown plan.
     assert "### ✅ netlify-reconciler validate" in first.summary
     assert "Plan: 4 to add, 0 to change, 0 to destroy, 2 ledger writes." in first.summary
@@ -70,6 +74,9 @@ def test_plan_comment_is_created_then_updated_not_duplicated(bench: Bench) -> No
     assert updated["id"] == comment["id"]
     assert '+     values.all = "https://api-v2.gha.example"' in str(updated["body"])
     assert len(bench.gh.state()["comments"]) == 2  # the person's comment and the one plan comment
+    newest = bench.gh.artifacts.artifacts()[0]  # each run saves its own plan; the apply takes the newest
+    assert newest["workflow_run"]["id"] == int(second.run_url.rsplit("/", 1)[1])
+    assert "api-v2.gha.example" in bench.gh.artifacts.files(newest)[0].read_text(encoding="utf-8")
 
     written = bench.everything_written() + first.log + second.log
     assert SECRET_VALUE not in written and LEDGER_KEY not in written
@@ -106,6 +113,7 @@ def test_fork_pull_request_without_secrets_is_validated_only(bench: Bench) -> No
     assert "### ✅ netlify-reconciler validate" in result.summary
     assert "Pull request from a fork" in result.summary
     assert bench.gh.calls() == []
+    assert bench.gh.artifacts.artifacts() == []  # no plan, nothing to apply on merge
 
 
 def test_same_repository_without_token_says_why_there_is_no_plan(bench: Bench) -> None:
@@ -127,7 +135,9 @@ def test_invalid_manifests_fail_the_job_and_the_comment_says_so(bench: Bench) ->
     assert "netlify/site.yaml:5:16: sites.gha-docs.force_ssl: expected boolean" in result.summary  # the tool's file:line:column, in the summary
     [comment] = bot_comments(bench)
     assert "the manifests do not validate" in str(comment["body"])
+    assert "Merging applies" not in str(comment["body"])
     assert RUN_URL in str(comment["body"])
+    assert bench.gh.artifacts.artifacts() == []
 
 
 def test_a_plan_too_long_for_a_comment_is_cut_below_githubs_limit(bench: Bench) -> None:

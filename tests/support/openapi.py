@@ -1,15 +1,17 @@
 """Validate emulator responses against Netlify's OpenAPI (Swagger 2.0) description.
 
-The spec path comes from `NETLIFY_OPENAPI`, else `<repo>/../shared/netlify-openapi/swagger.yml`; when it is
-missing, tests that need it are skipped with the reason. Swagger 2.0 schemas are close enough to JSON
-Schema Draft 4 to validate with `Draft4Validator` once `x-*` extension keys are dropped; formats are not
-enforced (Swagger's `dateTime` is not a JSON Schema format anyway).
+The description is Netlify's npm package `@netlify/open-api` (pinned in scripts/install-netlify-openapi.sh,
+which puts it in `.tools/netlify-openapi`); it is installed on first use, and a test that needs it fails
+when it cannot be had, wherever the clone is. `NETLIFY_OPENAPI` names another file (JSON or YAML) instead.
+Swagger 2.0 schemas are close enough to JSON Schema Draft 4 to validate with `Draft4Validator` once `x-*`
+extension keys are dropped; formats are not enforced (Swagger's `dateTime` is not a JSON Schema format).
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import json
 import os
 import re
 from pathlib import Path
@@ -19,47 +21,67 @@ import jsonschema
 import pytest
 import yaml
 
-DEFAULT_SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "netlify-openapi" / "swagger.yml"
+from tests.support.node_tools import TOOLS, installed
+
+INSTALLED_SPEC = TOOLS / "netlify-openapi" / "node_modules" / "@netlify" / "open-api" / "dist" / "swagger.json"
 BASE_PATH = "/api/v1"
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
 def spec_path() -> Path:
-    return Path(os.environ.get("NETLIFY_OPENAPI") or DEFAULT_SPEC)
+    """The description's file: `NETLIFY_OPENAPI` if set, else the npm package, installed if missing."""
+    override = os.environ.get("NETLIFY_OPENAPI")
+    if override:
+        path = Path(override)
+        if not path.is_file():
+            pytest.fail(f"NETLIFY_OPENAPI={override} is not a file")
+        return path
+    installed("install-netlify-openapi.sh", [INSTALLED_SPEC])
+    return INSTALLED_SPEC
 
 
 @functools.cache
-def _load() -> dict[str, Any] | None:
-    path = spec_path()
-    if not path.is_file():
-        return None
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    spec: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-    definitions = _strip_extensions(spec.get("definitions", {}))
-    _patch_known_deviations(definitions)
-    spec["definitions"] = definitions
-    return spec
-
-
 def load_spec() -> dict[str, Any]:
-    """The parsed spec, or skip the calling test when the file is not there."""
-    spec = _load()
-    if spec is None:
-        reason = f"Netlify OpenAPI spec not found at {spec_path()} (set NETLIFY_OPENAPI)"
-        if os.environ.get("CI"):
-            pytest.fail(reason + ": CI must check responses against it, not skip")
-        pytest.skip(reason)
+    """The parsed description, with the known deviations of the live API patched in."""
+    path = spec_path()
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        spec: dict[str, Any] = json.loads(text)
+    else:
+        spec = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    spec["definitions"] = _strip_extensions(spec.get("definitions", {}))
+    _patch_known_deviations(spec)
     return spec
 
 
-def _patch_known_deviations(definitions: dict[str, Any]) -> None:
+def _patch_known_deviations(spec: dict[str, Any]) -> None:
     """The one place where the spec is corrected to match the live API.
 
-    - envVar.scopes: the live API answers `post_processing` (underscore) while the spec's enum only lists
-      the request spelling `post-processing`.
+    - env var scopes: the live API answers `post_processing` (underscore) while the spec's enum only lists
+      the request spelling `post-processing`. The npm package's description has every `$ref` resolved, so
+      the scope enum is patched wherever a response (or the `envVar` definition) lists it; requests keep
+      the spelling Netlify accepts.
     """
-    scopes = definitions["envVar"]["properties"]["scopes"]["items"]
-    scopes["enum"] = [*scopes["enum"], "post_processing"]
+    responses = [
+        response.get("schema")
+        for item in spec["paths"].values()
+        for method in _METHODS
+        for response in (item.get(method) or {}).get("responses", {}).values()
+    ]
+    for schema in [spec["definitions"].get("envVar"), *responses]:
+        _add_underscore_scope(schema)
+
+
+def _add_underscore_scope(node: Any) -> None:
+    if isinstance(node, dict):
+        enum = node.get("enum")
+        if isinstance(enum, list) and "post-processing" in enum and "post_processing" not in enum:
+            node["enum"] = [*enum, "post_processing"]
+        for value in node.values():
+            _add_underscore_scope(value)
+    elif isinstance(node, list):
+        for item in node:
+            _add_underscore_scope(item)
 
 
 def _strip_extensions(node: Any, in_properties: bool = False) -> Any:

@@ -1,6 +1,6 @@
-"""The apply and drift workflows (examples/.github/workflows/), run locally against the emulator: apply on
-the default branch only; an env var changed through the API opens ONE drift issue, later runs update it,
-and once an apply makes live match again it is commented on and closed."""
+"""The drift workflow (examples/.github/workflows/drift.yml), run locally against the emulator: an env var
+changed through the API opens ONE drift issue, later runs update it, and once an apply (started by hand)
+makes live match again it is commented on and closed."""
 
 from __future__ import annotations
 
@@ -12,17 +12,10 @@ from tests.github.conftest import (
     SECRET_VALUE,
     WORKFLOWS,
     Bench,
-    push_event,
-    repository_payload,
+    apply_by_hand,
     schedule_event,
 )
 from tests.github.local_runner import JobResult
-
-RUN_URL = "https://github.com/acme/netlify-config/actions/runs/4242"
-
-
-def run_apply(bench: Bench, **kwargs: Any) -> JobResult:
-    return bench.runner("push", push_event(), **kwargs).run_job(WORKFLOWS / "apply.yml", "apply")
 
 
 def run_drift(bench: Bench, **kwargs: Any) -> JobResult:
@@ -40,34 +33,8 @@ def drift_issues(bench: Bench) -> list[dict[str, Any]]:
     return [issue for issue in bench.gh.state()["issues"] if "drift" in issue["labels"]]
 
 
-def test_apply_plans_then_applies_the_saved_plan_and_skips_apply_when_nothing_changed(bench: Bench) -> None:
-    first = run_apply(bench)
-    assert first.succeeded, first.log
-    plan, apply = first.step("plan"), first.step("apply")
-    assert plan.outputs["exitcode"] == "2" and plan.outputs["has-changes"] == "true"
-    assert apply.outcome == "success" and apply.outputs["exitcode"] == "0"
-    assert "Apply complete: 4 added, 0 changed, 0 destroyed, 2 ledger writes." in first.log
-    assert first.summary.count("## netlify-reconciler plan") == 2  # the plan, then what apply applied
-
-    second = run_apply(bench)
-    assert second.succeeded, second.log
-    assert second.step("plan").outputs["exitcode"] == "0"
-    assert second.step("apply").outcome == "skipped"
-    assert bench.gh.calls() == []  # apply talks to Netlify only
-
-    written = bench.everything_written() + first.log + second.log
-    assert SECRET_VALUE not in written and LEDGER_KEY not in written
-
-
-def test_apply_runs_only_on_the_default_branch(bench: Bench) -> None:
-    event = {"ref": "refs/heads/experiment", "repository": repository_payload()}
-    result = bench.runner("workflow_dispatch", event, ref_name="experiment").run_job(WORKFLOWS / "apply.yml", "apply")
-    assert result.skipped and result.steps == []
-    assert bench.api("GET", "/sites", params={"name": "gha-docs"}).json() == []
-
-
 def test_drift_issue_is_opened_updated_then_closed_after_apply(bench: Bench) -> None:
-    assert run_apply(bench).succeeded
+    assert apply_by_hand(bench).succeeded
 
     clean = run_drift(bench)
     assert clean.succeeded, clean.log
@@ -88,7 +55,7 @@ def test_drift_issue_is_opened_updated_then_closed_after_apply(bench: Bench) -> 
     assert issue["body"].startswith(DRIFT_MARKER)
     assert "site.gha-docs.env.API_URL" in issue["body"]
     assert '"https://hand-edited.gha.example" → "https://api.gha.example"' in issue["body"]
-    assert RUN_URL in issue["body"]
+    assert drifted.run_url in issue["body"]
     assert "## netlify-reconciler drift report" in drifted.summary
 
     # Still drifted, nothing new: the same issue is updated, nobody is notified again.
@@ -109,7 +76,7 @@ def test_drift_issue_is_opened_updated_then_closed_after_apply(bench: Bench) -> 
     assert issue["comments"][-1].startswith("The drift changed")
 
     # An apply puts the manifests back; the next drift run comments and closes the issue.
-    assert run_apply(bench).succeeded
+    assert apply_by_hand(bench).succeeded
     bench.gh.reset_log()
     fixed = run_drift(bench)
     assert fixed.succeeded, fixed.log
