@@ -48,6 +48,7 @@ def test_saved_plan_applies_exactly_and_stale_plans_are_refused(emulator_process
     assert stale.returncode == 1
     assert "the saved plan is stale" in stale.stderr
     assert "changed: site.trust-site.env.A" in stale.stderr
+    assert "site.trust-site.site" not in stale.stderr, "the site's own object is named by its address, once"
     assert "C" not in {v["key"] for v in _api(emulator_process, "GET", "/accounts/demo/env", params={"site_id": site_id}).json()}
 
     assert run_cli("plan", str(manifest), "--out", str(plan_file), env=env).returncode == 0
