@@ -2,8 +2,9 @@
 
 Deletion rules (DESIGN "What we may delete"): a live object the manifests do not declare is deleted
 when the ledger says this tool created or adopted it, or when its kind is listed under `prune:`;
-otherwise it is reported as unmanaged and never touched. Each owner's ledger write is planned like
-any other change, after the owner's other changes, and only when its content would change.
+otherwise it is reported as unmanaged and never touched. An owner with changes is leased first and its
+ledger written last (which gives the lease back); an owner without changes gets a ledger write only when
+its content would change (or a dead run's lease is to be cleared), and no lease.
 """
 
 from __future__ import annotations
@@ -144,13 +145,7 @@ class _OwnerPlanner:
         ref = self.owner.ref
         is_owner = isinstance(kind, IsOwner)
         if want is not None and not want.absent:
-            base = (
-                have
-                if have is not None
-                else kind.empty_live(want)
-                if isinstance(kind, DiffsFromEmpty)
-                else None
-            )
+            base = have if have is not None or not isinstance(kind, DiffsFromEmpty) else kind.empty_live(want)
             if base is None:
                 change = Change(
                     ref, kind.name, identity, Action.CREATE, after=want.state, location=want.location
@@ -217,7 +212,8 @@ class _OwnerPlanner:
             return
         self.next_ledger.managed = {k: ids for k, ids in self.next_ledger.managed.items() if ids}
         self.next_ledger.records = {k: record for k, record in self.next_ledger.records.items() if record}
-        if not self.changes and self.next_ledger == self.ledger:
+        dead_lease = self.owner_live.lease is not None and self.owner_live.lease_stale
+        if not self.changes and self.next_ledger == self.ledger and not dead_lease:
             return
         target = self.owner_live.target
         self._warn_if_held()

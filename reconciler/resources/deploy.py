@@ -173,6 +173,8 @@ class DeployKind(
             if pin is None or not PIN.fullmatch(str(pin)):
                 continue
             published = live.get(IDENTITY)
+            if published is not None and published.state.get("published_deploy") == pin:
+                continue  # published already: it is the site's, and nothing is asked of it
             site_id = published.ref.get("site_id") if published else None
             found = reader.find(f"/sites/{site_id}/deploys/{pin}") if site_id else None
             if found is None:
