@@ -18,6 +18,7 @@ import click
 from reconciler import __version__, commands
 from reconciler.apply import DEFAULT_LEASE_WAIT
 from reconciler.commands.output import FORMATS
+from reconciler.export import Selection
 from reconciler.model.errors import ReconcilerError
 
 EXIT_ERROR = 1
@@ -221,6 +222,52 @@ def apply(
         markdown_out=markdown_out,
         lease_timeout=lease_timeout,
     )
+
+
+@cli.command(
+    "export",
+    epilog=examples(
+        "netlify-reconciler export --team acme --out netlify/",
+        "netlify-reconciler export --all --integration acme-search --pin-deploys --out netlify/",
+    ),
+)
+@click.option("--team", "teams", multiple=True, metavar="SLUG", help="A team to export (repeatable).")
+@click.option("--site", "sites", multiple=True, metavar="NAME", help="A site to export (repeatable).")
+@click.option("--all", "everything", is_flag=True, help="Every team and site the token can see.")
+@click.option(
+    "--integration",
+    "integrations",
+    multiple=True,
+    metavar="SLUG",
+    help="Also export this integration's context on each team and site (Netlify cannot list them).",
+)
+@click.option(
+    "--pin-deploys", is_flag=True, help="Declare each site's published deploy as `deploy: {pin: ...}`."
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Directory to write to."
+)
+@click.option("--force", is_flag=True, help="Replace an earlier export in --out (teams/, sites/, README.md).")
+@api_url_option
+@integration_api_url_option
+def export(
+    teams: tuple[str, ...],
+    sites: tuple[str, ...],
+    everything: bool,
+    integrations: tuple[str, ...],
+    pin_deploys: bool,
+    out: Path,
+    force: bool,
+    api_url: str | None,
+    integration_api_url: str | None,
+) -> int:
+    """Write manifests from live Netlify that plan to nothing: adopt what exists.
+
+    One file per team (teams/SLUG.yaml) and per site (sites/NAME.yaml). Values Netlify never shows (secret
+    env values) become ${NAME} references, listed on stderr and in README.md beside them.
+    """
+    selection = Selection(teams, sites, everything, integrations, pin_deploys)
+    return commands.export_manifests(selection, out, api_url, integration_api_url, force=force)
 
 
 # Emulator behaviour flags, one per EmulatorOptions field (None keeps the emulator's default).

@@ -9,7 +9,7 @@ so an object two parts need (site metadata: the metadata kind and the ledger) co
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -76,9 +76,19 @@ class MemoReader:
 
 
 def read_live(
-    client: NetlifyClient, desired: DesiredState, kinds: Kinds, workers: int = DEFAULT_WORKERS
+    client: NetlifyClient,
+    desired: DesiredState,
+    kinds: Kinds,
+    workers: int = DEFAULT_WORKERS,
+    *,
+    verify: bool = True,
+    on_owner_read: Callable[[], None] | None = None,
+    reader: MemoReader | None = None,
 ) -> LiveState:
-    reader = MemoReader(client)
+    """`verify`: run the kinds' checks of the manifests against the API (off for `export`, whose owners
+    are not manifests); `on_owner_read` is called as each owner is read (progress); `reader`: one that
+    already holds answers (the site listing `export` read to choose its owners)."""
+    reader = reader or MemoReader(client)
     sites = {s["name"]: s for s in reader.get_all("/sites", {"filter": "all", "per_page": "100"})}
     accounts = _Accounts(reader)
     for site in sites.values():
@@ -102,9 +112,15 @@ def read_live(
         (owner_live, desired.owner(owner_live.target.kind, owner_live.target.name))
         for owner_live in live.owners()
     ]
+    def read(job: tuple[OwnerLive, Owner]) -> None:
+        _read_owner(reader, job[0], job[1], kinds)
+        if on_owner_read is not None:
+            on_owner_read()
+
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        list(pool.map(lambda job: _read_owner(reader, job[0], job[1], kinds), jobs))
-    _verify(reader, kinds, jobs)
+        list(pool.map(read, jobs))
+    if verify:
+        _verify(reader, kinds, jobs)
     return live
 
 

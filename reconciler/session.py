@@ -125,8 +125,9 @@ def load_and_check(path: Path, environ: Mapping[str, str] | None = None) -> tupl
     return desired, kinds
 
 
-def make_plan(client: NetlifyClient, path: Path) -> Planned:
-    desired, kinds = load_and_check(path)
+def make_plan(client: NetlifyClient, path: Path, environ: Mapping[str, str] | None = None) -> Planned:
+    """`environ`: where `${VAR}`s are read (default: the process's environment)."""
+    desired, kinds = load_and_check(path, environ)
     live = read_live(client, desired, kinds)
     return Planned(desired, live, build_plan(desired, live, kinds, client.prefixes()), kinds)
 

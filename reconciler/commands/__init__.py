@@ -1,6 +1,7 @@
 """Each command as a plain function returning its exit code; the CLI only parses arguments."""
 
+from reconciler.commands.adopt import export_manifests
 from reconciler.commands.local import demo, emulator
 from reconciler.commands.reconcile import apply, drift, plan, validate
 
-__all__ = ["apply", "demo", "drift", "emulator", "plan", "validate"]
+__all__ = ["apply", "demo", "drift", "emulator", "export_manifests", "plan", "validate"]

@@ -57,6 +57,7 @@ class Progress:
         self._clock = clock
         self._lock = threading.Lock()
         self._label = ""
+        self._unit = "files"
         self._total_files = 0
         self._total_bytes = 0
         self.files = 0
@@ -79,9 +80,11 @@ class Progress:
         return cls(None)
 
     # -- phases ---------------------------------------------------------------------------------
-    def start(self, label: str, files: int, total_bytes: int) -> None:
+    def start(self, label: str, files: int, total_bytes: int, unit: str = "files") -> None:
+        """A phase of `files` items (called `unit`) and `total_bytes` bytes (0: items only)."""
         with self._lock:
             self._label = label
+            self._unit = unit
             self._total_files = files
             self._total_bytes = total_bytes
             self.files = 0
@@ -96,7 +99,7 @@ class Progress:
         """The phase becomes visible: its opening line in a log (a terminal draws the bar on advance)."""
         self._shown = True
         if not self._interactive:
-            self._write(f"{self._label}: {self._total_files:,} files, {human_bytes(self._total_bytes)}\n")
+            self._write(f"{self._label}: {self._items(self._total_files, self._total_bytes)}\n")
 
     def advance(self, files: int = 0, nbytes: int = 0) -> None:
         with self._lock:
@@ -129,9 +132,9 @@ class Progress:
             if self._interactive and self._drawn:
                 self._write("\r\x1b[K")
             self._drawn = False
+            rate = f" ({human_bytes(self.bytes / elapsed)}/s)" if self._total_bytes else ""
             self._write(
-                f"{self._label}: done, {self.files:,} files, {human_bytes(self.bytes)} in {elapsed:.1f} s "
-                f"({human_bytes(self.bytes / elapsed)}/s)\n"
+                f"{self._label}: done, {self._items(self.files, self.bytes)} in {elapsed:.1f} s{rate}\n"
             )
 
     def note(self, text: str) -> None:
@@ -155,11 +158,17 @@ class Progress:
         elapsed = max(now - self._started, 1e-9)
         fraction = self.fraction()
         eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
-        text = (
-            f"{self.files:,}/{self._total_files:,} files, {human_bytes(self.bytes)}/"
-            f"{human_bytes(self._total_bytes)}, {human_bytes(self.bytes / elapsed)}/s"
-        )
+        text = f"{self.files:,}/{self._total_files:,} {self._unit}"
+        if self._total_bytes:
+            text += (
+                f", {human_bytes(self.bytes)}/{human_bytes(self._total_bytes)}, "
+                f"{human_bytes(self.bytes / elapsed)}/s"
+            )
         return text + (f", ETA {human_seconds(eta)}" if eta is not None else "")
+
+    def _items(self, count: int, nbytes: int) -> str:
+        """`1,234 files, 5.6 MB`, or only the count when the phase has no bytes."""
+        return f"{count:,} {self._unit}" + (f", {human_bytes(nbytes)}" if self._total_bytes else "")
 
     def _summary(self, now: float) -> str:
         return f"{self._label}: {self.fraction():4.0%} {self._figures(now)}"

@@ -39,11 +39,14 @@ _JSON_TYPES: list[tuple[type | tuple[type, ...], str]] = [
 ]
 
 
+def schema_text() -> str:
+    """The published schema as its file holds it; package data, so it works from a wheel too."""
+    return resources.files("reconciler").joinpath("schemas", "manifest.schema.json").read_text("utf-8")
+
+
 @functools.cache
 def manifest_schema() -> dict[str, Any]:
-    """The published schema; loaded from package data so it works from a wheel too."""
-    text = resources.files("reconciler").joinpath("schemas", "manifest.schema.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
+    schema: dict[str, Any] = json.loads(schema_text())
     return schema
 
 
@@ -216,3 +219,22 @@ def validate_document(doc: Document) -> list[ManifestIssue]:
             if issue not in issues:
                 issues.append(issue)
     return issues
+
+
+def declarable(value: Any, *path: str) -> Any:
+    """`value` cut to what the manifest schema lets one declare at `$defs/<path...>/properties...`: keys
+    the schema does not know are dropped, so live data exported from Netlify (which returns more) is
+    a valid manifest. `path` names a definition and then properties, e.g. ("site", "build_settings")."""
+    schema: Any = manifest_schema()["$defs"][path[0]]
+    for key in path[1:]:
+        schema = _resolve(schema)["properties"][key]
+    return _cut(value, schema)
+
+
+def _cut(value: Any, schema: Any) -> Any:
+    schema = _resolve(schema)
+    if not isinstance(value, dict) or not isinstance(schema, dict) or "properties" not in schema:
+        return value
+    known = schema["properties"]
+    open_ended = schema.get("additionalProperties", True) is not False
+    return {k: _cut(v, known[k]) if k in known else v for k, v in value.items() if k in known or open_ended}

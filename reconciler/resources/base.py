@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from reconciler.manifest.model import Owner
@@ -49,6 +50,29 @@ class ResourceKind(ABC, Generic[S]):
     @abstractmethod
     def requests(self, change: Change, target: Target) -> list[Request]:
         """The requests that carry out a create, update or delete (the planner composes replaces)."""
+
+    @abstractmethod
+    def export(self, live: dict[str, LiveObject[S]], owner: Owner) -> Exported:
+        """The manifest keys that declare these live objects exactly as they are, written as a person
+        would (defaults left out, shorthands used), so that planning them changes nothing."""
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """A value Netlify never shows, exported as `${NAME}`; the exporter picks the names once it has them
+    all (`wanted` when no other value wants it too)."""
+
+    wanted: str  # STRIPE_KEY__PRODUCTION
+    owner: str  # site.docs
+    what: str  # "the production value of the secret env var STRIPE_KEY"
+
+
+@dataclass
+class Exported:
+    """A kind's share of an owner's exported manifest."""
+
+    fields: dict[str, Any] = field(default_factory=dict)  # owner-level keys, in the order they are written
+    unexpressed: list[str] = field(default_factory=list)  # live objects the format cannot declare, and why
 
 
 # -- optional protocols ---------------------------------------------------------------------------
@@ -210,6 +234,15 @@ class Advises(ABC):
 
 
 # -- helpers shared by collection kinds -----------------------------------------------------------
+def unexpressed(owner: Owner, kind: str, live: dict[str, LiveObject[S]]) -> list[str]:
+    """The live objects whose identity is held by several (a manifest can declare only one of them)."""
+    return [
+        f"{owner.address}.{kind}.{identity}: {obj.conflict}"
+        for identity, obj in sorted(live.items())
+        if obj.conflict
+    ]
+
+
 def index_unique(objects: list[LiveObject[S]], what: str) -> dict[str, LiveObject[S]]:
     """Objects by identity; an identity held by several live objects becomes one conflicting entry."""
     out: dict[str, LiveObject[S]] = {}

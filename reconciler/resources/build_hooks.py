@@ -14,7 +14,14 @@ from reconciler.model.objects import DesiredObject, LiveObject, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import Request
 from reconciler.model.sensitive import Sensitive
-from reconciler.resources.base import ResourceKind, collection_requests, keyed_desired, read_collection
+from reconciler.resources.base import (
+    Exported,
+    ResourceKind,
+    collection_requests,
+    keyed_desired,
+    read_collection,
+    unexpressed,
+)
 
 DEFAULT_BRANCH = "main"
 
@@ -47,6 +54,15 @@ class BuildHooksKind(ResourceKind[BuildHook]):
     def diff(self, desired: DesiredObject[BuildHook], live: LiveObject[BuildHook]) -> list[FieldChange]:
         """Only the branch is ours to set; the URL is Netlify's (shown as known after apply when new)."""
         return field_changes({"branch": live.state["branch"]}, {"branch": desired.state["branch"]})
+
+    def export(self, live: dict[str, LiveObject[BuildHook]], owner: Owner) -> Exported:
+        """Keyed by title; the branch only when it is not the default. The URL is Netlify's to give."""
+        out = {
+            title: {"branch": obj.state["branch"]} if obj.state["branch"] != DEFAULT_BRANCH else {}
+            for title, obj in sorted(live.items())
+            if not obj.conflict
+        }
+        return Exported({self.name: out} if out else {}, unexpressed(owner, self.name, live))
 
     def requests(self, change: Change, target: Target) -> list[Request]:
         body = {"title": change.identity, "branch": (change.after or {}).get("branch")}

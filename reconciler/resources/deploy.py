@@ -38,6 +38,7 @@ from reconciler.resources.base import (
     DiffsFromEmpty,
     Executes,
     Explains,
+    Exported,
     KeepsRecord,
     PresentsAs,
     Procedure,
@@ -294,6 +295,12 @@ class DeployKind(
 
     def procedures(self) -> Mapping[str, Procedure]:
         return {PROCEDURE: DeployProcedure()}
+
+    def export(self, live: dict[str, LiveObject[Tree]], owner: Owner) -> Exported:
+        """With `--pin-deploys`, the published deploy as a pin (the files themselves are not exported)."""
+        found = live.get(IDENTITY)
+        pin = found.state.get("published_deploy") if found is not None else None
+        return Exported({self.name: {"pin": pin}} if pin else {})
 
     # -- ledger record: the last tree deployed as a draft/branch deploy --------------------------
     def next_record(

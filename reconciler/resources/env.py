@@ -7,6 +7,7 @@ secret's values, so until the ledger knows their digests only the set of context
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypedDict
 
 from reconciler.manifest.model import Owner
@@ -18,7 +19,15 @@ from reconciler.model.objects import DesiredObject, LiveObject, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import Placeholder, ReadBack, Request
 from reconciler.model.sensitive import UNREADABLE, Sensitive, reveal
-from reconciler.resources.base import Advises, Explains, KeepsRecord, ResourceKind, keyed_desired
+from reconciler.resources.base import (
+    Advises,
+    Explains,
+    Exported,
+    KeepsRecord,
+    ResourceKind,
+    SecretRef,
+    keyed_desired,
+)
 
 ALL_SCOPES = ("builds", "functions", "post-processing", "runtime")
 _SCOPE_ALIASES = {"post_processing": "post-processing"}
@@ -127,13 +136,8 @@ class EnvKind(ResourceKind[EnvVar], Explains[EnvVar], KeepsRecord[EnvVar], Advis
             return set(), ""
         record: dict[str, Any] | None = live.ref.get("ledger")
         if record is None:
-            # Written once so the ledger knows it from then on; without a ledger nothing would be known
-            # afterwards either, and the value would be written again on every run.
-            if self.digester.enabled and live.ref.get("kept", True):
-                return (
-                    wanted,
-                    "secret value not in the ledger yet (set before this tool managed it): written once",
-                )
+            # Set before this tool managed it: adopted as declared (Netlify cannot show it), and from then
+            # on the ledger knows the declared value's digest and Netlify's `updated_at` (next_record).
             return set(), ""
         if record.get("updated_at") and live.ref.get("updated_at") != record["updated_at"]:
             return (
@@ -199,9 +203,48 @@ class EnvKind(ResourceKind[EnvVar], Explains[EnvVar], KeepsRecord[EnvVar], Advis
                 out[key] = {"digests": dict(want.ref.get("digests") or {}), "updated_at": stamp}
             elif key in old:
                 out[key] = old[key]
-            elif key in live:  # adopted without rewriting: drift is tracked from now on
-                out[key] = {"digests": {}, "updated_at": live[key].ref.get("updated_at")}
+            elif key in live:  # adopted as declared, not rewritten: changes either way are seen from now on
+                digests = dict(want.ref.get("digests") or {})
+                out[key] = {"digests": digests, "updated_at": live[key].ref.get("updated_at")}
         return out
+
+    def export(self, live: dict[str, LiveObject[EnvVar]], owner: Owner) -> Exported:
+        """Shorthand where it says it all (one plain value, every scope); a secret's values, which
+        Netlify never shows, as `${KEY__CONTEXT}` references to set when planning."""
+        out: dict[str, Any] = {}
+        problems: list[str] = []
+        for key, obj in sorted(live.items()):
+            state = obj.state
+            contexts = set(state["values"])
+            if not contexts or ("all" in contexts and len(contexts) > 1):
+                held = ", ".join(sorted(contexts)) or "no context"
+                problems.append(
+                    f"{owner.address}.env.{key}: values for {held} cannot be declared (a variable needs a "
+                    "value, and `all` cannot be combined with other contexts): fix it in Netlify"
+                )
+                continue
+            values = {
+                ctx: self._exported_value(owner, key, ctx, value, state["secret"])
+                for ctx, value in sorted(state["values"].items())
+            }
+            every_scope = state["scopes"] == list(ALL_SCOPES)
+            if not state["secret"] and every_scope and contexts == {"all"}:
+                out[key] = values["all"]
+                continue
+            spec: dict[str, Any] = {"secret": True} if state["secret"] else {}
+            if not every_scope:
+                spec["scopes"] = state["scopes"]
+            spec.update({"value": values["all"]} if contexts == {"all"} else {"values": values})
+            out[key] = spec
+        return Exported({self.name: out} if out else {}, problems)
+
+    @staticmethod
+    def _exported_value(owner: Owner, key: str, context: str, value: Any, secret: bool) -> Any:
+        if not secret:
+            return str(value)
+        suffix = "" if context == "all" else "__" + re.sub(r"[^A-Z0-9]+", "_", context.upper()).strip("_")
+        where = "every context" if context == "all" else f"the {context} context"
+        return SecretRef(f"{key}{suffix}", owner.address, f"secret env var {key}, value for {where}")
 
     def requests(self, change: Change, target: Target) -> list[Request]:
         base = f"/accounts/{target.account_ref}/env"

@@ -22,7 +22,15 @@ from reconciler.model.objects import DesiredObject, LiveObject, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import ReadBack, Request
 from reconciler.model.sensitive import reveal
-from reconciler.resources.base import Replaces, ResourceKind, Validates, Verifies, index_unique
+from reconciler.resources.base import (
+    Exported,
+    Replaces,
+    ResourceKind,
+    Validates,
+    Verifies,
+    index_unique,
+    unexpressed,
+)
 
 # The data field that says where a hook of each type sends its notification.
 DESTINATIONS = {"email": "email", "url": "url", "slack": "url"}
@@ -152,6 +160,22 @@ class HooksKind(ResourceKind[Hook], Replaces, Validates, Verifies):
         }
         want = {"disabled": desired.state["disabled"], "data": desired.state["data"]}
         return field_changes(have, want)
+
+    def export(self, live: dict[str, LiveObject[Hook]], owner: Owner) -> Exported:
+        out = []
+        for _, obj in sorted(live.items()):
+            if obj.conflict:
+                continue
+            state = obj.state
+            hook: dict[str, Any] = {"type": state["type"], "event": state["event"]}
+            if state["form"]:
+                hook["form"] = state["form"]
+            if state["data"]:
+                hook["data"] = dict(state["data"])
+            if state["disabled"]:
+                hook["disabled"] = True
+            out.append(hook)
+        return Exported({self.name: out} if out else {}, unexpressed(owner, self.name, live))
 
     def requests(self, change: Change, target: Target) -> list[Request]:
         if change.action is Action.DELETE:

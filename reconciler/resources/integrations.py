@@ -21,6 +21,7 @@ from reconciler.model.reader import Reader
 from reconciler.model.request import Placeholder, Request
 from reconciler.resources.base import (
     Executes,
+    Exported,
     FindsManaged,
     HostsLedger,
     Procedure,
@@ -97,6 +98,16 @@ class IntegrationsKind(
             shown = {key: value for key, value in config.items() if key != LEDGER_KEY}
             out[slug] = LiveObject(slug, IntegrationContext(config=shown), {"ledger": config.get(LEDGER_KEY)})
         return out
+
+    def export(self, live: dict[str, LiveObject[IntegrationContext]], owner: Owner) -> Exported:
+        """The contexts read: those of the integrations named to export (Netlify lists none); one that
+        keeps the owner's ledger is declared as its home, as it was."""
+        out = {slug: {"config": dict(obj.state["config"])} for slug, obj in sorted(live.items())}
+        homes = [slug for slug, obj in sorted(live.items()) if obj.ref.get("ledger") is not None]
+        fields: dict[str, Any] = {self.name: out} if out else {}
+        if homes:
+            fields["ledger"] = {"integration": homes[0]}
+        return Exported(fields)
 
     def requests(self, change: Change, target: Target) -> list[Request]:
         path = context_path(target, change.identity)

@@ -16,7 +16,7 @@ from reconciler.model.ledger import LEDGER_KEY
 from reconciler.model.objects import DesiredObject, LiveObject, StoredLedger, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import Placeholder, Request
-from reconciler.resources.base import Executes, HostsLedger, Procedure, ResourceKind, Validates
+from reconciler.resources.base import Executes, Exported, HostsLedger, Procedure, ResourceKind, Validates
 from reconciler.resources.lease import PROCEDURE, LeaseProcedure, lease_request, ledger_binding
 
 IDENTITY = "metadata"
@@ -57,6 +57,10 @@ class MetadataKind(ResourceKind[Metadata], Validates, HostsLedger, Executes):
             return {}
         live = {key: value for key, value in raw.items() if key != LEDGER_KEY}
         return {IDENTITY: LiveObject(IDENTITY, live, {"ledger": raw.get(LEDGER_KEY)})}
+
+    def export(self, live: dict[str, LiveObject[Metadata]], owner: Owner) -> Exported:
+        found = live.get(IDENTITY)
+        return Exported({self.name: dict(found.state)} if found is not None and found.state else {})
 
     def requests(self, change: Change, target: Target) -> list[Request]:
         """The whole object: the declared keys, and the ledger as it stands when this is sent (with the

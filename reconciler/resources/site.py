@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, TypedDict, cast
 
 from reconciler.manifest.model import Owner
+from reconciler.manifest.schema import declarable
 from reconciler.model.change import Action, Change, FieldChange
 from reconciler.model.diff import field_changes, project
 from reconciler.model.errors import ManifestIssue
@@ -19,7 +20,7 @@ from reconciler.model.objects import DesiredObject, LiveObject, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import ReadBack, Request
 from reconciler.model.sensitive import Sensitive
-from reconciler.resources.base import IsOwner, ResourceKind, Validates
+from reconciler.resources.base import Exported, IsOwner, ResourceKind, Validates
 
 
 class SiteSettings(TypedDict, total=False):
@@ -94,12 +95,30 @@ class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates):
     def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[SiteSettings]]:
         """The site object came with the site listing: no request of its own."""
         ref = {"id": target.site_id, "updated_at": target.site.get("updated_at")}
+        ref["team"] = target.site.get("account_slug")
         return {target.name: LiveObject(target.name, live_settings(dict(target.site)), ref)}
 
     def diff(self, desired: DesiredObject[SiteSettings], live: LiveObject[SiteSettings]) -> list[FieldChange]:
         changes = field_changes(project(live.state, desired.state), desired.state)
         # A certificate cannot be taken back by this tool: `ssl: false` (or none) asks for nothing.
         return [c for c in changes if not (c.path == ("ssl",) and not c.after)]
+
+    def export(self, live: dict[str, LiveObject[SiteSettings]], owner: Owner) -> Exported:
+        """The site's team and the settings it has (unset ones left out: the manifest then leaves them
+        alone too). The password is not exported: Netlify does not say whether one is set."""
+        found = live.get(owner.name)
+        if found is None:
+            return Exported()
+        state: dict[str, Any] = dict(found.state)
+        fields: dict[str, Any] = {"team": found.ref.get("team")} if found.ref.get("team") else {}
+        for key in ("custom_domain", "domain_aliases", "force_ssl", "ssl"):
+            if state.get(key):
+                fields[key] = state[key]
+        for key in ("processing_settings", "build_settings"):
+            declared = declarable(state.get(key) or {}, "site", key)
+            if declared:
+                fields[key] = declared
+        return Exported(fields)
 
     def requests(self, change: Change, target: Target) -> list[Request]:
         after: dict[str, Any] = dict(change.after or {})

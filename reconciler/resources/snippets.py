@@ -13,7 +13,14 @@ from reconciler.model.location import DocPath
 from reconciler.model.objects import DesiredObject, LiveObject, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import Request
-from reconciler.resources.base import ResourceKind, collection_requests, keyed_desired, read_collection
+from reconciler.resources.base import (
+    Exported,
+    ResourceKind,
+    collection_requests,
+    keyed_desired,
+    read_collection,
+    unexpressed,
+)
 
 
 class Snippet(TypedDict):
@@ -52,6 +59,14 @@ class SnippetsKind(ResourceKind[Snippet]):
 
     def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[Snippet]]:
         return read_collection(reader, f"/sites/{target.site_id}/snippets", live_snippet, "snippets")
+
+    def export(self, live: dict[str, LiveObject[Snippet]], owner: Owner) -> Exported:
+        out = {
+            title: {field: value for field, value in obj.state.items() if value != DEFAULTS[field]}
+            for title, obj in sorted(live.items())
+            if not obj.conflict
+        }
+        return Exported({self.name: out} if out else {}, unexpressed(owner, self.name, live))
 
     def requests(self, change: Change, target: Target) -> list[Request]:
         after = change.after or {}

@@ -122,16 +122,25 @@ def test_secret_changed_in_manifest_is_an_update(client, tmp_path, ledger_key, m
     assert metadata[LEDGER_KEY]["records"]["env"]["PAYMENT_KEY"]["digests"]["production"].startswith("hmac-sha256:")
 
 
-def test_secret_set_before_the_tool_is_written_once(client, tmp_path, ledger_key):
+def test_secret_set_before_the_tool_is_adopted_as_declared(client, tmp_path, ledger_key, monkeypatch):
+    """Netlify never shows the value, so the declared one is taken to be it (as `export` writes it): only
+    the ledger is written, and from then on a change on either side is seen."""
     client.post("/demo/sites", {"name": "web"})
     site_id = client.get("/sites/web")["id"]
     client.post("/accounts/demo/env", [{"key": "PAYMENT_KEY", "is_secret": True,
-                                        "values": [{"context": "production", "value": "unknown"}]}],
+                                        "values": [{"context": "production", "value": SECRET}]}],
                 params={"site_id": site_id})
+    before = site_env(client)[0]["PAYMENT_KEY"]["updated_at"]
     path = write(tmp_path, SECRET_SITE)
+    planned = converge(client, path)
+    assert config_changes(planned.plan) == [] and bookkeeping(planned.plan) == ["site.web.lease", "site.web.ledger"]
+    assert site_env(client)[0]["PAYMENT_KEY"]["updated_at"] == before, "adopted, not rewritten"
+    record = client.get("/sites/web/metadata")[LEDGER_KEY]["records"]["env"]["PAYMENT_KEY"]
+    assert record["digests"]["production"].startswith("hmac-sha256:") and record["updated_at"] == before
+
+    monkeypatch.setenv("PAYMENT_KEY", "sk_live_LEDGER_PLANTED_3")
     change, _ = config_and_ledger(make_plan(client, path).plan)
-    assert "not in the ledger yet" in change.note
-    converge(client, path)
+    assert change.note == "secret value changed in the manifest"
 
 
 def test_without_a_key_manifest_changes_are_not_detected_but_netlify_changes_are(client, tmp_path, monkeypatch):

@@ -1,0 +1,154 @@
+"""`export`: manifests written from live Netlify that plan to nothing, for adopting what already exists.
+
+The selected teams and sites are read the way a plan reads them (the same requests), then each kind
+declares its live objects (`ResourceKind.export`, part of the contract, so no kind can be left out).
+Values Netlify never shows (secret env values) become `${NAME}` references; the names are chosen once all
+of them are known, so two sites' `STRIPE_KEY`s do not share one. What the manifest format cannot express
+(two snippets with one title, say) is reported and left out; everything else is exported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.live import MemoReader, read_live
+from reconciler.manifest.model import DesiredState, Owner
+from reconciler.model.errors import ReconcilerError
+from reconciler.model.owner import OwnerKind
+from reconciler.netlify.client import NetlifyClient
+from reconciler.resources import Kinds
+from reconciler.resources.base import SecretRef
+
+PLACEHOLDER_PIN = "0" * 24  # asks the deploy kind to read the published deploy (`--pin-deploys`)
+
+
+@dataclass(frozen=True)
+class Selection:
+    teams: tuple[str, ...] = ()
+    sites: tuple[str, ...] = ()
+    everything: bool = False  # every team and site the token can see
+    integrations: tuple[str, ...] = ()  # the integration contexts to export (Netlify lists none)
+    pin_deploys: bool = False
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    owner: str
+    what: str
+
+
+@dataclass
+class Export:
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)  # "teams/acme.yaml" -> manifest data
+    variables: list[Variable] = field(default_factory=list)
+    unexpressed: list[str] = field(default_factory=list)
+
+
+def export(
+    client: NetlifyClient,
+    selection: Selection,
+    kinds: Kinds,
+    on_owner_read: Callable[[], None] | None = None,
+    on_owners: Callable[[int], None] | None = None,
+) -> Export:
+    """Read the selected owners and declare them; `on_owners(n)` says how many will be read."""
+    reader = MemoReader(client)
+    desired = _owners(reader, selection)
+    if on_owners is not None:
+        on_owners(len(desired.teams) + len(desired.sites))
+    live = read_live(client, desired, kinds, verify=False, on_owner_read=on_owner_read, reader=reader)
+    result = Export()
+    ordered = sorted(kinds, key=lambda kind: kind.order)
+    for owner_live in live.owners():
+        owner = desired.owner(owner_live.target.kind, owner_live.target.name)
+        fields: dict[str, Any] = {}
+        for kind in ordered:
+            if owner.kind in kind.owners:
+                exported = kind.export(owner_live.objects.get(kind.name, {}), owner)
+                fields.update(exported.fields)
+                result.unexpressed += exported.unexpressed
+        section = "teams" if owner.kind == "team" else "sites"
+        result.documents[f"{section}/{owner.name}.yaml"] = {"version": 1, section: {owner.name: fields}}
+    result.variables = _name_secrets(result.documents)
+    return result
+
+
+def _owners(reader: MemoReader, selection: Selection) -> DesiredState:
+    """The selected owners as bare manifests, asking only what is to be exported. The site listing is
+    the one live reading uses (same reader, same query): read once."""
+    if not (selection.teams or selection.sites or selection.everything):
+        raise ReconcilerError("nothing to export: name teams (--team SLUG), sites (--site NAME), or --all")
+    sites = {s["name"]: s for s in reader.get_all("/sites", {"filter": "all", "per_page": "100"})}
+    accounts = {a["slug"]: a for a in reader.get_all("/accounts")}
+    teams = sorted(accounts) if selection.everything else list(dict.fromkeys(selection.teams))
+    names = sorted(sites) if selection.everything else list(dict.fromkeys(selection.sites))
+    unknown = [f"team {t!r}" for t in teams if t not in accounts] + [
+        f"site {n!r}" for n in names if n not in sites
+    ]
+    if unknown:
+        raise ReconcilerError(f"cannot export {', '.join(unknown)}: not visible to this token")
+    integrations: dict[str, Any] = {slug: {} for slug in selection.integrations}
+    desired = DesiredState()
+    for slug in teams:
+        desired.teams[slug] = _owner("team", slug, {"integrations": integrations} if integrations else {})
+    for name in names:
+        spec: dict[str, Any] = {"team": sites[name].get("account_slug")}
+        if integrations:
+            spec["integrations"] = integrations
+        if selection.pin_deploys:
+            spec["deploy"] = {"pin": PLACEHOLDER_PIN}
+        desired.sites[name] = _owner("site", name, spec)
+    return desired
+
+
+def _owner(kind: OwnerKind, name: str, spec: dict[str, Any]) -> Owner:
+    return Owner(kind, name, spec, ("teams" if kind == "team" else "sites", name))
+
+
+def _name_secrets(documents: dict[str, dict[str, Any]]) -> list[Variable]:
+    """Give every SecretRef its `${NAME}`: the name it wants, or the owner's name before it when another
+    value wants that name too. Replaces them in the documents (escaping literal `${` in all other
+    values); the variables in document order."""
+    refs = [ref for path in sorted(documents) for ref in _refs(documents[path])]
+    wanted = Counter(ref.wanted for ref in refs)
+    names: dict[SecretRef, str] = {}
+    for ref in refs:
+        owner = re.sub(r"[^A-Z0-9]+", "_", ref.owner.partition(".")[2].upper()).strip("_")
+        names[ref] = ref.wanted if wanted[ref.wanted] == 1 else f"{owner}__{ref.wanted}"
+    taken = Counter(names.values())
+    for ref, name in list(names.items()):  # distinct owners whose names read the same when upper-cased
+        if taken[name] > 1:
+            names[ref] = f"{name}_{refs.index(ref) + 1}"
+    for path in documents:
+        documents[path] = _replace(documents[path], names)
+    return [Variable(names[ref], ref.owner, ref.what) for ref in refs]
+
+
+def _refs(value: Any) -> Iterator[SecretRef]:
+    if isinstance(value, SecretRef):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _refs(item)
+
+
+def _replace(value: Any, names: dict[SecretRef, str]) -> Any:
+    """SecretRefs become `${NAME}`; every other string value keeps a literal `${` literal (`$${`), since
+    the loader reads `${...}` in any value as a reference."""
+    if isinstance(value, SecretRef):
+        return "${" + names[value] + "}"
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, dict):
+        return {key: _replace(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_replace(item, names) for item in value]
+    return value

@@ -1,0 +1,193 @@
+"""The export round trip as a property: for live states hypothesis makes up (odd strings, unicode, YAML
+look-alikes, literal `${`, nested metadata, every env shape, secrets), the exported manifests load, and
+planning them changes nothing on Netlify (only the ledger is to be written)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reconciler.emulator import EmulatorOptions, EmulatorServer
+from reconciler.export import Selection, export
+from reconciler.export.writer import write
+from reconciler.model.change import Action
+from reconciler.model.ledger import Digester
+from reconciler.netlify.client import NetlifyClient
+from reconciler.resources import all_kinds
+from reconciler.session import make_plan
+
+TOKEN = "property-token"
+INTEGRATION = "prop-integration"
+_names = itertools.count()
+
+# Strings YAML (or our `${VAR}` syntax) could read as something else, mixed with arbitrary text.
+TRICKY = ["${X}", "$${y}", "a${B}c", "yes", "no", "on", "null", "~", "123", "0x1F", "1e3", "2024-01-01",
+          " lead", "trail ", "#c", "- d", "a: b", "'q'", '"q"', "[1]", "{a: 1}", "&anchor", "*alias", "!tag",
+          "%", "@", "`", "|", ">", "=", "<<"]  # fmt: skip
+text = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=24),
+    st.sampled_from(TRICKY),
+)
+lines = st.lists(text, min_size=1, max_size=3).map("\n".join)
+env_keys = st.from_regex(r"[A-Z][A-Z0-9_]{0,10}", fullmatch=True)
+scopes = st.lists(
+    st.sampled_from(["builds", "functions", "runtime", "post_processing"]), min_size=1, unique=True
+)
+contexts = st.one_of(
+    st.just(["all"]),
+    st.lists(
+        st.sampled_from(
+            ["production", "deploy-preview", "branch-deploy", "dev", "branch:staging", "branch:v2"]
+        ),
+        min_size=1,
+        unique=True,
+    ),
+)
+json_leaves = st.one_of(st.none(), st.booleans(), st.integers(-(10**6), 10**6), text)
+json_values = st.recursive(
+    json_leaves,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@st.composite
+def env_vars(draw: st.DrawFn) -> dict[str, Any]:
+    secret = draw(st.booleans())
+    return {
+        "values": {ctx: draw(text) for ctx in draw(contexts)},
+        "scopes": draw(scopes),
+        "is_secret": secret,
+    }
+
+
+@st.composite
+def live_states(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "force_ssl": draw(st.booleans()),
+        "env": draw(st.dictionaries(env_keys, env_vars(), max_size=4)),
+        "metadata": draw(
+            st.dictionaries(text.filter(lambda k: k != "netlify-reconciler"), json_values, max_size=4)
+        ),
+        "snippets": draw(
+            st.dictionaries(
+                text.map(str.strip).filter(bool),
+                st.fixed_dictionaries(
+                    {"general": lines, "general_position": st.sampled_from(["head", "footer"])},
+                    optional={"goal": lines},
+                ),
+                max_size=3,
+            )
+        ),
+        "build_hooks": draw(
+            st.dictionaries(
+                text.map(str.strip).filter(bool), st.sampled_from(["main", "next", "release/1"]), max_size=2
+            )
+        ),
+        "integration": draw(st.none() | st.dictionaries(text, json_values, max_size=3)),
+        "urls": draw(
+            st.lists(
+                st.tuples(st.from_regex(r"https://[a-z]{1,8}\.example/[a-z]{0,6}", fullmatch=True), text),
+                unique_by=lambda t: t[0],
+                max_size=2,
+            )
+        ),
+        "emails": draw(
+            st.lists(st.from_regex(r"[a-z]{1,8}@[a-z]{1,6}\.org", fullmatch=True), unique=True, max_size=2)
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
+    options = EmulatorOptions(rate_limit_per_minute=0)
+    with EmulatorServer(tmp_path_factory.mktemp("emu"), tokens=[TOKEN], options=options) as server:
+        yield server
+
+
+def _create(api_url: str, state: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """The live state, made by hand through the API; the secret values by (key, context)."""
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {TOKEN}"
+
+    def call(method: str, path: str, **kwargs: Any) -> Any:
+        response = http.request(method, api_url + path, timeout=10, **kwargs)
+        assert response.status_code < 300, (method, path, response.text)
+        return response.json() if response.content else None
+
+    name = f"prop-{next(_names)}"
+    site = call("POST", "/demo/sites", json={"name": name, "force_ssl": state["force_ssl"]})["id"]
+    secrets: dict[str, str] = {}
+    for key, var in state["env"].items():
+        values = []
+        for ctx, value in var["values"].items():
+            item = {"context": ctx, "value": value}
+            if ctx.startswith("branch:"):
+                item = {"context": "branch", "context_parameter": ctx.split(":", 1)[1], "value": value}
+            values.append(item)
+            if var["is_secret"]:
+                secrets[f"{key}|{ctx}"] = value
+        body = [{"key": key, "values": values, "scopes": var["scopes"], "is_secret": var["is_secret"]}]
+        call("POST", "/accounts/demo/env", params={"site_id": site}, json=body)
+    if state["metadata"]:
+        call("PUT", f"/sites/{site}/metadata", json=state["metadata"])
+    for title, snippet in state["snippets"].items():
+        call("POST", f"/sites/{site}/snippets", json={"title": title, **snippet})
+    for title, branch in state["build_hooks"].items():
+        call("POST", f"/sites/{site}/build_hooks", json={"title": title, "branch": branch})
+    for email in state["emails"]:
+        hook = {"site_id": site, "type": "email", "event": "deploy_failed", "data": {"email": email}}
+        call("POST", "/hooks", params={"site_id": site}, json=hook)
+    for url, signature in state["urls"]:
+        data = {"url": url, "signature_secret": signature}
+        call(
+            "POST",
+            "/hooks",
+            params={"site_id": site},
+            json={"site_id": site, "type": "url", "event": "deploy_created", "data": data},
+        )
+    if state["integration"] is not None:
+        context = (
+            api_url.removesuffix("/api/v1") + f"/integrations-api/site/{site}/integrations/{INTEGRATION}"
+        )
+        for method, body in (("POST", None), ("PUT", {"config": state["integration"]})):
+            response = http.request(method, context, json=body, headers={"netlify-token": TOKEN}, timeout=10)
+            assert response.status_code < 300, response.text
+    return name, secrets
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(state=live_states())
+def test_exported_manifests_plan_to_nothing(emulator, tmp_path_factory, state):
+    name, secrets = _create(emulator.api_url, state)
+    out = tmp_path_factory.mktemp("export")
+    kinds = all_kinds(Digester(None))
+    with NetlifyClient(emulator.url, TOKEN, integration_api_url=emulator.url + "/integrations-api") as client:
+        exported = export(client, Selection(sites=(name,), integrations=(INTEGRATION,)), kinds)
+        write(exported, out, force=True)
+        environ = {}
+        for variable in exported.variables:  # "secret env var KEY, value for the CTX context"
+            key = variable.what.split()[3].rstrip(",")
+            ctx = (
+                "all"
+                if "every context" in variable.what
+                else variable.what.split("the ")[-1].removesuffix(" context")
+            )
+            environ[variable.name] = secrets[f"{key}|{ctx}"]
+        assert len(environ) == len(secrets), "every hidden value is a variable"
+        plan = make_plan(client, out, environ).plan
+    changes = [
+        (c.address, c.action.value, [f.dotted for f in c.fields])
+        for c in plan.changes
+        if c.action is not Action.RECORD
+    ]
+    assert changes == [], (
+        json.dumps(state, ensure_ascii=False)[:2000] + "\n" + (out / "sites" / f"{name}.yaml").read_text()
+    )
