@@ -18,7 +18,8 @@ import click
 from reconciler import __version__, commands
 from reconciler.apply import DEFAULT_LEASE_WAIT
 from reconciler.commands.output import FORMATS
-from reconciler.export import Selection
+from reconciler.export import Selection as ExportSelection
+from reconciler.manifest.select import Selection, check_targets, parse_shard
 from reconciler.model.errors import ReconcilerError
 
 EXIT_ERROR = 1
@@ -92,10 +93,38 @@ def validate(path: Path) -> int:
     return commands.validate(path)
 
 
+selection_options = [
+    click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="ADDRESS",
+        help="Only this team or site (site.NAME, team.SLUG; globs such as 'site.acme-*'). Repeatable.",
+    ),
+    click.option(
+        "--changed-since",
+        metavar="GIT_REF",
+        help="Only the teams and sites declared in manifest files (or deploying files) changed since it.",
+    ),
+    click.option("--shard", metavar="K/N", help="Only shard K of N (owners split by a stable hash)."),
+]
+
+
+def with_selection(function: Any) -> Any:
+    for option in reversed(selection_options):
+        function = option(function)
+    return function
+
+
+def _selection(targets: tuple[str, ...], changed_since: str | None, shard: str | None) -> Selection:
+    check_targets(targets)
+    return Selection(targets, changed_since, parse_shard(shard))
+
+
 @cli.command(
     epilog=examples(
-        "netlify-reconciler plan netlify/ --detailed-exitcode",
         "netlify-reconciler plan netlify/ --out plan.json      # then: netlify-reconciler apply plan.json",
+        "netlify-reconciler plan netlify/ --changed-since origin/main   # what a pull request touches",
     )
 )
 @manifest_path
@@ -112,6 +141,7 @@ def validate(path: Path) -> int:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also save the plan (JSON, no secret values) for `apply FILE`.",
 )
+@with_selection
 @with_reports
 def plan(
     path: Path,
@@ -120,6 +150,9 @@ def plan(
     detailed_exitcode: bool,
     fmt: str,
     out: Path | None,
+    targets: tuple[str, ...],
+    changed_since: str | None,
+    shard: str | None,
     json_out: Path | None,
     markdown_out: Path | None,
 ) -> int:
@@ -133,16 +166,17 @@ def plan(
         out=out,
         json_out=json_out,
         markdown_out=markdown_out,
+        selection=_selection(targets, changed_since, shard),
     )
 
 
 @cli.command(
     epilog=examples(
-        "netlify-reconciler drift netlify/",
-        "netlify-reconciler drift netlify/ --fail-on none --markdown-out drift.md",
+        "netlify-reconciler drift netlify/ --shard 2/3 --json-out drift-2.json   # one job of a matrix",
+        "netlify-reconciler drift --merge-reports drift-*.json --markdown-out drift.md",
     )
 )
-@manifest_path
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="MANIFESTS | REPORT...")
 @api_url_option
 @integration_api_url_option
 @click.option(
@@ -155,25 +189,44 @@ def plan(
     show_default=True,
     help="`drift`: exit 2 when live differs; `none`: exit 0 (report only). Errors always exit 1.",
 )
+@click.option(
+    "--merge-reports",
+    is_flag=True,
+    help="Instead of reading Netlify: merge the JSON reports of shards (--json-out) given as arguments.",
+)
+@with_selection
 @with_reports
 def drift(
-    path: Path,
+    paths: tuple[Path, ...],
     api_url: str | None,
     integration_api_url: str | None,
     fmt: str,
     fail_on: str,
+    merge_reports: bool,
+    targets: tuple[str, ...],
+    changed_since: str | None,
+    shard: str | None,
     json_out: Path | None,
     markdown_out: Path | None,
 ) -> int:
     """Report how live Netlify departs from the manifests (for scheduled jobs); changes nothing."""
+    if merge_reports:
+        if not paths:
+            raise click.UsageError("--merge-reports needs the JSON reports to merge")
+        return commands.merge_drift_reports(
+            list(paths), fmt=fmt, fail_on=fail_on, json_out=json_out, markdown_out=markdown_out
+        )
+    if len(paths) != 1:
+        raise click.UsageError("give one MANIFESTS path (or --merge-reports with reports)")
     return commands.drift(
-        path,
+        paths[0],
         api_url,
         integration_api_url,
         fmt=fmt,
         fail_on=fail_on,
         json_out=json_out,
         markdown_out=markdown_out,
+        selection=_selection(targets, changed_since, shard),
     )
 
 
@@ -200,6 +253,7 @@ def drift(
     metavar="SECONDS",
     help="How long to wait for another apply that holds a team's or site's lease before giving up there.",
 )
+@with_selection
 @with_reports
 def apply(
     path: Path,
@@ -208,6 +262,9 @@ def apply(
     auto_approve: bool,
     allow_destroy: bool,
     lease_timeout: float,
+    targets: tuple[str, ...],
+    changed_since: str | None,
+    shard: str | None,
     json_out: Path | None,
     markdown_out: Path | None,
 ) -> int:
@@ -221,6 +278,7 @@ def apply(
         json_out=json_out,
         markdown_out=markdown_out,
         lease_timeout=lease_timeout,
+        selection=_selection(targets, changed_since, shard),
     )
 
 
@@ -234,6 +292,13 @@ def apply(
 @click.option("--team", "teams", multiple=True, metavar="SLUG", help="A team to export (repeatable).")
 @click.option("--site", "sites", multiple=True, metavar="NAME", help="A site to export (repeatable).")
 @click.option("--all", "everything", is_flag=True, help="Every team and site the token can see.")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Only teams and sites matching it (globs such as 'site.acme-*'; alone: out of all). Repeatable.",
+)
 @click.option(
     "--integration",
     "integrations",
@@ -254,6 +319,7 @@ def export(
     teams: tuple[str, ...],
     sites: tuple[str, ...],
     everything: bool,
+    targets: tuple[str, ...],
     integrations: tuple[str, ...],
     pin_deploys: bool,
     out: Path,
@@ -266,7 +332,10 @@ def export(
     One file per team (teams/SLUG.yaml) and per site (sites/NAME.yaml). Values Netlify never shows (secret
     env values) become ${NAME} references, listed on stderr and in README.md beside them.
     """
-    selection = Selection(teams, sites, everything, integrations, pin_deploys)
+    check_targets(targets)
+    selection = ExportSelection(
+        teams, sites, everything or bool(targets and not (teams or sites)), integrations, pin_deploys, targets
+    )
     return commands.export_manifests(selection, out, api_url, integration_api_url, force=force)
 
 
@@ -390,7 +459,7 @@ def main(argv: list[str] | None = None) -> None:
         code = EXIT_ERROR
     except click.ClickException as exc:
         exc.show()
-        code = exc.exit_code
+        code = EXIT_ERROR  # never 2, which means "changes" to every caller
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         code = 130

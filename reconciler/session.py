@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from reconciler.live import read_live, read_owner_again
 from reconciler.manifest.load import load_manifests
 from reconciler.manifest.model import DesiredState
+from reconciler.manifest.select import EVERYTHING, Selection, select
 from reconciler.model.errors import ManifestError, ReconcilerError
 from reconciler.model.ledger import KEY_ENV, Digester
 from reconciler.model.objects import LiveState
@@ -102,6 +103,7 @@ class Planned:
     live: LiveState
     plan: Plan
     kinds: Kinds
+    selection: Selection = EVERYTHING
 
     @property
     def procedures(self) -> dict[str, Procedure]:
@@ -125,11 +127,38 @@ def load_and_check(path: Path, environ: Mapping[str, str] | None = None) -> tupl
     return desired, kinds
 
 
-def make_plan(client: NetlifyClient, path: Path, environ: Mapping[str, str] | None = None) -> Planned:
-    """`environ`: where `${VAR}`s are read (default: the process's environment)."""
-    desired, kinds = load_and_check(path, environ)
+def load_selected(
+    path: Path, selection: Selection, environ: Mapping[str, str] | None = None
+) -> tuple[DesiredState, Kinds, str | None]:
+    """The manifests (all checked, so a bad one elsewhere still stops the run), cut to the selection; and
+    a note saying how much was left out, when anything was."""
+    everything, kinds = load_and_check(path, environ)
+    desired = select(everything, selection, path)
+    if selection.everything:
+        return desired, kinds, None
+    total = len(everything.teams) + len(everything.sites)
+    kept = len(desired.teams) + len(desired.sites)
+    return (
+        desired,
+        kinds,
+        f"only {kept} of the {total} declared teams and sites are planned ({selection.describe()})",
+    )
+
+
+def make_plan(
+    client: NetlifyClient,
+    path: Path,
+    environ: Mapping[str, str] | None = None,
+    selection: Selection = EVERYTHING,
+) -> Planned:
+    """`environ`: where `${VAR}`s are read (default: the process's environment); `selection`: which
+    declared teams and sites are read and planned (default: all)."""
+    desired, kinds, note = load_selected(path, selection, environ)
     live = read_live(client, desired, kinds)
-    return Planned(desired, live, build_plan(desired, live, kinds, client.prefixes()), kinds)
+    plan = build_plan(desired, live, kinds, client.prefixes())
+    if note is not None:
+        plan.warnings.insert(0, note)
+    return Planned(desired, live, plan, kinds, selection)
 
 
 def revalidator(
@@ -155,8 +184,8 @@ def revalidator(
         if not build_plan(DesiredState.of(owner), LiveState.of(fresh), kinds).config_changes:
             return True
         raise StalePlan(
-                f"{address}: another apply changed it while this one waited for its lease "
-                f"({', '.join(moved)}); nothing was changed there by this apply: plan again"
-            )
+            f"{address}: another apply changed it while this one waited for its lease "
+            f"({', '.join(moved)}); nothing was changed there by this apply: plan again"
+        )
 
     return check

@@ -2,6 +2,15 @@
 
 from reconciler.commands.adopt import export_manifests
 from reconciler.commands.local import demo, emulator
-from reconciler.commands.reconcile import apply, drift, plan, validate
+from reconciler.commands.reconcile import apply, drift, merge_drift_reports, plan, validate
 
-__all__ = ["apply", "demo", "drift", "emulator", "export_manifests", "plan", "validate"]
+__all__ = [
+    "apply",
+    "demo",
+    "drift",
+    "emulator",
+    "export_manifests",
+    "merge_drift_reports",
+    "plan",
+    "validate",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -11,14 +12,24 @@ from reconciler.apply import DEFAULT_LEASE_WAIT
 from reconciler.commands.output import EXIT_CHANGES, EXIT_OK, run_apply, show, write_reports
 from reconciler.live import read_live
 from reconciler.manifest.model import DesiredState
+from reconciler.manifest.select import EVERYTHING, Selection
 from reconciler.model.errors import ReconcilerError
 from reconciler.model.objects import LiveState
 from reconciler.netlify.client import NetlifyClient
 from reconciler.plan import saved
+from reconciler.plan.document import plan_from_document
 from reconciler.plan.model import Plan
 from reconciler.plan.safety import refusal, violations
 from reconciler.resources import Kinds, owner_kinds, procedures
-from reconciler.session import ApiTarget, Planned, load_and_check, make_plan, resolve_target, revalidator
+from reconciler.session import (
+    ApiTarget,
+    Planned,
+    load_and_check,
+    load_selected,
+    make_plan,
+    resolve_target,
+    revalidator,
+)
 
 
 def validate(path: Path) -> int:
@@ -34,10 +45,10 @@ def _target(api_url: str | None, integration_api_url: str | None) -> ApiTarget:
     return target
 
 
-def _read_and_plan(path: Path, target: ApiTarget) -> Planned:
+def _read_and_plan(path: Path, target: ApiTarget, selection: Selection) -> Planned:
     """Plan from live state, then let go of the connection: plan and drift change nothing."""
     with target.client() as client:
-        return make_plan(client, path)
+        return make_plan(client, path, selection=selection)
 
 
 def plan(
@@ -50,15 +61,16 @@ def plan(
     out: Path | None = None,
     json_out: Path | None = None,
     markdown_out: Path | None = None,
+    selection: Selection = EVERYTHING,
 ) -> int:
     target = _target(api_url, integration_api_url)
-    planned = _read_and_plan(path, target)
+    planned = _read_and_plan(path, target, selection)
     show(planned.plan, fmt)
     write_reports(planned.plan, json_out, markdown_out)
     if out is not None:
         saved.save(
             out, planned.plan, planned.live, planned.desired, path, target.url, target.fingerprint_key(),
-            owner_kinds(planned.kinds),
+            owner_kinds(planned.kinds), selection,
         )  # fmt: skip
         click.echo(f"Saved plan: {out} (no secret values; `apply {out}` reads them again)", err=True)
     _warn_safety(planned.plan, planned.desired)
@@ -75,14 +87,44 @@ def drift(
     fail_on: str = "drift",
     json_out: Path | None = None,
     markdown_out: Path | None = None,
+    selection: Selection = EVERYTHING,
 ) -> int:
     """A plan read the other way round: exit 2 when Netlify departs from the manifests (unless told)."""
-    planned = _read_and_plan(path, _target(api_url, integration_api_url))
-    planned.plan.mode = "drift"
-    show(planned.plan, fmt)
-    write_reports(planned.plan, json_out, markdown_out)
-    _refuse_conflicts(planned.plan)
-    return EXIT_CHANGES if planned.plan.has_changes and fail_on == "drift" else EXIT_OK
+    planned = _read_and_plan(path, _target(api_url, integration_api_url), selection)
+    return _report_drift(planned.plan, fmt, fail_on, json_out, markdown_out)
+
+
+def merge_drift_reports(
+    reports: list[Path],
+    *,
+    fmt: str = "text",
+    fail_on: str = "drift",
+    json_out: Path | None = None,
+    markdown_out: Path | None = None,
+) -> int:
+    """One drift report from the JSON reports of shards (`drift --shard K/N --json-out F`), as if one run
+    had read everything: the drift issue and the exit code see the whole fleet."""
+    merged = Plan(mode="drift")
+    for report in reports:
+        try:
+            part = plan_from_document(json.loads(report.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ReconcilerError(f"{report}: not a JSON report of `drift` ({exc})") from None
+        merged.changes += part.changes
+        merged.unmanaged += part.unmanaged
+        merged.conflicts += part.conflicts
+        merged.warnings += [w for w in part.warnings if not w.startswith("only ")]
+    return _report_drift(merged, fmt, fail_on, json_out, markdown_out)
+
+
+def _report_drift(
+    plan: Plan, fmt: str, fail_on: str, json_out: Path | None, markdown_out: Path | None
+) -> int:
+    plan.mode = "drift"
+    show(plan, fmt)
+    write_reports(plan, json_out, markdown_out)
+    _refuse_conflicts(plan)
+    return EXIT_CHANGES if plan.has_changes and fail_on == "drift" else EXIT_OK
 
 
 def apply(
@@ -95,15 +137,18 @@ def apply(
     json_out: Path | None = None,
     markdown_out: Path | None = None,
     lease_timeout: float = DEFAULT_LEASE_WAIT,
+    selection: Selection = EVERYTHING,
 ) -> int:
     target = _target(api_url, integration_api_url)
     plan_file = saved.load(path) if saved.is_saved_plan(path) else None
+    if plan_file is not None and not selection.everything:
+        raise ReconcilerError(f"{path} is a saved plan: it applies the selection it was made with, no other")
     with target.client() as client:
         if plan_file is not None:
             desired, kinds, live, the_plan = _saved(client, plan_file, target)
             click.echo(f"Applying the saved plan {path}: {the_plan.summary()}")
         else:
-            planned = make_plan(client, path)
+            planned = make_plan(client, path, selection=selection)
             desired, kinds, live, the_plan = planned.desired, planned.kinds, planned.live, planned.plan
             show(the_plan)
         write_reports(the_plan, json_out, markdown_out)
@@ -123,8 +168,9 @@ def apply(
 def _saved(
     client: NetlifyClient, plan_file: saved.SavedPlan, target: ApiTarget
 ) -> tuple[DesiredState, Kinds, LiveState, Plan]:
-    """Read the manifests and live state again, refuse anything stale, and give back the saved plan."""
-    desired, kinds = load_and_check(plan_file.manifests)
+    """Read the manifests and live state again (the owners it was made for), refuse anything stale, and
+    give back the saved plan."""
+    desired, kinds, _ = load_selected(plan_file.manifests, plan_file.selection)
     live = read_live(client, desired, kinds)
     saved.check_fresh(plan_file, live, desired, target.url, target.fingerprint_key(), owner_kinds(kinds))
     return desired, kinds, live, saved.saved_plan(plan_file, desired)

@@ -9,6 +9,7 @@ of them are known, so two sites' `STRIPE_KEY`s do not share one. What the manife
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -33,6 +34,7 @@ class Selection:
     everything: bool = False  # every team and site the token can see
     integrations: tuple[str, ...] = ()  # the integration contexts to export (Netlify lists none)
     pin_deploys: bool = False
+    targets: tuple[str, ...] = ()  # owner address globs: of the above, only the teams and sites matching
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,9 @@ def _owners(reader: MemoReader, selection: Selection) -> DesiredState:
     accounts = {a["slug"]: a for a in reader.get_all("/accounts")}
     teams = sorted(accounts) if selection.everything else list(dict.fromkeys(selection.teams))
     names = sorted(sites) if selection.everything else list(dict.fromkeys(selection.sites))
+    if selection.targets:
+        teams = [t for t in teams if _matches(f"team.{t}", selection.targets)]
+        names = [n for n in names if _matches(f"site.{n}", selection.targets)]
     unknown = [f"team {t!r}" for t in teams if t not in accounts] + [
         f"site {n!r}" for n in names if n not in sites
     ]
@@ -104,6 +109,10 @@ def _owners(reader: MemoReader, selection: Selection) -> DesiredState:
             spec["deploy"] = {"pin": PLACEHOLDER_PIN}
         desired.sites[name] = _owner("site", name, spec)
     return desired
+
+
+def _matches(address: str, targets: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(address, target) for target in targets)
 
 
 def _owner(kind: OwnerKind, name: str, spec: dict[str, Any]) -> Owner:

@@ -18,13 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.manifest.model import DesiredState
-from reconciler.model.change import ABSENT, Action, Change, FieldChange
+from reconciler.manifest.select import Selection
+from reconciler.model.change import Action, Change
 from reconciler.model.errors import ReconcilerError
 from reconciler.model.location import DocPath
 from reconciler.model.objects import LiveState, OwnerLive
 from reconciler.model.owner import OwnerRef
 from reconciler.model.request import decode_request, encode_request, source_path
-from reconciler.model.sensitive import MASK, UNREADABLE, Sensitive, reveal
+from reconciler.model.sensitive import UNREADABLE, Sensitive, reveal
+from reconciler.plan.document import restore_display
 from reconciler.plan.model import Plan
 from reconciler.plan.render_json import render_json
 
@@ -105,10 +107,12 @@ def save(
     api_url: str,
     key: bytes,
     owner_kinds: frozenset[str],
+    selection: Selection,
 ) -> None:
     printed = fingerprint(live, key, owner_kinds)
     saved = {
         "format": SAVED_FORMAT,
+        "selection": selection.to_json(),
         "api_url": api_url,
         "objects": printed.objects,
         "manifests_digest": manifests_digest(desired, key),
@@ -142,6 +146,7 @@ class SavedPlan:
     api_url: str
     fingerprint: Fingerprint
     manifests_digest: str
+    selection: Selection
 
     @property
     def saved(self) -> dict[str, Any]:
@@ -176,8 +181,9 @@ def load(path: Path) -> SavedPlan:
             str(saved["api_url"]),
             Fingerprint(str(document["fingerprint"]), dict(saved["objects"])),
             str(saved["manifests_digest"]),
+            Selection.from_json(saved.get("selection")),
         )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, ReconcilerError) as exc:
         raise ReconcilerError(
             f"{path}: not a saved plan written by this version's `plan --out` ({exc})"
         ) from None
@@ -240,39 +246,7 @@ def saved_plan(saved: SavedPlan, desired: DesiredState) -> Plan:
             requests=[decode_request(request, sensitive) for request in entry["requests"]],
             owner_itself=bool(entry["owner_itself"]),
         )
-        _restore_display(change, shown.get(change.address) or {})
+        restore_display(change, shown.get(change.address) or {})
         plan.changes.append(change)
     return plan
 
-
-def _restore_display(change: Change, shown: dict[str, Any]) -> None:
-    """What the saved document shows of a change, for reports; masked values stay masked."""
-
-    def value(item: Any, hidden: bool) -> Any:
-        return Sensitive("") if hidden else item
-
-    change.note = str(shown.get("note") or "")
-    change.before = shown.get("before")
-    change.after = shown.get("after")
-    change.fields = [
-        FieldChange(
-            tuple(field["path"]),
-            value(field.get("before"), field["sensitive"]) if "before" in field else ABSENT,
-            value(field.get("after"), field["sensitive"]) if "after" in field else ABSENT,
-        )
-        for field in shown.get("fields") or []
-    ]
-    if any(field["sensitive"] for field in shown.get("fields") or []) or shown.get("sensitive_paths"):
-        change.before = _mask(change.before)
-        change.after = _mask(change.after)
-
-
-def _mask(value: Any) -> Any:
-    """The document's "(sensitive)" strings as masked values again, so every renderer hides them."""
-    if value == MASK:
-        return Sensitive("")
-    if isinstance(value, dict):
-        return {k: _mask(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask(v) for v in value]
-    return value
