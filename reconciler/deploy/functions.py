@@ -53,7 +53,7 @@ class FunctionSource:
     files: tuple[ZipEntry, ...]
 
 
-def is_elf(path: Path) -> bool:
+def is_elf(path: str | Path) -> bool:
     try:
         with open(path, "rb") as handle:
             return handle.read(4) == ELF_MAGIC
@@ -77,7 +77,7 @@ def _single_file(functions_dir: Path, entry: os.DirEntry[str]) -> FunctionSource
     real = os.path.realpath(path)
     if not real.startswith(os.path.realpath(functions_dir) + os.sep):
         raise DeployInputError(f"{path}: symlink points outside the functions directory (to {real})")
-    return FunctionSource(name, runtime, (ZipEntry(entry.name, path, os.stat(real).st_size),))
+    return FunctionSource(name, runtime, (ZipEntry(entry.name, str(path), os.stat(real).st_size),))
 
 
 def _directory(path: Path) -> FunctionSource:

@@ -1,35 +1,39 @@
 """SHA-1 (files) and SHA-256 (function zips) digests, streamed in bounded chunks, plus a request body that
 re-hashes a file while it is sent.
 
-Measured on the benchmark tree (5,000 files of 1-20 KB and 20 of 5 MB, 2 cores, warm page cache):
-hashing small files is dominated by per-file system calls and interpreter work under the GIL, so two
-threads are *slower* than one (0.20 s vs 0.13 s) and a fork process pool gains under 10 % on 40,000 small
-files while being unsafe in a program that already runs threads (spawn/forkserver pools cost more to
-start than they save). Large files are the opposite: `hashlib` and `os.readv` release the GIL on
-megabyte buffers, so threads hash them on both cores. Hence: small files one after another in the calling
-thread, large files on a thread pool at the same time (0.07 s in all, against 0.27 s for
-`find | xargs -0 -P2 sha1sum`). Memory stays flat: one reusable 1 MiB buffer per thread, whatever the
-file sizes. Progress is reported per megabyte of a large file and per batch of small files, so that
-reporting costs nothing measurable next to the hashing itself.
+Small files and large ones are hashed differently because they are limited by different things. A small
+file costs system calls and interpreter work under the GIL, so a second thread gains nothing; instead a
+helper process (`hash_worker`, started with `python -I -S`, never `fork`ed from this threaded program) takes
+batches of them while this thread hashes others, so both cores work. Large files are limited by hashing
+itself, and `hashlib` and `os.readv` release the GIL on megabyte buffers, so they go to a thread pool at the
+same time. Memory stays flat: one reusable 1 MiB buffer per thread, whatever the file sizes. Progress is
+reported per megabyte of a large file and per batch of small files, which costs nothing measurable.
+Figures (20,000 small files, the 2,000-file tree, against `xargs -P2 sha1sum`) are in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
+import subprocess
+import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from reconciler.deploy import hash_worker
 from reconciler.deploy.progress import Progress
 from reconciler.deploy.tree import DeployInputError
 
-CHUNK_SIZE = 1 << 20
+CHUNK_SIZE = hash_worker.CHUNK_SIZE
 LARGE_FILE = 1 << 20  # from this size on, a file is hashed on the thread pool
-PROGRESS_BATCH = 256  # small files hashed between two progress reports
+PROGRESS_BATCH = 256  # small files hashed between two progress reports (and most in one helper batch)
+HELPER_MIN_FILES = 2 * PROGRESS_BATCH  # fewer small files than this are hashed here: a helper would not pay
 _local = threading.local()
+
+FileList = Sequence[tuple["Path | str", int]]
 
 
 class FileChangedError(DeployInputError):
@@ -48,63 +52,136 @@ def file_digest(
 ) -> str:
     """The hex digest of a file, read in `CHUNK_SIZE` pieces into a per-thread buffer; `on_bytes` hears
     of each piece (progress through a large file)."""
-    digest = hashlib.new(algorithm)
-    buffer = _buffer()
-    view = memoryview(buffer)
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        while count := os.readv(fd, [buffer]):
-            digest.update(view[:count])
-            if on_bytes is not None:
-                on_bytes(count)
-    finally:
-        os.close(fd)
-    return digest.hexdigest()
+    return hash_worker.digest_file(path, _buffer(), algorithm, on_bytes)
 
 
-def hash_files(
-    files: Sequence[tuple[Path, int]], workers: int = 2, progress: Progress | None = None
-) -> list[str]:
-    """SHA-1 of each `(path, size)`, in the given order; large files on `workers` threads meanwhile.
-    `progress` (already started) advances by files and bytes as they are hashed."""
+def hash_files(files: FileList, workers: int = 2, progress: Progress | None = None) -> list[str]:
+    """SHA-1 of each `(path, size)`, in the given order. With `workers` >= 2, small files are shared with
+    a helper process and large files go to a thread pool meanwhile. `progress` (already started) advances
+    by files and bytes as they are hashed."""
     progress = progress or Progress.silent()
     results: list[str] = [""] * len(files)
-    large = [i for i, (_, size) in enumerate(files) if size >= LARGE_FILE]
-    small = [i for i, (_, size) in enumerate(files) if size < LARGE_FILE]
-
-    def hash_large(i: int) -> str:
-        digest = file_digest(files[i][0], on_bytes=lambda count: progress.advance(0, count))
-        progress.advance(1)
-        return digest
-
+    parallel = workers >= 2
+    large = [i for i, (_, size) in enumerate(files) if parallel and size >= LARGE_FILE]
+    small = [i for i, (_, size) in enumerate(files) if not parallel or size < LARGE_FILE]
+    batches = _Batches(files, small, results, progress)
     try:
-        if not large or workers < 2:
-            _hash_in_turn(files, range(len(files)), results, progress)
-            return results
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sha1") as pool:
-            pending = {i: pool.submit(hash_large, i) for i in large}
-            _hash_in_turn(files, small, results, progress)
-            for i, future in pending.items():
-                results[i] = future.result()
+        # One thread feeds the helper process (it mostly waits on the pipe), `workers` hash large files.
+        with ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="sha1") as pool:
+            helper = pool.submit(batches.feed_helper) if parallel and len(small) >= HELPER_MIN_FILES else None
+            pending = [pool.submit(_hash_large, files, i, results, progress) for i in large]
+            try:
+                batches.hash_here()
+                if helper is not None:
+                    helper.result()
+                    batches.hash_here()  # a batch the helper handed back, if it failed
+                for future in pending:
+                    future.result()
+            except BaseException:
+                batches.stop()  # the helper takes no further batch; the pool's exit then waits little
+                raise
+        for i, digest in enumerate(results):
+            if not digest:  # one the helper could not read: hashed here, for the usual error
+                results[i] = file_digest(files[i][0])
     except OSError as exc:
         name = exc.filename if exc.filename is not None else "a file"
         raise DeployInputError(f"cannot read {name}: {exc.strerror or exc}") from None
+    finally:
+        batches.stop()
     return results
 
 
-def _hash_in_turn(
-    files: Sequence[tuple[Path, int]], indexes: Sequence[int], results: list[str], progress: Progress
-) -> None:
-    """Hash `files[i]` for each index in this thread, reporting every PROGRESS_BATCH files."""
-    done = size = 0
-    for i in indexes:
-        results[i] = file_digest(files[i][0])
-        done, size = done + 1, size + files[i][1]
-        if done == PROGRESS_BATCH:
-            progress.advance(done, size)
-            done = size = 0
-    if done:
-        progress.advance(done, size)
+def _hash_large(files: FileList, i: int, results: list[str], progress: Progress) -> None:
+    results[i] = file_digest(files[i][0], on_bytes=lambda count: progress.advance(0, count))
+    progress.advance(1)
+
+
+class _Batches:
+    """Small files in batches of PROGRESS_BATCH, taken in turn by this thread and by the helper's feeder."""
+
+    def __init__(self, files: FileList, indexes: list[int], results: list[str], progress: Progress) -> None:
+        self._files = files
+        self._results = results
+        self._progress = progress
+        self._queue = deque(indexes[i : i + PROGRESS_BATCH] for i in range(0, len(indexes), PROGRESS_BATCH))
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def _take(self) -> list[int] | None:
+        with self._lock:
+            return self._queue.popleft() if self._queue and not self._stopped else None
+
+    def _done(self, batch: list[int]) -> None:
+        self._progress.advance(len(batch), sum(self._files[i][1] for i in batch))
+
+    def hash_here(self) -> None:
+        """Hash batches in this thread until none is left."""
+        while (batch := self._take()) is not None:
+            for i in batch:
+                self._results[i] = file_digest(self._files[i][0])
+            self._done(batch)
+
+    def feed_helper(self) -> None:
+        """Send batches to a helper process until none is left; a batch it cannot finish (it failed to start
+        or died) goes back to the queue for `hash_here`."""
+        process = self._start()
+        if process is None:
+            return
+        assert process.stdin is not None and process.stdout is not None
+        while (batch := self._take()) is not None:
+            try:
+                answers = _exchange(process.stdin, process.stdout, [str(self._files[i][0]) for i in batch])
+            except (OSError, ValueError):
+                answers = []
+            if len(answers) != len(batch):
+                with self._lock:
+                    self._queue.appendleft(batch)
+                return
+            for i, answer in zip(batch, answers, strict=True):
+                self._results[i] = "" if answer == hash_worker.UNREADABLE else answer
+            self._done(batch)
+
+    def _start(self) -> subprocess.Popen[bytes] | None:
+        if not sys.executable:
+            return None
+        command = [sys.executable, "-I", "-S", hash_worker.__file__]
+        try:
+            process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            )
+        except OSError:
+            return None
+        with self._lock:
+            if self._stopped:
+                process.kill()
+                process.wait()
+                return None
+            self._process = process
+        return process
+
+    def stop(self) -> None:
+        """No more batches; end the helper (it exits on the end of its input)."""
+        with self._lock:
+            self._stopped = True
+            process, self._process = self._process, None
+        if process is None:
+            return
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _exchange(sink: IO[bytes], source: IO[bytes], paths: list[str]) -> list[str]:
+    """One batch to the helper and its answer lines."""
+    sink.write(hash_worker.encode_batch(paths))
+    sink.flush()
+    return [source.readline().decode("ascii").rstrip("\n") for _ in paths]
 
 
 class VerifyingReader:
@@ -120,7 +197,7 @@ class VerifyingReader:
 
     def __init__(
         self,
-        source: Path,
+        source: str | Path,
         size: int,
         expected: str,
         shown: str,

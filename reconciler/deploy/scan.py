@@ -30,7 +30,7 @@ class LocalFile:
     """A file of the publish directory: manifest path (relative, forward slashes, no leading slash)."""
 
     path: str
-    source: Path
+    source: str
     size: int
     sha1: str
 
@@ -106,7 +106,7 @@ def planned_digest(
     identical. Anything that moved since the plan is a DeployInputError before any request."""
     local: dict[str, LocalFile] = {}
     for path, sha1 in files.items():
-        source = publish_dir / path
+        source = os.path.join(publish_dir, path)
         try:
             size = os.stat(source).st_size
         except OSError as exc:

@@ -63,7 +63,7 @@ class UploadJob:
     kind: str  # "file" | "function"
     url: str  # relative to the API base, already encoded
     params: Mapping[str, str] | None
-    source: Path
+    source: str | Path
     size: int
     digest: str
     algorithm: str  # "sha1" for files, "sha256" for function zips
@@ -253,7 +253,7 @@ def upload_jobs(deploy_id: str, files: list[LocalFile], functions: list[LocalFun
             f.size,
             f.sha1,
             "sha1",
-            str(f.source),
+            f.source,
         )
         for f in files
     ]

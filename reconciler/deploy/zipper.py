@@ -56,11 +56,11 @@ class ZipEntry:
     """One file of an archive: its name inside the zip and where its bytes come from."""
 
     name: str
-    source: Path
+    source: str
     size: int
 
 
-def _mode(source: Path) -> int:
+def _mode(source: str) -> int:
     executable = os.stat(source).st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return 0o100755 if executable else 0o100644
 

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from reconciler.deploy.hashing import CHUNK_SIZE, FileChangedError, VerifyingReader, file_digest, hash_files
+from reconciler.deploy import hash_worker
+from reconciler.deploy.hashing import (
+    CHUNK_SIZE,
+    HELPER_MIN_FILES,
+    FileChangedError,
+    VerifyingReader,
+    file_digest,
+    hash_files,
+)
+from reconciler.deploy.progress import Progress
+from reconciler.deploy.tree import DeployInputError
 
 
 def test_hash_files_matches_hashlib_for_small_and_large_files(tmp_path: Path) -> None:
@@ -87,3 +99,51 @@ def test_verifying_reader_of_a_deleted_file(tmp_path: Path) -> None:
     reader = VerifyingReader(tmp_path / "gone", 3, "0" * 40, "gone")
     with pytest.raises(FileChangedError, match="cannot be read any more"):
         reader.read(10)
+
+
+def _small_tree(root: Path, count: int) -> list[tuple[Path, int]]:
+    names = [f"f{i:05d}" for i in range(count - 2)] + ["line\nbreak", "ünïcode"]
+    files = []
+    for i, name in enumerate(names):
+        path = root / name
+        path.write_bytes(f"content {i}".encode() * (i % 7 + 1))
+        files.append((path, path.stat().st_size))
+    return files
+
+
+def test_many_small_files_are_shared_with_the_helper_process_in_order(tmp_path: Path) -> None:
+    files = _small_tree(tmp_path, 3 * HELPER_MIN_FILES)
+    expected = [hashlib.sha1(path.read_bytes()).hexdigest() for path, _ in files]
+    progress = Progress.silent()
+    progress.start("hashing", len(files), sum(size for _, size in files))
+    assert hash_files(files, progress=progress) == expected
+    assert (progress.files, progress.bytes) == (len(files), sum(size for _, size in files))
+
+
+@pytest.mark.parametrize("helper", ["/nonexistent/python", "/bin/false"])
+def test_a_helper_that_cannot_start_or_dies_leaves_the_work_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helper: str
+) -> None:
+    files = _small_tree(tmp_path, 2 * HELPER_MIN_FILES)
+    expected = [hashlib.sha1(path.read_bytes()).hexdigest() for path, _ in files]
+    monkeypatch.setattr(sys, "executable", helper)
+    assert hash_files(files) == expected
+
+
+def test_a_file_gone_before_the_helper_reads_it_is_an_input_error_naming_it(tmp_path: Path) -> None:
+    files = _small_tree(tmp_path, 2 * HELPER_MIN_FILES)
+    files[-5][0].unlink()
+    with pytest.raises(DeployInputError, match="cannot read") as caught:
+        hash_files(files)
+    assert str(files[-5][0]) in str(caught.value)
+
+
+def test_the_helper_speaks_its_protocol_as_a_script(tmp_path: Path) -> None:
+    files = _small_tree(tmp_path, 4)
+    paths = [str(path) for path, _ in files] + [str(tmp_path / "missing")]
+    stdin = hash_worker.encode_batch(paths) + hash_worker.encode_batch(paths[:1]) + (0).to_bytes(4, "big")
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", hash_worker.__file__], input=stdin, capture_output=True, check=True
+    )
+    expected = [hashlib.sha1(path.read_bytes()).hexdigest() for path, _ in files]
+    assert done.stdout.decode().splitlines() == [*expected, hash_worker.UNREADABLE, expected[0]]
