@@ -6,8 +6,9 @@ a script (`python -I -S hash_worker.py`, never imported by it): it needs only th
 a few tens of milliseconds, and `hashing.hash_files` feeds it batches while the parent hashes others.
 
 Protocol (binary, stdin to stdout): a batch is a 4-byte big-endian length and that many bytes of file paths
-(file-system encoding) separated by NUL; the answer is one line per path, its 40 hex digits or `-` when the
-file could not be read (the parent then hashes that one itself, so the error it reports is the usual one).
+(file-system encoding) separated by NUL; the answer is 40 characters per path and nothing else, its hex
+digest or `UNREADABLE` when the file could not be read (the parent then hashes that one itself, so the
+error it reports is the usual one). Fixed widths let the parent read an answer in one call.
 A zero length or the end of stdin ends the process.
 
 `digest_file` is also what the parent uses for a single file, so both sides hash the same way.
@@ -21,7 +22,8 @@ import sys
 from collections.abc import Callable
 
 CHUNK_SIZE = 1 << 20
-UNREADABLE = "-"
+ANSWER_WIDTH = 40
+UNREADABLE = "-" * ANSWER_WIDTH
 
 
 def digest_file(
@@ -63,7 +65,7 @@ def serve(
                 answers.append(digest_file(path, buffer))
             except OSError:
                 answers.append(UNREADABLE)
-        sink(("\n".join(answers) + "\n").encode("ascii"))
+        sink("".join(answers).encode("ascii"))
         flush()
 
 

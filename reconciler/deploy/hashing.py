@@ -19,7 +19,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,6 +31,7 @@ CHUNK_SIZE = hash_worker.CHUNK_SIZE
 LARGE_FILE = 1 << 20  # from this size on, a file is hashed on the thread pool
 PROGRESS_BATCH = 256  # small files hashed between two progress reports (and most in one helper batch)
 HELPER_MIN_FILES = 2 * PROGRESS_BATCH  # fewer small files than this are hashed here: a helper would not pay
+HELPER_BATCHES_IN_FLIGHT = 2  # answers (40 bytes a file) of this many batches must fit in a pipe (64 KiB)
 _local = threading.local()
 
 FileList = Sequence[tuple["Path | str", int]]
@@ -56,93 +57,184 @@ def file_digest(
 
 
 def hash_files(files: FileList, workers: int = 2, progress: Progress | None = None) -> list[str]:
-    """SHA-1 of each `(path, size)`, in the given order. With `workers` >= 2, small files are shared with
-    a helper process and large files go to a thread pool meanwhile. `progress` (already started) advances
-    by files and bytes as they are hashed."""
-    progress = progress or Progress.silent()
-    results: list[str] = [""] * len(files)
-    parallel = workers >= 2
-    large = [i for i, (_, size) in enumerate(files) if parallel and size >= LARGE_FILE]
-    small = [i for i, (_, size) in enumerate(files) if not parallel or size < LARGE_FILE]
-    batches = _Batches(files, small, results, progress)
-    try:
-        # One thread feeds the helper process (it mostly waits on the pipe), `workers` hash large files.
-        with ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="sha1") as pool:
-            helper = pool.submit(batches.feed_helper) if parallel and len(small) >= HELPER_MIN_FILES else None
-            pending = [pool.submit(_hash_large, files, i, results, progress) for i in large]
-            try:
-                batches.hash_here()
-                if helper is not None:
-                    helper.result()
-                    batches.hash_here()  # a batch the helper handed back, if it failed
-                for future in pending:
-                    future.result()
-            except BaseException:
-                batches.stop()  # the helper takes no further batch; the pool's exit then waits little
-                raise
-        for i, digest in enumerate(results):
-            if not digest:  # one the helper could not read: hashed here, for the usual error
-                results[i] = file_digest(files[i][0])
-    except OSError as exc:
-        name = exc.filename if exc.filename is not None else "a file"
-        raise DeployInputError(f"cannot read {name}: {exc.strerror or exc}") from None
-    finally:
-        batches.stop()
-    return results
+    """SHA-1 of each `(path, size)`, in the given order (see `HashPipeline`). `progress` (already started)
+    advances by files and bytes as they are hashed."""
+    with HashPipeline(workers) as pipeline:
+        pipeline.add(files)
+        return pipeline.digests(progress)
 
 
-def _hash_large(files: FileList, i: int, results: list[str], progress: Progress) -> None:
-    results[i] = file_digest(files[i][0], on_bytes=lambda count: progress.advance(0, count))
-    progress.advance(1)
+class HashPipeline:
+    """Files are added while they are found (the walk goes on meanwhile), digests are collected at the end.
 
+    With `workers` >= 2, batches of small files go to a helper process as soon as there are enough of them
+    to pay for starting it, and large files to a thread pool at once; `digests` then hashes what is left
+    here, alongside the helper. With fewer workers everything is hashed here, in `digests`.
+    """
 
-class _Batches:
-    """Small files in batches of PROGRESS_BATCH, taken in turn by this thread and by the helper's feeder."""
-
-    def __init__(self, files: FileList, indexes: list[int], results: list[str], progress: Progress) -> None:
-        self._files = files
-        self._results = results
-        self._progress = progress
-        self._queue = deque(indexes[i : i + PROGRESS_BATCH] for i in range(0, len(indexes), PROGRESS_BATCH))
-        self._lock = threading.Lock()
-        self._stopped = False
+    def __init__(self, workers: int = 2) -> None:
+        self._parallel = workers >= 2
+        self._pool = ThreadPoolExecutor(max_workers=max(workers, 1) + 1, thread_name_prefix="sha1")
+        self._files: list[tuple[Path | str, int]] = []
+        self._results: list[str] = []
+        self._large: list[Future[None]] = []
+        self._filling: list[int] = []
+        self._small = 0
+        self._queue: deque[list[int]] = deque()
+        self._ready = threading.Condition()
+        self._closed = False  # no more files will be added
+        self._stopped = False  # give up: take no further batch
+        self._helper: Future[None] | None = None
         self._process: subprocess.Popen[bytes] | None = None
+        self._progress = _Tally()
 
-    def _take(self) -> list[int] | None:
-        with self._lock:
-            return self._queue.popleft() if self._queue and not self._stopped else None
+    def __enter__(self) -> HashPipeline:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def add(self, files: FileList) -> None:
+        """More files to hash; hashing of what can start now starts."""
+        with self._ready:
+            first = len(self._files)
+            self._files.extend(files)
+            self._results.extend("" for _ in files)
+            for i in range(first, len(self._files)):
+                if self._parallel and self._files[i][1] >= LARGE_FILE:
+                    self._large.append(self._pool.submit(self._hash_large, i))
+                    continue
+                self._filling.append(i)
+                self._small += 1
+                if len(self._filling) == PROGRESS_BATCH:
+                    self._queue.append(self._filling)
+                    self._filling = []
+                    self._ready.notify()
+            if self._parallel and self._helper is None and self._small >= HELPER_MIN_FILES:
+                self._helper = self._pool.submit(self._feed_helper)
+
+    def digests(self, progress: Progress | None = None) -> list[str]:
+        """Every file's digest in the order added, once all are hashed; `progress` (started) hears of the
+        work done so far and then of the rest. DeployInputError for a file that cannot be read."""
+        self._progress.attach(progress or Progress.silent())
+        with self._ready:
+            if self._filling:
+                self._queue.append(self._filling)
+                self._filling = []
+            self._closed = True
+            self._ready.notify_all()
+        try:
+            self._hash_here()
+            if self._helper is not None:
+                self._helper.result()
+                self._hash_here()  # a batch the helper handed back, if it failed
+            for future in self._large:
+                future.result()
+            for i, digest in enumerate(self._results):
+                if not digest:  # one the helper could not read: hashed here, for the usual error
+                    self._results[i] = file_digest(self._files[i][0])
+        except OSError as exc:
+            self.stop()
+            name = exc.filename if exc.filename is not None else "a file"
+            raise DeployInputError(f"cannot read {name}: {exc.strerror or exc}") from None
+        return self._results
+
+    def stop(self) -> None:
+        """Take no further batch, end the helper and let the threads go. The helper's input is closed first:
+        it exits once its batch is answered, which also ends a read the feeder may be blocked in."""
+        with self._ready:
+            self._stopped = True
+            self._ready.notify_all()
+        self._end_helper()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _end_helper(self) -> None:
+        with self._ready:
+            process, self._process = self._process, None
+        if process is None:
+            return
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+    # -- the work -------------------------------------------------------------------------------------
+    def _take(self, wait: bool) -> list[int] | None:
+        """The next batch; with `wait`, block until one comes or no more can (closed, or stopped)."""
+        with self._ready:
+            while not self._stopped:
+                if self._queue:
+                    return self._queue.popleft()
+                if self._closed or not wait:
+                    return None
+                self._ready.wait()
+            return None
 
     def _done(self, batch: list[int]) -> None:
         self._progress.advance(len(batch), sum(self._files[i][1] for i in batch))
 
-    def hash_here(self) -> None:
-        """Hash batches in this thread until none is left."""
-        while (batch := self._take()) is not None:
+    def _hash_large(self, i: int) -> None:
+        self._results[i] = file_digest(
+            self._files[i][0], on_bytes=lambda count: self._progress.advance(0, count)
+        )
+        self._progress.advance(1)
+
+    def _hash_here(self) -> None:
+        while (batch := self._take(wait=False)) is not None:
             for i in batch:
                 self._results[i] = file_digest(self._files[i][0])
             self._done(batch)
 
-    def feed_helper(self) -> None:
+    def _feed_helper(self) -> None:
         """Send batches to a helper process until none is left; a batch it cannot finish (it failed to start
-        or died) goes back to the queue for `hash_here`."""
-        process = self._start()
+        or died) goes back to the queue for `_hash_here`."""
+        process = self._start_helper()
         if process is None:
             return
         assert process.stdin is not None and process.stdout is not None
-        while (batch := self._take()) is not None:
-            try:
-                answers = _exchange(process.stdin, process.stdout, [str(self._files[i][0]) for i in batch])
-            except (OSError, ValueError):
-                answers = []
-            if len(answers) != len(batch):
-                with self._lock:
-                    self._queue.appendleft(batch)
-                return
-            for i, answer in zip(batch, answers, strict=True):
-                self._results[i] = "" if answer == hash_worker.UNREADABLE else answer
-            self._done(batch)
+        try:
+            self._feed(process.stdin, process.stdout)
+        finally:
+            self._end_helper()  # here, so its exit overlaps the last batches hashed by the caller
 
-    def _start(self) -> subprocess.Popen[bytes] | None:
+    def _feed(self, sink: IO[bytes], source: IO[bytes]) -> None:
+        """Keep HELPER_BATCHES_IN_FLIGHT batches with the helper, so it never waits for this thread (which
+        needs the GIL to send one). Its answers fit in the pipe, so sending never deadlocks."""
+        sent: deque[list[int]] = deque()
+        try:
+            while True:
+                while len(sent) < HELPER_BATCHES_IN_FLIGHT:
+                    batch = self._take(wait=not sent)
+                    if batch is None:
+                        break
+                    sent.append(batch)
+                    sink.write(hash_worker.encode_batch([str(self._files[i][0]) for i in batch]))
+                    sink.flush()
+                if not sent:
+                    return
+                batch = sent[0]
+                width = hash_worker.ANSWER_WIDTH
+                answer = source.read(width * len(batch)).decode("ascii")
+                if len(answer) != width * len(batch):
+                    return
+                sent.popleft()
+                for n, i in enumerate(batch):
+                    digest = answer[n * width : (n + 1) * width]
+                    self._results[i] = "" if digest == hash_worker.UNREADABLE else digest
+                self._done(batch)
+        except (OSError, ValueError):
+            return
+        finally:
+            if sent:  # the helper failed or was stopped: what it did not answer is hashed here
+                with self._ready:
+                    self._queue.extendleft(reversed(sent))
+
+    def _start_helper(self) -> subprocess.Popen[bytes] | None:
         if not sys.executable:
             return None
         command = [sys.executable, "-I", "-S", hash_worker.__file__]
@@ -152,36 +244,39 @@ class _Batches:
             )
         except OSError:
             return None
+        with self._ready:
+            if not self._stopped:
+                self._process = process
+                return process
+        process.kill()
+        process.wait()
+        return None
+
+
+class _Tally:
+    """Progress that may be reported before the phase has started (hashing runs during the walk, whose
+    totals are known only at its end): counts are kept until `attach`, then passed on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._target: Progress | None = None
+        self._files = self._bytes = 0
+
+    def attach(self, progress: Progress) -> None:
         with self._lock:
-            if self._stopped:
-                process.kill()
-                process.wait()
-                return None
-            self._process = process
-        return process
+            self._target = progress
+            files, nbytes, self._files, self._bytes = self._files, self._bytes, 0, 0
+        if files or nbytes:
+            progress.advance(files, nbytes)
 
-    def stop(self) -> None:
-        """No more batches; end the helper (it exits on the end of its input)."""
+    def advance(self, files: int = 0, nbytes: int = 0) -> None:
         with self._lock:
-            self._stopped = True
-            process, self._process = self._process, None
-        if process is None:
-            return
-        for stream in (process.stdin, process.stdout):
-            if stream is not None:
-                stream.close()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _exchange(sink: IO[bytes], source: IO[bytes], paths: list[str]) -> list[str]:
-    """One batch to the helper and its answer lines."""
-    sink.write(hash_worker.encode_batch(paths))
-    sink.flush()
-    return [source.readline().decode("ascii").rstrip("\n") for _ in paths]
+            target = self._target
+            if target is None:
+                self._files += files
+                self._bytes += nbytes
+                return
+        target.advance(files, nbytes)
 
 
 class VerifyingReader:

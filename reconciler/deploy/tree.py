@@ -18,6 +18,7 @@ same manifest whatever order the filesystem lists it in.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -89,11 +90,13 @@ def walk_tree(
     max_dir_entries: int = MAX_DIR_ENTRIES,
     what: str = "publish directory",
     exclude: frozenset[str] = frozenset(),
+    on_files: Callable[[list[TreeFile]], None] | None = None,
 ) -> list[TreeFile]:
     """Every deployable file under `root`, sorted by path; DeployInputError listing all problems found.
 
     `exclude` holds real paths of directories to leave out (the functions directory when it lies inside
-    the publish directory: function sources must not be served as static files).
+    the publish directory: function sources must not be served as static files). `on_files` hears of each
+    directory's files as soon as it is listed, unsorted, so that hashing can start during the walk.
     """
     try:
         real_root = os.path.realpath(root, strict=True)
@@ -105,6 +108,7 @@ def walk_tree(
     problems: list[str] = []
     # (real path of the directory, manifest prefix, real paths of it and its ancestors)
     stack: list[tuple[str, str, frozenset[str]]] = [(real_root, "", frozenset({real_root}))]
+    listed = 0
     while stack:
         directory, prefix, ancestors = stack.pop()
         kept = 0
@@ -125,41 +129,33 @@ def walk_tree(
                 continue
             kept += 1
             try:
-                if entry.is_symlink():
-                    target = os.path.realpath(entry.path)
-                    if not _inside(target, real_root):
-                        problems.append(
-                            f"{_display(relative, root)}: symlink points outside the {what} (to {target})"
-                        )
-                        continue
-                    if not os.path.exists(target):
-                        problems.append(f"{_display(relative, root)}: symlink target {target} does not exist")
-                        continue
-                    if os.path.isdir(target):
-                        if target in exclude:
-                            kept -= 1
-                        elif target in ancestors:
-                            problems.append(f"{_display(relative, root)}: symlink loops back to {target}")
-                        else:
-                            stack.append((target, relative + "/", ancestors | {target}))
-                        continue
-                    if os.path.isfile(target):
-                        files.append(TreeFile(relative, entry.path, os.stat(target).st_size))
-                        continue
+                if entry.is_file(follow_symlinks=False):  # the usual case first
+                    files.append(TreeFile(relative, entry.path, entry.stat(follow_symlinks=False).st_size))
                 elif entry.is_dir(follow_symlinks=False):
                     real = os.path.join(directory, name)
                     if real in exclude:
                         kept -= 1
-                        continue
-                    stack.append((real, relative + "/", ancestors | {real}))
-                    continue
-                elif entry.is_file(follow_symlinks=False):
-                    files.append(TreeFile(relative, entry.path, entry.stat(follow_symlinks=False).st_size))
-                    continue
+                    else:
+                        stack.append((real, relative + "/", ancestors | {real}))
+                elif entry.is_symlink():
+                    found = _follow(entry.path, _display(relative, root), real_root, what)
+                    if isinstance(found, str):
+                        problems.append(found)
+                    elif isinstance(found, int):
+                        files.append(TreeFile(relative, entry.path, found))
+                    elif found.target in exclude:
+                        kept -= 1
+                    elif found.target in ancestors:
+                        problems.append(f"{_display(relative, root)}: symlink loops back to {found.target}")
+                    else:
+                        stack.append((found.target, relative + "/", ancestors | {found.target}))
+                else:
+                    problems.append(f"{_display(relative, root)}: not a regular file or directory")
             except OSError as exc:
                 problems.append(f"{_display(relative, root)}: cannot read: {exc.strerror or exc}")
-                continue
-            problems.append(f"{_display(relative, root)}: not a regular file or directory")
+        if on_files is not None and len(files) > listed:
+            on_files(files[listed:])
+            listed = len(files)
         too_many = check_entry_count(_display(prefix.rstrip("/"), root), kept, max_dir_entries)
         if too_many:
             problems.append(too_many)
@@ -167,6 +163,24 @@ def walk_tree(
         raise DeployInputError(_problem_text(what, root, problems))
     files.sort(key=lambda f: f.path)
     return files
+
+
+class _LinkedDirectory(NamedTuple):
+    target: str
+
+
+def _follow(link: str, shown: str, real_root: str, what: str) -> str | int | _LinkedDirectory:
+    """Where a symlink leads: a problem (str), a file's size (int), or a directory to walk."""
+    target = os.path.realpath(link)
+    if not _inside(target, real_root):
+        return f"{shown}: symlink points outside the {what} (to {target})"
+    if not os.path.exists(target):
+        return f"{shown}: symlink target {target} does not exist"
+    if os.path.isdir(target):
+        return _LinkedDirectory(target)
+    if os.path.isfile(target):
+        return os.stat(target).st_size
+    return f"{shown}: not a regular file or directory"
 
 
 def _problem_text(what: str, root: Path, problems: list[str]) -> str:

@@ -371,7 +371,7 @@ def test_zip_method_refuses_more_than_25000_files_before_any_request(
 ) -> None:
     site_id = site(client)
     source = write(tmp_path, {"one.txt": b"1"}) / "one.txt"
-    files = {f"f{i}.txt": LocalFile(f"f{i}.txt", source, 1, sha1(b"1")) for i in range(25_001)}
+    files = {f"f{i}.txt": LocalFile(f"f{i}.txt", str(source), 1, sha1(b"1")) for i in range(25_001)}
     before = len(log(emu))
     with pytest.raises(DeployInputError, match="25,001 files: a ZIP deploy holds at most 25,000"):
         deploy(client, site_id, LocalDigest(files), DeployOptions(method="zip"))

@@ -146,4 +146,4 @@ def test_the_helper_speaks_its_protocol_as_a_script(tmp_path: Path) -> None:
         [sys.executable, "-I", "-S", hash_worker.__file__], input=stdin, capture_output=True, check=True
     )
     expected = [hashlib.sha1(path.read_bytes()).hexdigest() for path, _ in files]
-    assert done.stdout.decode().splitlines() == [*expected, hash_worker.UNREADABLE, expected[0]]
+    assert done.stdout.decode() == "".join([*expected, hash_worker.UNREADABLE, expected[0]])
