@@ -112,6 +112,7 @@ def read_live(
         (owner_live, desired.owner(owner_live.target.kind, owner_live.target.name))
         for owner_live in live.owners()
     ]
+
     def read(job: tuple[OwnerLive, Owner]) -> None:
         _read_owner(reader, job[0], job[1], kinds)
         if on_owner_read is not None:

@@ -3,10 +3,10 @@
 Every job is one `PUT` whose body is a `VerifyingReader`: sized (Content-Length, not chunked), read in
 small pieces (memory stays flat for a 1 GB file), and re-hashed on the way so a file edited since it was
 hashed aborts its own upload instead of shipping content the manifest does not describe. Requests go
-through `NetlifyClient.request` (pacing, retries, errors) with the lean `transport.UploadTransport` doing
-the sending when no proxy is involved. The client
-retries each PUT on 5xx, connection errors and 429 with a fresh body from `data_factory`; on top of that a
-job that still fails transiently (the client gave up) is tried again for a few more rounds with capped
+through `NetlifyClient.request` (pacing, retries, errors), which sends them on one keep-alive connection
+per upload thread (`netlify.transport`, closed when the thread ends) when no proxy is involved. The
+client retries each PUT on 5xx, connection errors and 429 with a fresh body from `data_factory`; on top of
+that a job that still fails transiently (the client gave up) is tried again for a few more rounds with capped
 backoff before the deploy is given up. Concurrency follows `AdaptiveLimit`, capped by the server's
 `X-Concurrent-Limit` as soon as an upload answer announces it (and by `FIRST_WAVE` until then). A 429
 that refuses an upload for concurrency (it carries that header while the rate-limit budget is not spent)
@@ -29,7 +29,6 @@ from reconciler.deploy.concurrency import AdaptiveLimit
 from reconciler.deploy.hashing import VerifyingReader
 from reconciler.deploy.progress import Progress
 from reconciler.deploy.scan import LocalFile, LocalFunction
-from reconciler.deploy.transport import UploadTransport, usable
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import ApiError, NetworkError
 
@@ -148,7 +147,6 @@ def run_uploads(
     failures: list[BaseException] = []
     done: list[UploadJob] = []  # list.append is atomic: no lock needed on the hot path
     stop = threading.Event()
-    transport = UploadTransport(client.session) if usable(client.base_url, client.session) else None
     limit.await_announcement()
     progress.start("uploading", len(jobs), sum(j.size for j in jobs))
 
@@ -179,7 +177,6 @@ def run_uploads(
             data_factory=body,
             headers={"Content-Type": "application/octet-stream"},
             on_response=counter.upload_answer,
-            send=transport,
         )
         # A fair round-trip sample: one attempt, a body small enough not to measure the bandwidth.
         return time.monotonic() - started if len(last) == 1 and job.size <= RTT_SAMPLE_MAX_BYTES else None
@@ -188,6 +185,12 @@ def run_uploads(
         progress.advance(nbytes=count)
 
     def worker() -> None:
+        try:
+            work()
+        finally:
+            client.release_thread()  # its connections would otherwise stay open until the client closes
+
+    def work() -> None:
         while not stop.is_set():
             try:
                 job = todo.get_nowait()
@@ -231,9 +234,6 @@ def run_uploads(
     except BaseException:
         stop.set()  # interrupted: start nothing new; the caller cancels the deploy
         raise
-    finally:
-        if transport is not None:
-            transport.close()
     progress.finish()
     if failures:
         raise failures[0]

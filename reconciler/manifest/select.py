@@ -140,5 +140,4 @@ def _git(manifests: Path, *args: str) -> str:
     return done.stdout
 
 
-
 EVERYTHING = Selection()  # the default: every declared team and site

@@ -27,7 +27,9 @@ except ImportError:  # PyYAML built without libyaml
     _CParser = None  # type: ignore[assignment,misc]
 
 MAX_ALIAS_USES = 100
-MAX_NODES = 100_000
+MAX_EXPANDED_NODES = (
+    100_000  # nodes built again through aliases; a large fleet's literal nodes are not limited
+)
 
 _TAG = "tag:yaml.org,2002:"
 _DROPPED_RESOLVERS = {_TAG + "timestamp", _TAG + "value"}
@@ -123,7 +125,7 @@ class _Builder:
         self.active: set[int] = set()
         self.outer_alias: tuple[Mark, DocPath] | None = None
         self.alias_uses = 0
-        self.nodes = 0
+        self.expanded = 0
 
     def loc(self, mark: Mark) -> Location:
         return _loc(self.doc.file, mark)
@@ -147,15 +149,16 @@ class _Builder:
         if alias is not None:
             self.alias_uses += 1
             self.outer_alias = self.outer_alias or (alias, path)
-        self.nodes += 1
-        if self.alias_uses > MAX_ALIAS_USES or self.nodes > MAX_NODES:
+        if self.outer_alias is not None:
+            self.expanded += 1
+        if self.alias_uses > MAX_ALIAS_USES or self.expanded > MAX_EXPANDED_NODES:
             # Point at the alias written in the document, not somewhere inside its expansion.
             mark, where = self.outer_alias or (node.start_mark, path)
             self.issue(
                 mark,
                 where,
-                f"too many YAML aliases / document too large (limits: {MAX_ALIAS_USES} alias uses, "
-                f"{MAX_NODES} nodes after expansion)",
+                f"too many YAML aliases / alias expansion too large (limits: {MAX_ALIAS_USES} alias uses, "
+                f"{MAX_EXPANDED_NODES} nodes reached through aliases)",
             )
             raise _Abort
         self.doc.value_locations[path] = self.loc(alias or node.start_mark)

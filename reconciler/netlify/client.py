@@ -18,6 +18,7 @@ from reconciler.model.errors import ReconcilerError
 from reconciler.model.request import Api
 from reconciler.netlify.errors import ApiError, ForeignOrigin, NetworkError, OutcomeUnknown
 from reconciler.netlify.pacing import RateLimitBudget
+from reconciler.netlify.transport import DirectTransport, ca_bundle, direct, proxy_for
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,13 @@ class NetlifyClient:
         self._backoff_cap = backoff_cap
         self._sleep = sleep
         self.budget = budget or RateLimitBudget(sleep=sleep)
+        # The environment is read once, here: requests would read it (proxies, netrc, CA bundle) on every
+        # call, and a netrc entry for the API host would even replace the token. See `transport`.
         self.session = requests.Session()
+        self.session.trust_env = False
+        proxy = proxy_for(self.base_url) if self.base_url else None
+        self.session.proxies = {urlsplit(self.base_url).scheme: proxy} if proxy else {}
+        self.session.verify = ca_bundle() or True
         self.pool_size = pool_size
         adapter = requests.adapters.HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
         self.session.mount("http://", adapter)
@@ -100,6 +107,8 @@ class NetlifyClient:
                 "Accept": "application/json",
             }
         )
+        reached_directly = bool(self.base_url) and direct(self.base_url)
+        self._direct = DirectTransport(self.session.headers) if reached_directly else None
 
     def __enter__(self) -> NetlifyClient:
         return self
@@ -117,8 +126,15 @@ class NetlifyClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
+    def release_thread(self) -> None:
+        """Close the connections of the calling thread (a worker thread about to end)."""
+        if self._direct is not None:
+            self._direct.release_thread()
+
     def close(self) -> None:
         self.session.close()
+        if self._direct is not None:
+            self._direct.close()
         if self._integrations is not None:
             self._integrations.close()
 
@@ -229,7 +245,6 @@ class NetlifyClient:
         accept: Collection[int] = (),
         data_factory: Callable[[], Any] | None = None,
         on_response: Callable[[int, Mapping[str, str]], None] | None = None,
-        send: Callable[..., requests.Response] | None = None,
     ) -> requests.Response:
         """Send one call: 429s are waited out (the server did nothing) within their own budget; server
         errors and lost connections are retried within another when the call is safe to repeat, and
@@ -239,9 +254,7 @@ class NetlifyClient:
         they are returned, not raised. A streamed body (a file, a generator) is used up by the first
         attempt, so `data_factory` builds a fresh body for every attempt instead of `data` (closed after each
         attempt when it has `close`). `on_response(status, headers)` sees every attempt's answer (status 0
-        and no headers when none came), so a caller can adapt its concurrency to 429s. `send` replaces
-        `self.session.request` for the attempts (same arguments, a requests.Response back): a leaner
-        transport for thousands of uploads that keeps this method's pacing and retry policy.
+        and no headers when none came), so a caller can adapt its concurrency to 429s.
         """
         method = method.upper()
         safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
@@ -252,7 +265,7 @@ class NetlifyClient:
             self._pace(method, shown)
             body = data_factory() if data_factory is not None else data
             try:
-                response = (send or self._send)(
+                response = self._send(
                     method, url, params=params, json=json, data=body, headers=headers, timeout=self._timeout
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
@@ -296,7 +309,10 @@ class NetlifyClient:
             return response
 
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """requests' own sending, without following redirects (a redirect could carry the token away)."""
+        """One attempt: the direct transport when there is no proxy, else requests through the proxy.
+        Neither follows redirects (a redirect could carry the token away)."""
+        if self._direct is not None:
+            return self._direct(method, url, **kwargs)
         return self.session.request(method, url, allow_redirects=False, **kwargs)
 
     def _pace(self, method: str, shown: str) -> None:

@@ -249,4 +249,3 @@ def saved_plan(saved: SavedPlan, desired: DesiredState) -> Plan:
         restore_display(change, shown.get(change.address) or {})
         plan.changes.append(change)
     return plan
-

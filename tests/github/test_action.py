@@ -78,10 +78,10 @@ def test_extra_args_and_api_url_reach_the_command(bench: Bench) -> None:
     assert f"--api-url {bench.emulator.url}" in result.log and "--fail-on drift" in result.log
 
 
-def test_a_usage_error_is_a_failure_although_click_exits_2(bench: Bench) -> None:
+def test_a_usage_error_is_a_failure_with_exit_code_1(bench: Bench) -> None:
     result = run(bench, action_inputs("plan", extra_args="--no-such-flag"))
     step = result.step("action")
-    assert step.outputs["exitcode"] == "2"
+    assert step.outputs["exitcode"] == "1"  # never 2, which means "changes" to every caller
     assert step.outcome == "failure" and step.outputs["has-changes"] == "false"
     assert step.outputs["plan-file"] == ""
     assert "Error: No such option '--no-such-flag'." in result.summary

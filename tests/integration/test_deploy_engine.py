@@ -22,6 +22,7 @@ from reconciler.deploy.scan import DeployInputError, LocalDigest, LocalFile, loc
 from reconciler.emulator import EmulatorServer
 from reconciler.netlify.client import NetlifyClient
 from tests.support.deploys import TOKEN, deploy_options
+from tests.support.proxy import ForwardingProxy, forwarding_proxy
 
 ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 57 + b"a go binary"
 
@@ -378,43 +379,30 @@ def test_zip_method_refuses_more_than_25000_files_before_any_request(
     assert len(log(emu)) == before
 
 
-def test_without_the_lean_transport_uploads_retry_with_fresh_bodies_through_requests(
-    emu: EmulatorServer, client: NetlifyClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_through_a_proxy_uploads_retry_with_fresh_bodies(
+    emu: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Behind a proxy the requests session sends the uploads: a retried PUT must stream its body again."""
-    monkeypatch.setattr(upload, "usable", lambda *_: False)
-    site_id = site(client)
-    tree = {f"f/{i:02d}.bin": bytes([i]) * 200_000 for i in range(20)}
-    digest = digest_of(tmp_path, write(tmp_path / "site", tree))
-    faults(emu, error_rate=0.3, seed=11, paths="^PUT /api/v1/deploys/")
-    result = deploy(client, site_id, digest, DeployOptions())
-    injected = fault_state(emu)["injected"].get("error_rate", 0)
-    faults(emu)
-    assert injected >= 3 and result.uploaded_files == 20
-    assert published(client, site_id) == {"/" + p: sha1(c) for p, c in tree.items()}
+    """Behind a proxy (from the environment) requests sends the uploads: a retried PUT must stream its body
+    again, and every call goes through the proxy."""
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with forwarding_proxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.setenv("http_proxy", proxy)
+        with NetlifyClient(emu.url, TOKEN) as client:
+            site_id = site(client)
+            tree = {f"f/{i:02d}.bin": bytes([i]) * 200_000 for i in range(20)}
+            digest = digest_of(tmp_path, write(tmp_path / "site", tree))
+            faults(emu, error_rate=0.3, seed=11, paths="^PUT /api/v1/deploys/")
+            result = deploy(client, site_id, digest, DeployOptions())
+            injected = fault_state(emu)["injected"].get("error_rate", 0)
+            faults(emu)
+            assert injected >= 3 and result.uploaded_files == 20
+            assert published(client, site_id) == {"/" + p: sha1(c) for p, c in tree.items()}
     puts = uploads(log(emu))
     assert len(puts) == 20 + injected
+    proxied = [
+        url for method, url, _ in ForwardingProxy.seen if method == "PUT" and "/api/v1/deploys/" in url
+    ]
+    assert len(proxied) == len(puts)
     assert all(e["bytes_in"] == 200_000 for e in puts if e["status"] == 200)
-
-
-def test_transport_is_used_only_without_a_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    from reconciler.deploy.transport import usable
-
-    for name in (
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "NO_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "no_proxy",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    session = requests.Session()
-    assert usable("https://api.netlify.com/api/v1", session)
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
-    assert not usable("https://api.netlify.com/api/v1", session)
-    monkeypatch.setenv("NO_PROXY", "api.netlify.com")
-    assert usable("https://api.netlify.com/api/v1", session)
-    session.proxies = {"https": "http://proxy.example:3128"}
-    assert not usable("https://api.netlify.com/api/v1", session)

@@ -119,7 +119,7 @@ BAD_CASES = [
         "too_many_aliases.yaml",
         "8:14",
         "sites.docs.metadata.d[0]",
-        "too many YAML aliases / document too large",
+        "too many YAML aliases / alias expansion too large",
     ),
     ("two_documents.yaml", "4:1", "", "only one YAML document per file is allowed"),
     (
@@ -137,21 +137,71 @@ BAD_CASES = [
         "site 'docs' is also declared at tests/bad_manifests/dup_site_dir/a.yaml:3:3",
     ),
     # One per resource kind (issue 4): wrong type, unknown field, duplicate title, secret without a value...
-    ("duplicate_snippet_title.yaml", "6:7", "sites.docs.snippets.analytics", "duplicate key 'analytics' (first defined at"),
+    (
+        "duplicate_snippet_title.yaml",
+        "6:7",
+        "sites.docs.snippets.analytics",
+        "duplicate key 'analytics' (first defined at",
+    ),
     ("snippet_wrong_type.yaml", "5:25", "sites.docs.snippets.analytics.html", "expected string, got integer"),
-    ("snippet_bad_position.yaml", "5:29", "sites.docs.snippets.analytics.position", "expected one of: head, footer; got 'middle'"),
+    (
+        "snippet_bad_position.yaml",
+        "5:29",
+        "sites.docs.snippets.analytics.position",
+        "expected one of: head, footer; got 'middle'",
+    ),
     ("hook_missing_event.yaml", "5:9", "sites.docs.hooks[0]", "missing required field 'event'"),
     ("hook_data_not_object.yaml", "5:45", "sites.docs.hooks[0].data", "expected object, got array"),
-    ("duplicate_build_hook_title.yaml", "6:7", "sites.docs.build_hooks.nightly", "duplicate key 'nightly' (first defined at"),
-    ("build_hook_unknown_field.yaml", "5:17", "sites.docs.build_hooks.nightly.brnch", "unknown field 'brnch' (expected one of: branch); did you mean 'branch'?"),
-    ("secret_without_value.yaml", "5:7", "sites.docs.env.STRIPE_KEY", "set exactly one of 'value' (all contexts) or 'values' (per context)"),
-    ("integration_without_config.yaml", "5:7", "sites.docs.integrations.acme", "missing required field 'config'"),
-    ("bad_domain_alias.yaml", "4:22", "sites.docs.domain_aliases[0]", "must be a hostname such as docs.example.com"),
-    ("build_settings_wrong_type.yaml", "4:27", "sites.docs.build_settings.cmd", "expected string, got integer"),
+    (
+        "duplicate_build_hook_title.yaml",
+        "6:7",
+        "sites.docs.build_hooks.nightly",
+        "duplicate key 'nightly' (first defined at",
+    ),
+    (
+        "build_hook_unknown_field.yaml",
+        "5:17",
+        "sites.docs.build_hooks.nightly.brnch",
+        "unknown field 'brnch' (expected one of: branch); did you mean 'branch'?",
+    ),
+    (
+        "secret_without_value.yaml",
+        "5:7",
+        "sites.docs.env.STRIPE_KEY",
+        "set exactly one of 'value' (all contexts) or 'values' (per context)",
+    ),
+    (
+        "integration_without_config.yaml",
+        "5:7",
+        "sites.docs.integrations.acme",
+        "missing required field 'config'",
+    ),
+    (
+        "bad_domain_alias.yaml",
+        "4:22",
+        "sites.docs.domain_aliases[0]",
+        "must be a hostname such as docs.example.com",
+    ),
+    (
+        "build_settings_wrong_type.yaml",
+        "4:27",
+        "sites.docs.build_settings.cmd",
+        "expected string, got integer",
+    ),
     ("bad_state.yaml", "4:12", "sites.docs.state", "expected one of: present, absent; got 'gone'"),
     # What apply would refuse, refused while loading: each kind's own checks (no API needed).
-    ("hook_form_on_deploy_event.yaml", "5:9", "sites.docs.hooks[0]", "`form` is only for submission_created hooks"),
-    ("absent_site_with_settings.yaml", "4:5", "sites.docs.state", "a site declared absent is deleted with everything in it: remove what else it declares (env, force_ssl)"),
+    (
+        "hook_form_on_deploy_event.yaml",
+        "5:9",
+        "sites.docs.hooks[0]",
+        "`form` is only for submission_created hooks",
+    ),
+    (
+        "absent_site_with_settings.yaml",
+        "4:5",
+        "sites.docs.state",
+        "a site declared absent is deleted with everything in it: remove what else it declares (env, force_ssl)",
+    ),
     ("pin_not_a_deploy_id.yaml", "4:14", "sites.docs.deploy.pin", "'latest' is not a deploy id"),
     ("zip_with_functions.yaml", "4:36", "sites.docs.deploy.method", "the zip method deploys files only"),
 ]
@@ -351,15 +401,24 @@ def test_unreadable_file_is_an_issue(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert str(issue.location).endswith("locked.yaml:1:1")
 
 
-def test_document_size_is_bounded_without_aliases_too(tmp_path: Path) -> None:
+def test_alias_expansion_is_bounded_with_few_aliases_too(tmp_path: Path) -> None:
     items = ", ".join(["x"] * 10_000)
     lines = "".join(f"      k{n}: *big\n" for n in range(11))
     (tmp_path / "big.yaml").write_text(
         f"version: 1\nsites:\n  s:\n    metadata:\n      big: &big [{items}]\n{lines}"
     )
     (issue,) = _issues(tmp_path / "big.yaml").issues
-    assert "too many YAML aliases / document too large" in issue.message
-    assert issue.doc_path == "sites.s.metadata.k8"  # 10,006 nodes + 9 copies of 10,001
+    assert "too many YAML aliases / alias expansion too large" in issue.message
+    assert issue.doc_path == "sites.s.metadata.k9"  # the tenth copy of 10,001 nodes passes 100,000
+
+
+def test_a_large_fleet_without_aliases_is_not_limited(tmp_path: Path) -> None:
+    sites = "".join(
+        f"  s{n:05d}:\n    metadata: {{a: 1, b: [1, 2, 3], c: {{d: x}}}}\n" for n in range(20_000)
+    )
+    (tmp_path / "fleet.yaml").write_text(f"version: 1\nsites:\n{sites}")
+    desired, _ = load_and_check(tmp_path / "fleet.yaml", {})
+    assert len(desired.sites) == 20_000  # 200,000 nodes, none through an alias
 
 
 def test_recursive_alias_is_an_issue(tmp_path: Path) -> None:

@@ -52,6 +52,7 @@ async def zip_deploy(request: Request, principal: Principal, deploy_id: str) -> 
     blobs = blobs_of(request)
     limit = max_upload_bytes(request)
     with tempfile.TemporaryFile(dir=blobs.root / "tmp") as spool:
+
         def sink(chunk: bytes) -> None:
             spool.write(chunk)
 

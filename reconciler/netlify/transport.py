@@ -1,16 +1,18 @@
-"""A lean HTTP transport for upload PUTs: one keep-alive `http.client` connection per upload thread.
+"""A lean HTTP transport: one keep-alive `http.client` connection per thread and origin, for every call.
 
-Why not requests for uploads: measured against the emulator on loopback, requests spends about 0.85 ms of
-client CPU per small PUT (environment and netrc look-ups, cookie jars, hooks, adapters) against 0.15 ms
-for `http.client`; a deploy of 5,000 files on two cores is CPU-bound, so that difference alone decides
-whether it takes 8 s or 3 s. Only the sending is replaced: `NetlifyClient.request(send=...)` still paces
-every attempt with the shared `RateLimitBudget`, retries 429 until the reset and 5xx/connection errors with
-capped backoff, and builds the same errors. It hands back a real `requests.Response`, and raises requests'
-`ConnectionError`/`Timeout` when no answer came, so the client cannot tell the difference.
+Why not requests for the sending: measured against the emulator on loopback, requests spends most of a
+millisecond of client CPU per call (environment, netrc and CA-bundle look-ups on every call, cookie jars,
+hooks, adapters) against about a fifth of that for `http.client`. A 5,000-file deploy on two cores is
+CPU-bound, and so is reading a fleet of 1000 sites (6,000 calls), so that difference decides how long
+both take. Only the sending is replaced: `NetlifyClient.request` still paces every attempt with the shared
+`RateLimitBudget`, retries 429 until the reset and 5xx/connection errors with capped backoff, and builds
+the same errors. Each attempt hands back a real `requests.Response`, and raises requests' `ConnectionError`/
+`Timeout` when no answer came, so the client cannot tell the difference.
 
-Used only when requests would connect directly too: not through a proxy from the environment or the
-session (then `usable()` is false and the session sends as usual). Certificates are checked against
-`REQUESTS_CA_BUNDLE`/`CURL_CA_BUNDLE` when set, else certifi's bundle, as requests does.
+The environment is read once, when the client is made (`proxy_for`, `ca_bundle`), not on every call.
+Used only when the API is reached directly: with a proxy from the environment (HTTPS_PROXY, ALL_PROXY, not
+excluded by NO_PROXY) the client sends through requests and that proxy instead. Certificates are checked
+against `REQUESTS_CA_BUNDLE`/`CURL_CA_BUNDLE` when set, else certifi's bundle, as requests does.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import select
 import socket
 import ssl
 import threading
-import urllib.request
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -32,23 +33,26 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import DEFAULT_CA_BUNDLE_PATH
 
 SEND_CHUNK = 256 * 1024
+_METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 _Connection = http.client.HTTPConnection
 
 
-def usable(base_url: str, session: requests.Session) -> bool:
-    """Whether requests would talk to `base_url` directly (no proxy), so this transport may stand in."""
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return False
-    if session.proxies:
-        return False
-    if session.trust_env:
-        proxies = urllib.request.getproxies()
-        if (proxies.get(parts.scheme) or proxies.get("all")) and not urllib.request.proxy_bypass(
-            parts.hostname
-        ):
-            return False
-    return True
+def proxy_for(url: str) -> str | None:
+    """The proxy the environment names for `url` (HTTPS_PROXY, ALL_PROXY, ... unless NO_PROXY excludes
+    its host), as requests would pick it."""
+    proxies = requests.utils.get_environ_proxies(url)
+    return requests.utils.select_proxy(url, proxies) if proxies else None
+
+
+def ca_bundle() -> str | None:
+    """The CA bundle the environment names, as requests reads it."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+
+
+def direct(url: str) -> bool:
+    """Whether `url` is reached without a proxy, so this transport may send to it."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and proxy_for(url) is None
 
 
 def _dropped(connection: _Connection) -> bool:
@@ -65,21 +69,20 @@ def _dropped(connection: _Connection) -> bool:
     return bool(readable)
 
 
-class UploadTransport:
-    """Callable like `requests.Session.request` for the calls the upload workers make."""
+class DirectTransport:
+    """Callable like `requests.Session.request` for the calls the client makes; safe across threads."""
 
-    def __init__(self, session: requests.Session) -> None:
-        self._headers = {str(k): str(v) for k, v in session.headers.items() if k.lower() != "accept-encoding"}
+    def __init__(self, headers: Mapping[str, str | bytes]) -> None:
+        self._headers = {str(k): str(v) for k, v in headers.items() if k.lower() != "accept-encoding"}
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._open: list[_Connection] = []
+        self._open: set[_Connection] = set()
         self._tls: ssl.SSLContext | None = None
 
     # -- connections ----------------------------------------------------------------------------
     def _context(self) -> ssl.SSLContext:
         if self._tls is None:
-            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-            self._tls = ssl.create_default_context(cafile=bundle or DEFAULT_CA_BUNDLE_PATH)
+            self._tls = ssl.create_default_context(cafile=ca_bundle() or DEFAULT_CA_BUNDLE_PATH)
         return self._tls
 
     def _connection(self, scheme: str, netloc: str, timeout: tuple[float, float]) -> _Connection:
@@ -88,8 +91,7 @@ class UploadTransport:
         self._local.connections = connections
         connection = connections.get(key)
         if connection is not None and _dropped(connection):
-            connections.pop(key)
-            connection.close()
+            self._drop(scheme, netloc)
             connection = None
         if connection is None:
             if scheme == "https":
@@ -101,7 +103,7 @@ class UploadTransport:
             connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             connections[key] = connection
             with self._lock:
-                self._open.append(connection)
+                self._open.add(connection)
         return connection
 
     def _drop(self, scheme: str, netloc: str) -> None:
@@ -109,8 +111,18 @@ class UploadTransport:
         connection = connections.pop((scheme, netloc), None)
         if connection is not None:
             connection.close()
+            with self._lock:
+                self._open.discard(connection)
+
+    def release_thread(self) -> None:
+        """Close this thread's connections: for a worker thread about to end (an upload worker), whose
+        connections no other thread can use."""
+        connections: dict[tuple[str, str], _Connection] = getattr(self._local, "connections", None) or {}
+        for scheme, netloc in list(connections):
+            self._drop(scheme, netloc)
 
     def close(self) -> None:
+        """Close every connection (of any thread)."""
         with self._lock:
             for connection in self._open:
                 connection.close()
@@ -130,16 +142,18 @@ class UploadTransport:
     ) -> requests.Response:
         parts = urlsplit(url)
         target = parts.path or "/"
-        query = "&".join(q for q in (parts.query, urlencode(params or {}, doseq=True)) if q)
+        given = {k: v for k, v in (params or {}).items() if v is not None}  # requests drops None too
+        query = "&".join(q for q in (parts.query, urlencode(given, doseq=True)) if q)
         if query:
             target += "?" + query
         all_headers = {**self._headers, **(headers or {})}
         if json is not None:
-            data = jsonlib.dumps(json).encode("utf-8")
+            data = jsonlib.dumps(json, allow_nan=False).encode("utf-8")
             all_headers.setdefault("Content-Type", "application/json")
         if data is None:
             data = b""
-        all_headers["Content-Length"] = str(len(data))
+        if len(data) or method in _METHODS_WITH_BODY:  # not on a bodiless GET or DELETE (RFC 9110)
+            all_headers["Content-Length"] = str(len(data))
         timeouts = timeout if isinstance(timeout, tuple) else (timeout, timeout)
         try:
             connection = self._connection(parts.scheme, parts.netloc, timeouts)
