@@ -13,7 +13,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from reconciler.emulator.data import accounts, build_hooks, certificates, forms, hooks, integrations, snippets
+from reconciler.emulator.data import (
+    accounts,
+    build_hooks,
+    certificates,
+    dns,
+    forms,
+    hooks,
+    integrations,
+    snippets,
+)
 from reconciler.emulator.data import deploys as deploy_data
 
 DB_FILENAME = "emulator.sqlite3"
@@ -94,6 +103,7 @@ SCHEMAS: tuple[str, ...] = (_BASE_SCHEMA,)
 SCHEMAS += (snippets.SCHEMA, build_hooks.SCHEMA, certificates.SCHEMA, forms.SCHEMA, hooks.SCHEMA)
 SCHEMAS += (integrations.SCHEMA,)
 SCHEMAS += (deploy_data.SCHEMA,)
+SCHEMAS += (dns.SCHEMA,)  # team configuration: DNS
 
 
 class Store:

@@ -29,6 +29,7 @@ def all_routes() -> list[BaseRoute]:
     from reconciler.emulator.routes import (
         accounts,
         build_hooks,
+        dns,
         env,
         forms,
         hooks,
@@ -49,6 +50,7 @@ def all_routes() -> list[BaseRoute]:
         *metadata.ROUTES,
         *config_routes,
         *deploy_routes,
+        *dns.ROUTES,
         *sites.ROUTES,
         *sites.ACCOUNT_ROUTES,
     ]
