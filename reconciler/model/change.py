@@ -90,6 +90,7 @@ class Change:
     live_ref: dict[str, Any] = field(default_factory=dict)  # ids and timestamps of the live object
     desired_ref: dict[str, Any] = field(default_factory=dict)  # derived declared data (deploy inputs)
     owner_itself: bool = False  # the change creates, changes or destroys the team or site itself
+    consent: str = ""  # why apply needs --allow-destroy for it, whatever the thresholds (a zone's deletion)
 
     @property
     def address(self) -> str:

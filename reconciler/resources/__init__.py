@@ -6,6 +6,8 @@ from reconciler.model.ledger import Digester
 from reconciler.resources.base import Executes, IsOwner, Procedure, ResourceKind
 from reconciler.resources.build_hooks import BuildHooksKind
 from reconciler.resources.deploy import DeployKind
+from reconciler.resources.dns_records import DnsRecordsKind
+from reconciler.resources.dns_zones import DnsZonesKind
 from reconciler.resources.env import EnvKind
 from reconciler.resources.hooks import HooksKind
 from reconciler.resources.integrations import IntegrationsKind
@@ -27,6 +29,8 @@ def all_kinds(digester: Digester | None = None) -> Kinds:
         BuildHooksKind(),
         IntegrationsKind(),
         DeployKind(),
+        DnsZonesKind(),
+        DnsRecordsKind(),
     ]
     return sorted(kinds, key=lambda kind: kind.order)
 
