@@ -21,6 +21,7 @@ from reconciler.emulator.data import (
     forms,
     hooks,
     integrations,
+    members,
     snippets,
 )
 from reconciler.emulator.data import deploys as deploy_data
@@ -103,7 +104,7 @@ SCHEMAS: tuple[str, ...] = (_BASE_SCHEMA,)
 SCHEMAS += (snippets.SCHEMA, build_hooks.SCHEMA, certificates.SCHEMA, forms.SCHEMA, hooks.SCHEMA)
 SCHEMAS += (integrations.SCHEMA,)
 SCHEMAS += (deploy_data.SCHEMA,)
-SCHEMAS += (dns.SCHEMA,)  # team configuration: DNS
+SCHEMAS += (dns.SCHEMA, members.SCHEMA)  # team configuration: DNS, member access
 
 
 class Store:

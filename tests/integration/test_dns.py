@@ -41,7 +41,10 @@ def _zone_id(client, zone: str) -> str:
 def test_zones_and_records_are_created_in_one_apply(client, tmp_path):
     planned = converge(client, write(tmp_path, ZONES))
     made = [(c.address, c.action) for c in config_changes(planned.plan)]
-    assert made[:2] == [("team.demo.dns_zones.acme.dev", Action.CREATE), ("team.demo.dns_zones.empty.dev", Action.CREATE)]
+    assert made[:2] == [
+        ("team.demo.dns_zones.acme.dev", Action.CREATE),
+        ("team.demo.dns_zones.empty.dev", Action.CREATE),
+    ]
     assert ("team.demo.dns_records.acme.dev/www.acme.dev/CNAME/acme-docs.netlify.app", Action.CREATE) in made
     calls = [call for c in planned.plan.changes for call in planned.plan.calls(c)]
     assert "POST /api/v1/dns_zones/{team.demo.dns_zones.acme.dev.id}/dns_records" in calls
@@ -54,7 +57,7 @@ def test_zones_and_records_are_created_in_one_apply(client, tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "first"),
     [
-        ("include:_spf.mail.example ~all\"}", "include:_spf.mail.example ~all\", ttl: 300}", "POST"),
+        ('include:_spf.mail.example ~all"}', 'include:_spf.mail.example ~all", ttl: 300}', "POST"),
         ("priority: 10}", "priority: 20}", "POST"),
         ("value: acme-docs.netlify.app, ttl: 3600}", "value: acme-docs.netlify.app, ttl: 60}", "DELETE"),
     ],
@@ -81,14 +84,27 @@ def test_dropped_records_this_tool_made_go_hand_made_and_managed_ones_stay(clien
     hand_made = {"type": "A", "hostname": "legacy.acme.dev", "value": "198.18.0.7"}
     client.request_json("POST", f"/dns_zones/{zone_id}/dns_records", body=hand_made)
 
-    path.write_text(ZONES.replace("          - {hostname: acme.dev, type: MX, value: mx1.mail.example, priority: 10}\n", ""))
+    path.write_text(
+        ZONES.replace(
+            "          - {hostname: acme.dev, type: MX, value: mx1.mail.example, priority: 10}\n", ""
+        )
+    )
     planned = make_plan(client, path)
     change = one_change(planned.plan)
-    assert (change.address, change.action) == ("team.demo.dns_records.acme.dev/acme.dev/MX/mx1.mail.example", Action.DELETE)
+    assert (change.address, change.action) == (
+        "team.demo.dns_records.acme.dev/acme.dev/MX/mx1.mail.example",
+        Action.DELETE,
+    )
     assert "this tool created or adopted it" in change.note
-    assert [(u.kind, u.identity) for u in planned.plan.unmanaged] == [("dns_records", "acme.dev/legacy.acme.dev/A/198.18.0.7")]
+    assert [(u.kind, u.identity) for u in planned.plan.unmanaged] == [
+        ("dns_records", "acme.dev/legacy.acme.dev/A/198.18.0.7")
+    ]
     converge(client, path)
-    assert {r["hostname"] for r in _records(client, "acme.dev")} == {"www.acme.dev", "acme.dev", "legacy.acme.dev"}
+    assert {r["hostname"] for r in _records(client, "acme.dev")} == {
+        "www.acme.dev",
+        "acme.dev",
+        "legacy.acme.dev",
+    }
     assert len(client.get(f"/dns_zones/{zone_id}/dns_records")) == 3 + 4, "Netlify's NS records untouched"
 
     path.write_text(path.read_text().replace("    dns_zones:", "    prune: [dns_records]\n    dns_zones:"))
@@ -124,11 +140,20 @@ def test_a_zone_is_deleted_only_when_declared_absent_and_with_consent(client, tm
 
 
 BAD = [
-    ("      empty.dev: {state: absent, records: []}\n", "a zone declared absent is deleted with every record"),
+    (
+        "      empty.dev: {state: absent, records: []}\n",
+        "a zone declared absent is deleted with every record",
+    ),
     ("          - {hostname: www.other.dev, type: A, value: 198.18.0.1}\n", "is not in the zone acme.dev"),
     ("          - {hostname: acme.dev, type: MX, value: mx2.mail.example}\n", "MX records need a priority"),
-    ("          - {hostname: acme.dev, type: A, value: 198.18.0.1, priority: 1}\n", "priority is only for MX"),
-    ("          - {hostname: www.acme.dev, type: A, value: 198.18.0.1}\n", "a CNAME record must be the only record"),
+    (
+        "          - {hostname: acme.dev, type: A, value: 198.18.0.1, priority: 1}\n",
+        "priority is only for MX",
+    ),
+    (
+        "          - {hostname: www.acme.dev, type: A, value: 198.18.0.1}\n",
+        "a CNAME record must be the only record",
+    ),
     ("          - {hostname: acme.dev, type: NS, value: ns1.example}\n", "Netlify's name servers"),
     ("          - {hostname: acme.dev, type: CAA, value: letsencrypt.org}\n", "a CAA record needs a tag"),
 ]

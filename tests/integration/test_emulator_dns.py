@@ -38,7 +38,10 @@ def test_zone_is_created_in_a_team_with_netlify_managed_name_servers(api: ApiSes
     assert checked(api.get("/dns_zones", params={"account_slug": "nobody"}), "getDnsZones", 200) == []
     taken = api.post("/dns_zones", json={"name": "acme.dev", "account_slug": "demo"})
     assert "already exists" in error_of(taken, 422)["message"]
-    assert "must be a domain name" in error_of(api.post("/dns_zones", json={"name": "not a domain"}), 422)["message"]
+    assert (
+        "must be a domain name"
+        in error_of(api.post("/dns_zones", json={"name": "not a domain"}), 422)["message"]
+    )
 
 
 def test_records_are_created_read_and_deleted_never_updated(api: ApiSession) -> None:
@@ -85,7 +88,9 @@ def test_invalid_records_are_422_naming_the_problem(api: ApiSession) -> None:
         assert message in error_of(api.post(f"/dns_zones/{zone_id}/dns_records", json=body), 422)["message"]
 
 
-def test_managed_records_stay_and_a_zone_goes_with_its_records(api: ApiSession, emulator: EmulatorServer) -> None:
+def test_managed_records_stay_and_a_zone_goes_with_its_records(
+    api: ApiSession, emulator: EmulatorServer
+) -> None:
     made = zone(api)
     ns = made["records"][0]
     refused = api.delete(f"/dns_zones/{made['id']}/dns_records/{ns['id']}")

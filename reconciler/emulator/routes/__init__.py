@@ -33,6 +33,7 @@ def all_routes() -> list[BaseRoute]:
         env,
         forms,
         hooks,
+        members,
         metadata,
         sites,
         snippets,
@@ -53,4 +54,5 @@ def all_routes() -> list[BaseRoute]:
         *dns.ROUTES,
         *sites.ROUTES,
         *sites.ACCOUNT_ROUTES,
+        *members.ROUTES,
     ]
