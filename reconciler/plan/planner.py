@@ -86,7 +86,7 @@ class _OwnerPlanner:
         """Plan one kind; False when nothing more may be planned for this owner."""
         declared = kind.desired(self.owner)
         if declared and isinstance(kind, Locates):
-            kind.locate(self.owner, declared, self.owner_live.objects)
+            self.plan.warnings += kind.locate(self.owner, declared, self.owner_live.objects)
         live = self.owner_live.objects.get(kind.name, {})
         if isinstance(kind, IsOwner) and declared and any(o.absent for o in declared.values()) and not live:
             return False  # declared absent and already gone

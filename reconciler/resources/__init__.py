@@ -11,6 +11,7 @@ from reconciler.resources.dns_zones import DnsZonesKind
 from reconciler.resources.env import EnvKind
 from reconciler.resources.hooks import HooksKind
 from reconciler.resources.integrations import IntegrationsKind
+from reconciler.resources.members import MembersKind
 from reconciler.resources.metadata import MetadataKind
 from reconciler.resources.site import SiteKind
 from reconciler.resources.snippets import SnippetsKind
@@ -31,6 +32,7 @@ def all_kinds(digester: Digester | None = None) -> Kinds:
         DeployKind(),
         DnsZonesKind(),
         DnsRecordsKind(),
+        MembersKind(),
     ]
     return sorted(kinds, key=lambda kind: kind.order)
 

@@ -105,13 +105,15 @@ class Replaces:
 
 
 class Locates(ABC, Generic[S]):
-    """A kind whose declared objects need ids only the owner's other live objects hold (a DNS record: its
-    zone's id, or the placeholder the zone's creation binds). Called by the planner before it compares;
-    writes what it finds into the declared objects' `ref`, where `requests` reads it."""
+    """A kind whose declared objects need ids only live objects of the owner hold (a DNS record: its zone's
+    id, or the placeholder the zone's creation binds; a member: the ids of the sites it may access).
+    Called by the planner before it compares; writes what it finds into the declared objects' `ref`, where
+    `requests` reads it."""
 
     @abstractmethod
-    def locate(self, owner: Owner, desired: dict[str, DesiredObject[S]], live: LiveObjects) -> None:
-        """Give each declared object what it needs of `live` (every kind's live objects of the owner)."""
+    def locate(self, owner: Owner, desired: dict[str, DesiredObject[S]], live: LiveObjects) -> list[str]:
+        """Give each declared object what it needs of `live` (every kind's live objects of the owner);
+        answers plan warnings about what cannot be found yet."""
 
 
 class NeedsConsent(ABC):

@@ -157,7 +157,9 @@ class DnsRecordsKind(
                 objects.append(LiveObject(record_identity(zone, record), record, ref))
         return index_unique(objects, "DNS records")
 
-    def locate(self, owner: Owner, desired: dict[str, DesiredObject[DnsRecord]], live: LiveObjects) -> None:
+    def locate(
+        self, owner: Owner, desired: dict[str, DesiredObject[DnsRecord]], live: LiveObjects
+    ) -> list[str]:
         """Each record's zone id: the live zone's, or the placeholder its creation in this apply binds."""
         zones = live.get(SECTION, {})
         for obj in desired.values():
@@ -165,6 +167,7 @@ class DnsRecordsKind(
             obj.ref["zone_id"] = (
                 zone.ref.get("id") if zone else "{" + zone_binding(owner, obj.ref["zone"]) + "}"
             )
+        return []
 
     def creates_first(self, change: Change) -> bool:
         """A CNAME must be alone at its name: the old one goes before the new one can be made."""
