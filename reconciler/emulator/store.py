@@ -17,6 +17,7 @@ from reconciler.emulator.data import (
     accounts,
     build_hooks,
     certificates,
+    deploy_keys,
     dns,
     forms,
     hooks,
@@ -105,6 +106,7 @@ SCHEMAS += (snippets.SCHEMA, build_hooks.SCHEMA, certificates.SCHEMA, forms.SCHE
 SCHEMAS += (integrations.SCHEMA,)
 SCHEMAS += (deploy_data.SCHEMA,)
 SCHEMAS += (dns.SCHEMA, members.SCHEMA)  # team configuration: DNS, member access
+SCHEMAS += (deploy_keys.SCHEMA,)  # the user's deploy keys, for repositories sites build from
 
 
 class Store:

@@ -29,6 +29,7 @@ def all_routes() -> list[BaseRoute]:
     from reconciler.emulator.routes import (
         accounts,
         build_hooks,
+        deploy_keys,
         dns,
         env,
         forms,
@@ -52,6 +53,7 @@ def all_routes() -> list[BaseRoute]:
         *config_routes,
         *deploy_routes,
         *dns.ROUTES,
+        *deploy_keys.ROUTES,
         *sites.ROUTES,
         *sites.ACCOUNT_ROUTES,
         *members.ROUTES,
