@@ -99,6 +99,11 @@ class Change:
         suffix = f".{self.identity}" if self.identity and self.identity != self.kind else ""
         return f"{self.owner.address}.{self.kind}{suffix}"
 
+    @property
+    def outputs(self) -> list[str]:
+        """What apply learns for this change that the user needs afterwards (see `Request.outputs`)."""
+        return [name for request in self.requests for name in request.outputs]
+
     def binding(self, name: str) -> str:
         """The placeholder name for a value apply learns from this change's answers (`site.x.id`)."""
         return f"{self.address}.{name}"

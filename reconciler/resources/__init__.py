@@ -13,6 +13,7 @@ from reconciler.resources.hooks import HooksKind
 from reconciler.resources.integrations import IntegrationsKind
 from reconciler.resources.members import MembersKind
 from reconciler.resources.metadata import MetadataKind
+from reconciler.resources.repo import RepoKind
 from reconciler.resources.site import SiteKind
 from reconciler.resources.snippets import SnippetsKind
 
@@ -33,6 +34,7 @@ def all_kinds(digester: Digester | None = None) -> Kinds:
         DnsZonesKind(),
         DnsRecordsKind(),
         MembersKind(),
+        RepoKind(),
     ]
     return sorted(kinds, key=lambda kind: kind.order)
 
