@@ -24,6 +24,7 @@ from reconciler.emulator.data import (
     integrations,
     members,
     snippets,
+    split_tests,
 )
 from reconciler.emulator.data import deploys as deploy_data
 
@@ -107,6 +108,7 @@ SCHEMAS += (integrations.SCHEMA,)
 SCHEMAS += (deploy_data.SCHEMA,)
 SCHEMAS += (dns.SCHEMA, members.SCHEMA)  # team configuration: DNS, member access
 SCHEMAS += (deploy_keys.SCHEMA,)  # the user's deploy keys, for repositories sites build from
+SCHEMAS += (split_tests.SCHEMA,)
 
 
 class Store:

@@ -38,10 +38,12 @@ def all_routes() -> list[BaseRoute]:
         metadata,
         sites,
         snippets,
+        split_tests,
         ssl,
     )
 
     config_routes = [*snippets.ROUTES, *build_hooks.ROUTES, *ssl.ROUTES, *forms.ROUTES, *hooks.ROUTES]
+    config_routes += split_tests.ROUTES
     from reconciler.emulator.routes import deploys, files, uploads
 
     deploy_routes = [*deploys.ROUTES, *files.ROUTES]
