@@ -16,6 +16,7 @@ from reconciler.resources.metadata import MetadataKind
 from reconciler.resources.repo import RepoKind
 from reconciler.resources.site import SiteKind
 from reconciler.resources.snippets import SnippetsKind
+from reconciler.resources.split_test import SplitTestKind
 
 Kinds = list[ResourceKind[Any]]
 
@@ -35,6 +36,7 @@ def all_kinds(digester: Digester | None = None) -> Kinds:
         DnsRecordsKind(),
         MembersKind(),
         RepoKind(),
+        SplitTestKind(),
     ]
     return sorted(kinds, key=lambda kind: kind.order)
 

@@ -160,6 +160,8 @@ BAD_CASES = [
     ("dns_mx_without_priority.yaml", "7:13", "teams.acme.dns_zones.acme.dev.records[0]", "MX records need a priority"),
     ("member_unknown_role.yaml", "5:28", "teams.acme.members.dev@acme.dev.role", "expected one of: Owner, Developer, Billing Admin, Reviewer; got 'Admin'"),
     ("member_sites_without_selected.yaml", "5:7", "teams.acme.members.dev@acme.dev", "`sites` lists the sites of `site_access: selected`"),
+    ("split_test_not_100.yaml", "5:7", "sites.docs.split_test.branches", "the percentages sum to 110, not 100"),
+    ("repo_bad_path.yaml", "4:36", "sites.docs.repo.path", "must be a repository path such as acme/docs"),
     ("dns_zone_absent_with_records.yaml", "5:7", "teams.acme.dns_zones.old.acme.dev", "a zone declared absent is deleted with every record in it: remove what else it declares (records)"),
 ]
 
