@@ -137,6 +137,8 @@ class DnsRecordsKind(
         self, reader: Reader, target: Target, owner: Owner, identities: set[str]
     ) -> dict[str, LiveObject[DnsRecord]]:
         """Records this tool made in zones the manifests no longer declare (so they can be deleted)."""
+        if not identities:
+            return {}
         found = self._read(reader, target, {identity.split("/", 1)[0] for identity in identities})
         return {identity: obj for identity, obj in found.items() if identity in identities}
 

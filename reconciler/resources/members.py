@@ -108,6 +108,8 @@ class MembersKind(ResourceKind[Member], Locates[Member], FindsManaged[Member], N
         self, reader: Reader, target: Target, owner: Owner, identities: set[str]
     ) -> dict[str, LiveObject[Member]]:
         """Members this tool added, once the manifest declares no members at all."""
+        if not identities:
+            return {}
         return {email: obj for email, obj in self._read(reader, target).items() if email in identities}
 
     def _read(self, reader: Reader, target: Target) -> dict[str, LiveObject[Member]]:

@@ -134,9 +134,10 @@ def test_export_round_trips_and_adopts_with_ledger_writes_only(emu, tmp_path):
     start = len(log.read_text().splitlines())
     planned = run_cli("plan", str(out), "--format", "json", env=env)
     assert planned.returncode == 0, planned.stderr
-    # What a plan of the same owners reads, plus the account listing and a look-up of each named
-    # integration on each owner where it is not enabled (3 owners x 2 integrations, 2 enabled).
-    assert export_requests == _requests_since(log, start) + 1 + (3 * 2 - 2)
+    # What a plan of the same owners reads, plus the account listing, a look-up of each named integration
+    # on each owner where it is not enabled (3 owners x 2 integrations, 2 enabled), and the listings of
+    # kinds a plan reads only where declared and none exists: the team's DNS zones, each site's split test.
+    assert export_requests == _requests_since(log, start) + 1 + (3 * 2 - 2) + (1 + 2)
     document = json.loads(planned.stdout)
     assert {c["action"] for c in document["changes"]} == {"record"}, [
         c["address"] for c in document["changes"]
