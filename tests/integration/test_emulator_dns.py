@@ -79,6 +79,7 @@ def test_invalid_records_are_422_naming_the_problem(api: ApiSession) -> None:
     cases = [
         ({"type": "WAT", "hostname": "acme.dev", "value": "x"}, "type must be one of"),
         ({"type": "A", "hostname": "other.dev", "value": "1.2.3.4"}, "not in the zone acme.dev"),
+        ({"type": "A", "hostname": "a b.acme.dev", "value": "1.2.3.4"}, "hostname labels are letters"),
         ({"type": "A", "hostname": "acme.dev", "value": ""}, "value must be a string"),
         ({"type": "MX", "hostname": "acme.dev", "value": "mx.example"}, "priority is required for MX"),
         ({"type": "A", "hostname": "acme.dev", "value": "1.2.3.4", "ttl": 0}, "ttl must be an integer"),

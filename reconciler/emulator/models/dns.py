@@ -9,11 +9,13 @@ what lets a client replace a record without a moment in which the name does not 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from reconciler.emulator.errors import json_type, unprocessable
 from reconciler.emulator.models.site import DOMAIN_RE
 
+HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)(\*\.)?([a-z0-9_-]{1,63}\.)+[a-z0-9-]{1,63}$")
 RECORD_TYPES = ("A", "AAAA", "ALIAS", "CAA", "CNAME", "MX", "NS", "SPF", "SRV", "TXT")
 NEEDS_PRIORITY = frozenset({"MX", "SRV"})
 CAA_TAGS = ("issue", "issuewild", "iodef")
@@ -51,6 +53,9 @@ def new_record(zone: str, body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(hostname, str) or not hostname.strip():
         raise unprocessable("Validation failed: hostname can't be blank")
     hostname = hostname.strip().lower().rstrip(".")
+    if not HOSTNAME_RE.match(hostname):
+        rule = "letters, digits, hyphens and underscores (*. for a wildcard)"
+        raise unprocessable(f"Validation failed: hostname labels are {rule}")
     if hostname != zone and not hostname.endswith("." + zone):
         raise unprocessable(f"Validation failed: hostname {hostname} is not in the zone {zone}")
     value = body.get("value")
