@@ -92,4 +92,24 @@ def run_apply(
         f"Apply complete: {c[Action.CREATE]} added, {c[Action.UPDATE]} changed, {c[Action.DELETE]} destroyed"
         f"{replaced}{deploys}{ledgers}."
     )
+    learned = outputs(report)
+    if learned:
+        click.echo("Outputs:")
+        click.echo("".join(f"  {name} = {value}\n" for name, value in learned.items()), nl=False)
     return report
+
+
+def outputs(report: ApplyReport) -> dict[str, str]:
+    """What the applied changes learned that the user needs (a new deploy key's public key), by name."""
+    return {
+        name: str(report.values.get(name))
+        for change in report.applied
+        for name in change.outputs
+        if report.values.get(name) is not None
+    }
+
+
+def write_applied_report(plan: Plan, report: ApplyReport, json_out: Path | None) -> None:
+    """Once apply is done, its JSON report is the plan it applied plus the outputs it learned."""
+    if json_out is not None:
+        json_out.write_text(render_json(plan, extra={"outputs": outputs(report)}), encoding="utf-8")

@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from reconciler.apply import DEFAULT_LEASE_WAIT
-from reconciler.commands.output import EXIT_CHANGES, EXIT_OK, run_apply, show, write_reports
+from reconciler.commands.output import (
+    EXIT_CHANGES,
+    EXIT_OK,
+    run_apply,
+    show,
+    write_applied_report,
+    write_reports,
+)
 from reconciler.live import read_live
 from reconciler.manifest.model import DesiredState
 from reconciler.manifest.select import EVERYTHING, Selection
@@ -161,7 +168,8 @@ def apply(
         if the_plan.config_changes and not auto_approve and plan_file is None:
             _confirm()  # a saved plan was reviewed when it was made, as with Terraform
         revalidate = revalidator(client, desired, live, kinds)
-        run_apply(client, the_plan, procedures(kinds), revalidate, lease_timeout)
+        report = run_apply(client, the_plan, procedures(kinds), revalidate, lease_timeout)
+        write_applied_report(the_plan, report, json_out)
     return EXIT_OK
 
 

@@ -13,7 +13,19 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from reconciler.emulator.data import accounts, build_hooks, certificates, forms, hooks, integrations, snippets
+from reconciler.emulator.data import (
+    accounts,
+    build_hooks,
+    certificates,
+    deploy_keys,
+    dns,
+    forms,
+    hooks,
+    integrations,
+    members,
+    snippets,
+    split_tests,
+)
 from reconciler.emulator.data import deploys as deploy_data
 
 DB_FILENAME = "emulator.sqlite3"
@@ -94,6 +106,9 @@ SCHEMAS: tuple[str, ...] = (_BASE_SCHEMA,)
 SCHEMAS += (snippets.SCHEMA, build_hooks.SCHEMA, certificates.SCHEMA, forms.SCHEMA, hooks.SCHEMA)
 SCHEMAS += (integrations.SCHEMA,)
 SCHEMAS += (deploy_data.SCHEMA,)
+SCHEMAS += (dns.SCHEMA, members.SCHEMA)  # team configuration: DNS, member access
+SCHEMAS += (deploy_keys.SCHEMA,)  # the user's deploy keys, for repositories sites build from
+SCHEMAS += (split_tests.SCHEMA,)
 
 
 class Store:

@@ -72,12 +72,22 @@ def export(
         for kind in ordered:
             if owner.kind in kind.owners:
                 exported = kind.export(owner_live.objects.get(kind.name, {}), owner)
-                fields.update(exported.fields)
+                _merge(fields, exported.fields)
                 result.unexpressed += exported.unexpressed
         section = "teams" if owner.kind == "team" else "sites"
         result.documents[f"{section}/{owner.name}.yaml"] = {"version": 1, section: {owner.name: fields}}
     result.variables = _name_secrets(result.documents)
     return result
+
+
+def _merge(fields: dict[str, Any], more: dict[str, Any]) -> None:
+    """Add a kind's keys; where two kinds declare parts of one section (DNS zones and their records), their
+    entries are merged key by key."""
+    for key, value in more.items():
+        if isinstance(value, dict) and isinstance(fields.get(key), dict):
+            _merge(fields[key], value)
+        else:
+            fields[key] = value
 
 
 def _owners(reader: MemoReader, selection: Selection) -> DesiredState:
@@ -116,7 +126,7 @@ def _matches(address: str, targets: tuple[str, ...]) -> bool:
 
 
 def _owner(kind: OwnerKind, name: str, spec: dict[str, Any]) -> Owner:
-    return Owner(kind, name, spec, ("teams" if kind == "team" else "sites", name))
+    return Owner(kind, name, spec, ("teams" if kind == "team" else "sites", name), exporting=True)
 
 
 def _name_secrets(documents: dict[str, dict[str, Any]]) -> list[Variable]:

@@ -24,6 +24,7 @@ class Owner:
     spec: dict[str, Any]
     doc_path: DocPath
     locations: dict[DocPath, Location] = field(default_factory=dict)
+    exporting: bool = False  # made by `export` from live state: kinds read all they can, declared or not
 
     @property
     def ref(self) -> OwnerRef:

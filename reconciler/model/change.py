@@ -90,6 +90,7 @@ class Change:
     live_ref: dict[str, Any] = field(default_factory=dict)  # ids and timestamps of the live object
     desired_ref: dict[str, Any] = field(default_factory=dict)  # derived declared data (deploy inputs)
     owner_itself: bool = False  # the change creates, changes or destroys the team or site itself
+    consent: str = ""  # why apply needs --allow-destroy for it, whatever the thresholds (a zone's deletion)
 
     @property
     def address(self) -> str:
@@ -97,6 +98,11 @@ class Change:
             return self.owner.address
         suffix = f".{self.identity}" if self.identity and self.identity != self.kind else ""
         return f"{self.owner.address}.{self.kind}{suffix}"
+
+    @property
+    def outputs(self) -> list[str]:
+        """What apply learns for this change that the user needs afterwards (see `Request.outputs`)."""
+        return [name for request in self.requests for name in request.outputs]
 
     def binding(self, name: str) -> str:
         """The placeholder name for a value apply learns from this change's answers (`site.x.id`)."""

@@ -53,7 +53,9 @@ class ReadBack:
 class Request:
     """One API call. `via` names a procedure that carries it out (a deploy: create, upload what
     Netlify lacks, wait); `shows` are the extra plan entries such a procedure adds ("12 uploads");
-    `options` are its inputs that are not sent (local directories, timeouts)."""
+    `options` are its inputs that are not sent (local directories, timeouts). `outputs` names those of
+    its `binds` the user needs once apply is done (a new deploy key's public key, to add to the Git
+    host): apply prints them, never anything secret."""
 
     method: str
     path: str
@@ -67,6 +69,7 @@ class Request:
     options: Mapping[str, Any] = field(default_factory=dict)
     accept: tuple[int, ...] = ()  # statuses that mean "already so" (409 on enabling what is enabled)
     read_back: ReadBack | None = None  # for a create that may not be retried blindly
+    outputs: tuple[str, ...] = ()  # placeholders of `binds` shown after apply
 
     def call(self, prefix: str = "") -> str:
         """`METHOD /prefix/path?query`, placeholders in braces: one entry of a plan's `calls`."""
@@ -175,6 +178,7 @@ def encode_request(request: Request, sensitive: Callable[[Sensitive], Any]) -> d
         "options": encode_value(dict(request.options), sensitive),
         "accept": list(request.accept),
         "read_back": _encode_read_back(request.read_back, sensitive),
+        "outputs": list(request.outputs),
     }
 
 
@@ -226,6 +230,7 @@ def decode_request(data: Mapping[str, Any], sensitive: Callable[[Any], Sensitive
         options=decode_value(data.get("options") or {}, sensitive),
         accept=tuple(int(status) for status in data.get("accept") or ()),
         read_back=_decode_read_back(data.get("read_back"), sensitive),
+        outputs=tuple(str(name) for name in data.get("outputs") or ()),
     )
 
 

@@ -27,6 +27,8 @@ from reconciler.resources.base import (
     HostsLedger,
     IsOwner,
     KeepsRecord,
+    Locates,
+    NeedsConsent,
     PresentsAs,
     Replaces,
     ResourceKind,
@@ -83,6 +85,8 @@ class _OwnerPlanner:
     def _plan_kind(self, kind: Kind) -> bool:
         """Plan one kind; False when nothing more may be planned for this owner."""
         declared = kind.desired(self.owner)
+        if declared and isinstance(kind, Locates):
+            self.plan.warnings += kind.locate(self.owner, declared, self.owner_live.objects)
         live = self.owner_live.objects.get(kind.name, {})
         if isinstance(kind, IsOwner) and declared and any(o.absent for o in declared.values()) and not live:
             return False  # declared absent and already gone
@@ -106,7 +110,7 @@ class _OwnerPlanner:
             for i, obj in sorted(live.items())
             if i not in desired and obj.state and not self._deletable(kind, i)
         ]  # an empty live object (metadata holding nothing but the ledger) is nothing to report
-        if not kind.singleton:
+        if kind.inventoried:
             self.declares_inventory = self.declares_inventory or declared is not None
             self._record_inventory(kind, desired, live, changes, conflicted)
         if isinstance(kind, KeepsRecord):
@@ -131,7 +135,7 @@ class _OwnerPlanner:
 
     def _deletable(self, kind: Kind, identity: str) -> str:
         """Why an undeclared live object of this kind may be deleted; empty when it may not."""
-        if kind.singleton:
+        if not kind.inventoried:
             return ""
         if kind.name in (self.owner.spec.get("prune") or ()):
             return f"not declared, and `prune` lists {kind.name}"
@@ -173,6 +177,8 @@ class _OwnerPlanner:
                 ref, kind.name, identity, Action.DELETE, before=have.state, note=note,
                 location=want.location if want else None, live_ref=have.ref,
             )  # fmt: skip
+            if isinstance(kind, NeedsConsent):
+                change.consent = kind.consent(change)
         else:
             return None
         change.owner_itself = is_owner
@@ -252,6 +258,6 @@ def _requests(kind: Kind, change: Change, target: Target) -> list[Request]:
     create = replace(change, action=Action.CREATE)
     delete = replace(change, action=Action.DELETE)
     first, then = (
-        (create, delete) if isinstance(kind, Replaces) and kind.create_before_delete else (delete, create)
+        (create, delete) if isinstance(kind, Replaces) and kind.creates_first(change) else (delete, create)
     )
     return kind.requests(first, target) + kind.requests(then, target)

@@ -83,6 +83,8 @@ def _change(change: Change, calls: list[str]) -> dict[str, Any]:
         "fields": [_field(entry, hidden) for entry in _fields(change)],
         "calls": calls,
     }
+    if change.outputs:
+        out["outputs"] = change.outputs
     if change.note:
         out["note"] = str(change.note)
     if change.location is not None:

@@ -1,5 +1,6 @@
-"""Apply's brakes (octoDNS's thresholds): a plan that destroys a site, or deletes or rewrites too large
-a share of a site's managed objects, is refused unless the user says `--allow-destroy`."""
+"""Apply's brakes (octoDNS's thresholds): a plan that destroys a site, deletes what its kind says needs
+consent (a DNS zone, a team's Owner), or deletes or rewrites too large a share of a site's managed
+objects, is refused unless the user says `--allow-destroy`."""
 
 from __future__ import annotations
 
@@ -32,6 +33,11 @@ def violations(plan: Plan, desired: DesiredState) -> list[Violation]:
         )
         for c in plan.changes
         if c.owner_itself and c.action is Action.DELETE
+    ]
+    found += [
+        Violation(f"{c.kind}-delete", c.address, c.consent)
+        for c in plan.changes
+        if c.consent and c.action is Action.DELETE
     ]
     for address, managed in sorted(plan.managed.items()):
         if len(managed) < MIN_MANAGED_OBJECTS:

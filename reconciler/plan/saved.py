@@ -134,6 +134,7 @@ def _saved_change(change: Change) -> dict[str, Any]:
         "identity": change.identity,
         "action": change.action.value,
         "owner_itself": change.owner_itself,
+        "consent": change.consent,
         "requests": [encode_request(request, reference) for request in change.requests],
     }
 
@@ -245,6 +246,7 @@ def saved_plan(saved: SavedPlan, desired: DesiredState) -> Plan:
             Action(entry["action"]),
             requests=[decode_request(request, sensitive) for request in entry["requests"]],
             owner_itself=bool(entry["owner_itself"]),
+            consent=str(entry.get("consent") or ""),
         )
         restore_display(change, shown.get(change.address) or {})
         plan.changes.append(change)

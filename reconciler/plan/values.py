@@ -140,6 +140,7 @@ def change_lines(change: Change, paint: Paint = _plain, calls: list[str] | None 
     hidden = len(change.fields) - len(entries) if change.action is Action.DEPLOY else 0
     if hidden > 0:
         lines.append(f"      … and {hidden} more file(s) (all of them in --format json)")
+    lines.extend(f"      = {name}: known after apply, printed then" for name in change.outputs)
     lines.extend(f"      > {call}" for call in calls or ())
     return lines
 

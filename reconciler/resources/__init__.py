@@ -6,12 +6,17 @@ from reconciler.model.ledger import Digester
 from reconciler.resources.base import Executes, IsOwner, Procedure, ResourceKind
 from reconciler.resources.build_hooks import BuildHooksKind
 from reconciler.resources.deploy import DeployKind
+from reconciler.resources.dns_records import DnsRecordsKind
+from reconciler.resources.dns_zones import DnsZonesKind
 from reconciler.resources.env import EnvKind
 from reconciler.resources.hooks import HooksKind
 from reconciler.resources.integrations import IntegrationsKind
+from reconciler.resources.members import MembersKind
 from reconciler.resources.metadata import MetadataKind
+from reconciler.resources.repo import RepoKind
 from reconciler.resources.site import SiteKind
 from reconciler.resources.snippets import SnippetsKind
+from reconciler.resources.split_test import SplitTestKind
 
 Kinds = list[ResourceKind[Any]]
 
@@ -27,6 +32,11 @@ def all_kinds(digester: Digester | None = None) -> Kinds:
         BuildHooksKind(),
         IntegrationsKind(),
         DeployKind(),
+        DnsZonesKind(),
+        DnsRecordsKind(),
+        MembersKind(),
+        RepoKind(),
+        SplitTestKind(),
     ]
     return sorted(kinds, key=lambda kind: kind.order)
 

@@ -20,7 +20,7 @@ from reconciler.model.diff import field_changes
 from reconciler.model.errors import ManifestIssue
 from reconciler.model.lease import Lease
 from reconciler.model.location import DocPath
-from reconciler.model.objects import DesiredObject, LiveObject, StoredLedger, Target
+from reconciler.model.objects import DesiredObject, LiveObject, LiveObjects, StoredLedger, Target
 from reconciler.model.owner import OwnerKind
 from reconciler.model.reader import Reader
 from reconciler.model.request import ReadBack, Request
@@ -35,6 +35,12 @@ class ResourceKind(ABC, Generic[S]):
     owners: ClassVar[frozenset[OwnerKind]]  # which owners can declare it: {"site"}, {"team", "site"}
     order: ClassVar[int]  # position in the fixed per-owner apply order (docs/decisions.md)
     singleton: ClassVar[bool] = False  # one object per owner that always exists: never pruned or inventoried
+    kept_undeclared: ClassVar[bool] = False  # deleted only when declared absent (a DNS zone): never pruned
+
+    @property
+    def inventoried(self) -> bool:
+        """Whether the ledger tracks this kind's objects, so that undeclared ones may be deleted."""
+        return not (self.singleton or self.kept_undeclared)
 
     @abstractmethod
     def desired(self, owner: Owner) -> dict[str, DesiredObject[S]] | None:
@@ -91,6 +97,32 @@ class Replaces:
     def replace_paths(self) -> frozenset[tuple[str, ...]]:
         """The replace fields as one-part field paths, to test a FieldChange's first part against."""
         return frozenset((name,) for name in self.replace_fields)
+
+    def creates_first(self, change: Change) -> bool:
+        """Whether this replace creates the new object before deleting the old one; a kind whose objects
+        can coexist only sometimes decides per object (a CNAME record must be alone at its name)."""
+        return self.create_before_delete
+
+
+class Locates(ABC, Generic[S]):
+    """A kind whose declared objects need ids only live objects of the owner hold (a DNS record: its zone's
+    id, or the placeholder the zone's creation binds; a member: the ids of the sites it may access).
+    Called by the planner before it compares; writes what it finds into the declared objects' `ref`, where
+    `requests` reads it."""
+
+    @abstractmethod
+    def locate(self, owner: Owner, desired: dict[str, DesiredObject[S]], live: LiveObjects) -> list[str]:
+        """Give each declared object what it needs of `live` (every kind's live objects of the owner);
+        answers plan warnings about what cannot be found yet."""
+
+
+class NeedsConsent(ABC):
+    """A kind some of whose deletions apply refuses without `--allow-destroy`, whatever the thresholds
+    (a DNS zone takes every record in it; an Owner leaving the team)."""
+
+    @abstractmethod
+    def consent(self, change: Change) -> str:
+        """Why deleting this object needs `--allow-destroy`; empty when it does not."""
 
 
 class PresentsAs:
@@ -234,6 +266,14 @@ class Advises(ABC):
 
 
 # -- helpers shared by collection kinds -----------------------------------------------------------
+def reads_for(owner: Owner, section: str, kind: str) -> bool:
+    """Whether a kind most owners never use is read for this owner: where its manifest declares `section`
+    or prunes `kind`, and for `export` (which declares nothing yet). A plan of owners that do not use it
+    then costs no request and lists nothing of it as unmanaged; `FindsManaged` finds what this tool
+    created once the section is gone."""
+    return owner.exporting or section in owner.spec or kind in (owner.spec.get("prune") or ())
+
+
 def unexpressed(owner: Owner, kind: str, live: dict[str, LiveObject[S]]) -> list[str]:
     """The live objects whose identity is held by several (a manifest can declare only one of them)."""
     return [

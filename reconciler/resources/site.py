@@ -27,14 +27,28 @@ class SiteSettings(TypedDict, total=False):
     name: str
     custom_domain: str | None
     domain_aliases: list[str]
+    branch_deploy_custom_domain: str | None
+    deploy_preview_custom_domain: str | None
     force_ssl: bool | None
     password: Sensitive | None
     processing_settings: dict[str, Any]
     build_settings: dict[str, Any]
+    build_image: str
+    functions_region: str
     ssl: bool
 
 
 SETTINGS = tuple(SiteSettings.__annotations__)
+# Exported as the site has them when set (the build image and functions region always are on Netlify).
+PLAIN_EXPORTS = (
+    "custom_domain",
+    "domain_aliases",
+    "branch_deploy_custom_domain",
+    "deploy_preview_custom_domain",
+    "force_ssl",
+    "build_image",
+    "functions_region",
+)
 NOT_SENT = frozenset({"ssl"})
 ABSENT_KEEPS = frozenset(
     {"state", "team", "previous_names", "safety"}
@@ -111,7 +125,7 @@ class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates):
             return Exported()
         state: dict[str, Any] = dict(found.state)
         fields: dict[str, Any] = {"team": found.ref.get("team")} if found.ref.get("team") else {}
-        for key in ("custom_domain", "domain_aliases", "force_ssl", "ssl"):
+        for key in (*PLAIN_EXPORTS, "ssl"):
             if state.get(key):
                 fields[key] = state[key]
         for key in ("processing_settings", "build_settings"):

@@ -26,7 +26,8 @@ UPLOADS_ENTRY = re.compile(r"^(\d+) uploads?$")
 PLACEHOLDER = re.compile(r"\{((?:site|team)\.[^{}\s]+)\}")
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Round two: an update of each shape (narrow PATCH, PUT, settings, metadata), a replace, a deletion by
-# inventory, a secret rewritten, and a new deploy.
+# inventory, a secret rewritten, and a new deploy; for the team: a DNS record replaced (new TTL) and one
+# deleted, a member given access to a site; a repository's branch and a split test's shares changed.
 EDITS = [
     ("production: a,", "production: a2,"),
     ("force_ssl: true\n    password", "force_ssl: false\n    password"),
@@ -34,6 +35,11 @@ EDITS = [
     ("signature_secret: s1", "signature_secret: s2"),
     ("      footer: {html: '<p>{not a placeholder}</p>', position: footer}\n", ""),
     ("TEAM_PLAIN: one", "TEAM_PLAIN: two"),
+    ('value: "v=spf1 -all", ttl: 300}', 'value: "v=spf1 -all", ttl: 600}'),
+    ("          - {hostname: contract.example.org, type: MX, value: mx.example.org, priority: 10}\n", ""),
+    ("{role: Developer, site_access: none}", "{role: Developer, site_access: selected, sites: [contract-new]}"),
+    ("branch: main, deploy_key: true", "branch: trunk, deploy_key: true"),
+    ("{main: 90, next: 10}", "{main: 50, next: 50}"),
 ]
 
 
@@ -172,6 +178,8 @@ def test_every_kind_with_a_deploy_and_a_rename_applies_exactly_its_plan(logged_e
     assert "POST /api/v1/accounts/{site.contract-personal.account_id}/env?site_id={site.contract-personal.id}" in calls
     assert any(PLACEHOLDER.search(call) and ".hooks." in call for call in calls), "a disabled hook's new id"
     assert any(re.match(r"POST /integrations-api/team/\w+/integrations/contract-ledger$", call) for call in calls)
+    assert "POST /api/v1/dns_zones/{team.demo.dns_zones.contract.example.org.id}/dns_records" in calls
+    assert "PATCH /api/v1/sites/{site.contract-new.id}" in calls and "POST /api/v1/deploy_keys" in calls
     assert not any(secret in json.dumps(document) for secret in SECRETS.values())
     _nothing_left(emu, log, manifest, env)
 
@@ -188,6 +196,10 @@ def test_every_kind_with_a_deploy_and_a_rename_applies_exactly_its_plan(logged_e
     assert any(action == "replace" and ".hooks.url:" in address for address, action in actions)
     assert ("site.contract-new.deploy", "deploy") in actions
     assert ("site.contract-new.env.SECRET", "update") in actions
+    assert ("team.demo.dns_records.contract.example.org/contract.example.org/TXT/v=spf1 -all", "replace") in actions
+    assert ("team.demo.dns_records.contract.example.org/contract.example.org/MX/mx.example.org", "delete") in actions
+    assert {("team.demo.members.contract-dev@example.org", "update"), ("site.contract-new.repo", "update")} <= actions
+    assert ("site.contract-new.split_test", "update") in actions
     _nothing_left(emu, log, manifest, env)
 
 

@@ -87,6 +87,41 @@ def _build_live_state(api: ApiSession) -> None:
     api.post(f"/sites/{shop}/build_hooks", json={"title": "release", "branch": "release"}).raise_for_status()
     blog = api.post("/demo/sites", json={"name": "blog"}).json()["id"]
     _env(api, "ONLY", {"all": "x"}, site=blog)
+    _build_team_and_repo(api, shop)
+
+
+def _build_team_and_repo(api: ApiSession, shop: str) -> None:
+    """DNS (Netlify's own NS records beside), a member with site access, a linked repository with a deploy
+    key, newer site settings, a stopped split test."""
+    zone = api.post("/dns_zones", json={"name": "shop.example.org", "account_slug": "demo"}).json()
+    for record in (
+        {"type": "A", "hostname": "shop.example.org", "value": "198.18.0.10"},
+        {"type": "MX", "hostname": "shop.example.org", "value": "mx.example.org", "priority": 5, "ttl": 600},
+        {
+            "type": "TXT",
+            "hostname": "_dmarc.shop.example.org",
+            "value": "v=DMARC1; rua=mailto:${NOT_A_REF}@x.org",
+        },
+        {
+            "type": "CAA",
+            "hostname": "shop.example.org",
+            "value": "letsencrypt.org",
+            "flag": 0,
+            "tag": "issue",
+        },
+    ):
+        api.post(f"/dns_zones/{zone['id']}/dns_records", json=record).raise_for_status()
+    (dev,) = api.post("/demo/members", json={"email": "dev@example.org", "role": "Developer"}).json()
+    access = {"site_access": "selected", "site_ids": [shop]}
+    api.put(f"/demo/members/{dev['id']}", json=access).raise_for_status()
+    key = api.post("/deploy_keys").json()
+    api.patch(f"/sites/{shop}", json={
+        "repo": {"provider": "github", "repo_path": "acme/shop", "repo_branch": "main", "deploy_key_id": key["id"]},
+        "build_image": "focal", "functions_region": "eu-central-1", "deploy_preview_custom_domain": "previews.shop.example.org",
+    }).raise_for_status()  # fmt: skip
+    api.post(
+        f"/sites/{shop}/traffic_splits", json={"branch_tests": {"main": 70, "beta": 30}}
+    ).raise_for_status()
 
 
 @pytest.fixture
@@ -127,6 +162,19 @@ def test_export_round_trips_and_adopts_with_ledger_writes_only(emu, tmp_path):
     assert shop.startswith("# yaml-language-server: $schema=../manifest.schema.json\n")
     assert "PLAIN: one $${NOT_A_REFERENCE} $$${literal}" in shop, "a live `${` stays literal"
     assert "${STRIPE_KEY__PRODUCTION}" in shop and "analytics:" in shop and "dup" not in shop
+    assert (
+        "  repo:\n      provider: github\n      path: acme/shop\n      branch: main\n      deploy_key: true\n"
+        in shop
+    )
+    assert "split_test:\n      branches:\n        main: 70\n        beta: 30\n      active: false\n" in shop
+    team = (out / "teams" / "demo.yaml").read_text()
+    assert "mailto:$${NOT_A_REF}@x.org" in team and "type: NS" not in team, (
+        "Netlify's own records are not declared"
+    )
+    assert (
+        "dev@example.org:\n        role: Developer\n        site_access: selected\n        sites:\n          - shop\n"
+        in team
+    )
     readme = (out / "README.md").read_text()
     assert "`STRIPE_KEY__PRODUCTION`" in readme and "site.shop.snippets.dup" in readme
 
@@ -134,9 +182,10 @@ def test_export_round_trips_and_adopts_with_ledger_writes_only(emu, tmp_path):
     start = len(log.read_text().splitlines())
     planned = run_cli("plan", str(out), "--format", "json", env=env)
     assert planned.returncode == 0, planned.stderr
-    # What a plan of the same owners reads, plus the account listing and a look-up of each named
-    # integration on each owner where it is not enabled (3 owners x 2 integrations, 2 enabled).
-    assert export_requests == _requests_since(log, start) + 1 + (3 * 2 - 2)
+    # What a plan of the same owners reads, plus the account listing, a look-up of each named integration
+    # on each owner where it is not enabled (3 owners x 2 integrations, 2 enabled), and the listings of
+    # kinds a plan reads only where they are declared, where none exists: blog's split test.
+    assert export_requests == _requests_since(log, start) + 1 + (3 * 2 - 2) + 1
     document = json.loads(planned.stdout)
     assert {c["action"] for c in document["changes"]} == {"record"}, [
         c["address"] for c in document["changes"]

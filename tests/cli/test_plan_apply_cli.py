@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.cli.conftest import EXAMPLES, REPO, EmulatorProcess, clean_env, run_cli
+import jsonschema
+import requests
+
+from tests.cli.conftest import CLI_TOKEN, EXAMPLES, REPO, EmulatorProcess, clean_env, run_cli
+
+PLAN_SCHEMA = json.loads((REPO / "schemas" / "plan.schema.json").read_text())
 
 
-def test_apply_examples_then_plan_is_empty(emulator_process: EmulatorProcess) -> None:
+def test_apply_examples_then_plan_is_empty(emulator_process: EmulatorProcess, tmp_path: Path) -> None:
     env = emulator_process.env()
-    applied = run_cli("apply", "examples/", "--auto-approve", env=env)
+    planned = run_cli("plan", "examples/", "--format", "json", env=env)
+    (repo,) = [c for c in json.loads(planned.stdout)["changes"] if c["address"] == "site.demo-blog.repo"]
+    assert repo["outputs"] == ["site.demo-blog.repo.public_key"]
+    report = tmp_path / "applied.json"
+    applied = run_cli("apply", "examples/", "--auto-approve", "--json-out", str(report), env=env)
     assert applied.returncode == 0, applied.stderr
     assert "Apply complete:" in applied.stdout
-    assert "+ site.demo-docs" in applied.stdout
+    assert "+ site.demo-blog.repo" in applied.stdout and "= site.demo-blog.repo.public_key: known after apply" in applied.stdout
     assert f"Target: {emulator_process.url}/api/v1" in applied.stderr
+    (key,) = requests.get(
+        f"{emulator_process.url}/api/v1/deploy_keys", headers={"Authorization": f"Bearer {CLI_TOKEN}"}, timeout=10
+    ).json()
+    assert f"  site.demo-blog.repo.public_key = {key['public_key']}\n" in applied.stdout
+    document = json.loads(report.read_text())
+    jsonschema.validate(document, PLAN_SCHEMA)
+    assert document["outputs"] == {"site.demo-blog.repo.public_key": key["public_key"]}, "the apply's report"
 
     again = run_cli("plan", "examples/", "--detailed-exitcode", env=env)
     assert again.returncode == 0, again.stdout + again.stderr
@@ -103,7 +121,8 @@ def test_demo_applies_the_bundled_examples_from_any_folder_and_ends_with_no_chan
     empty.mkdir()
     result = run_cli("demo", cwd=empty)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Apply complete: 23 added, 0 changed, 0 destroyed, 1 deployed, 8 ledger writes." in result.stdout
+    assert "Apply complete: 31 added, 0 changed, 0 destroyed, 1 deployed, 8 ledger writes." in result.stdout
+    assert re.search(r"\nOutputs:\n  site\.demo-blog\.repo\.public_key = ssh-rsa [A-Za-z0-9+/=]+\n", result.stdout)
     assert "^ site.demo-docs.deploy: deployed" in result.stderr
     assert result.stdout.rstrip().count("No changes.") == 1
     tail = result.stdout.split("Planning again")[1]

@@ -7,7 +7,8 @@ Bounded: a fixed seed, `FUZZ_EXAMPLES` cases per operation in the fuzzing phase 
 examples and coverage phases), one worker; about a minute. Set `EMULATOR_FUZZ_SEED` to explore other
 seeds and `EMULATOR_FUZZ_EXAMPLES` for a longer run. Fuzzed values mostly name nothing, so the config file
 hands the fuzzer real ids (a site by id, which survives renames; the team; a form, snippet, hook, build
-hook, deploy and env key) with some probability, so that validation past the look-ups is reached too.
+hook, deploy, env key, DNS zone and record, member, deploy key and split test) with some probability, so
+that validation past the look-ups is reached too.
 """
 
 from __future__ import annotations
@@ -65,6 +66,13 @@ def real_ids(emu: EmulatorServer) -> dict[str, list[str]]:
     ).json()
     api.post("/accounts/demo/env", json=[{"key": "FUZZ_KEY", "values": [{"context": "all", "value": "v"}]}])
     deploy = deploy_files(api, site["id"], {"index.html": b"<h1>fuzz</h1>"})
+    zone = api.post("/dns_zones", json={"name": "fuzz.dev", "account_slug": "demo"}).json()
+    dns_record = api.post(
+        f"/dns_zones/{zone['id']}/dns_records", json={"type": "A", "hostname": "fuzz.dev", "value": "198.18.0.1"}
+    ).json()
+    (member,) = api.post("/demo/members", json={"email": "fuzz@example.com", "role": "Developer"}).json()
+    key = api.post("/deploy_keys").json()
+    split = api.post(f"/sites/{site['id']}/traffic_splits", json={"branch_tests": {"main": 50, "next": 50}}).json()
     return {
         "sites": [site["id"]],
         "doomed": [doomed["id"]],
@@ -76,6 +84,11 @@ def real_ids(emu: EmulatorServer) -> dict[str, list[str]]:
         "deploys": [deploy["id"]],
         "env_keys": ["FUZZ_KEY", "NEW_FUZZ_KEY"],
         "file_paths": ["index.html", "/index.html"],
+        "zones": [zone["id"]],
+        "dns_records": [dns_record["id"]],
+        "members": [member["id"]],
+        "deploy_keys": [key["id"]],
+        "split_tests": [split["id"]],
     }
 
 
@@ -93,6 +106,11 @@ def write_config(path: Path, ids: dict[str, list[str]]) -> None:
         "path.key": "env_keys",
         "path.file_path": "file_paths",
         "body.[*].key": "env_keys",
+        "path.zone_id": "zones",
+        "path.dns_record_id": "dns_records",
+        "path.member_id": "members",
+        "path.key_id": "deploy_keys",
+        "path.split_test_id": "split_tests",
     }
     lines = ["[dictionaries]"]
     lines += [f"{name} = {{ values = {json.dumps(values)} }}" for name, values in ids.items()]

@@ -33,6 +33,12 @@ EDITS = [
         Action.DELETE,  # pruned kind: removing it from the manifest deletes it
     ),
     ("sites/blog.yaml", "purpose: experiments", "purpose: staging", "site.demo-sandbox.metadata", Action.UPDATE),
+    ("teams.yaml", '~all", ttl: 3600}', '~all", ttl: 600}', "team.demo.dns_records.demo.example/demo.example/TXT/v=spf1 include:_spf.mail.demo.example ~all", Action.REPLACE),
+    ("teams.yaml", "          - {hostname: demo.example, type: MX, value: mx1.mail.demo.example, priority: 10}\n", "", "team.demo.dns_records.demo.example/demo.example/MX/mx1.mail.demo.example", Action.DELETE),
+    ("teams.yaml", "writer@demo.example: {role: Developer}", "writer@demo.example: {role: Reviewer}", "team.demo.members.writer@demo.example", Action.UPDATE),
+    ("sites/blog.yaml", "{main: 90, redesign: 10}", "{main: 80, redesign: 20}", "site.demo-blog.split_test", Action.UPDATE),
+    ("sites/blog.yaml", "      branch: main\n      deploy_key", "      branch: trunk\n      deploy_key", "site.demo-blog.repo", Action.UPDATE),
+    ("sites/docs.yaml", "previews.demo.example", "preview.demo.example", "site.demo-docs", Action.UPDATE),
 ]
 
 
@@ -46,7 +52,10 @@ def examples(tmp_path: Path) -> Path:
 def test_examples_converge_and_each_edit_is_exactly_one_change(client, examples):
     first = converge(client, examples)
     kinds = {change.kind for change in first.plan.changes}
-    assert kinds == {"site", "env", "metadata", "snippets", "hooks", "build_hooks", "integrations", "deploy", "lease", "ledger"}
+    assert kinds == {
+        "site", "env", "metadata", "snippets", "hooks", "build_hooks", "integrations", "deploy", "lease", "ledger",
+        "dns_zones", "dns_records", "members", "repo", "split_test",
+    }  # fmt: skip
     assert {c.owner.address for c in first.plan.changes} >= {"team.demo", "site.demo-docs", "site.demo-sandbox"}
 
     page = examples / "site" / "public" / "404.html"

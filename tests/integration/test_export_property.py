@@ -1,6 +1,7 @@
 """The export round trip as a property: for live states hypothesis makes up (odd strings, unicode, YAML
-look-alikes, literal `${`, nested metadata, every env shape, secrets), the exported manifests load, and
-planning them changes nothing on Netlify (only the ledger is to be written)."""
+look-alikes, literal `${`, nested metadata, every env shape, secrets, repository links, split tests; for a
+team: DNS zones with records of every type and members), the exported manifests load, and planning them
+changes nothing on Netlify (only the ledger is to be written)."""
 
 from __future__ import annotations
 
@@ -102,7 +103,33 @@ def live_states(draw: st.DrawFn) -> dict[str, Any]:
         "emails": draw(
             st.lists(st.from_regex(r"[a-z]{1,8}@[a-z]{1,6}\.org", fullmatch=True), unique=True, max_size=2)
         ),
+        "settings": draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "build_image": st.sampled_from(["noble", "focal"]),
+                    "functions_region": st.sampled_from(["us-east-2", "eu-central-1"]),
+                    "deploy_preview_custom_domain": st.from_regex(
+                        r"[a-z]{1,8}\.example\.org", fullmatch=True
+                    ),
+                },
+            )
+        ),
+        "repo": draw(
+            st.none()
+            | st.tuples(st.from_regex(r"[a-z]{1,6}/[a-z.-]{1,8}", fullmatch=True), text, st.booleans())
+        ),
+        "split": draw(st.none() | shares()),
     }
+
+
+@st.composite
+def shares(draw: st.DrawFn) -> tuple[dict[str, int], bool]:
+    """Two to four branches whose whole percentages sum to 100, and whether the test runs."""
+    branches = draw(st.lists(text.map(str.strip).filter(bool), min_size=2, max_size=4, unique=True))
+    cuts = sorted(draw(st.lists(st.integers(0, 100), min_size=len(branches) - 1, max_size=len(branches) - 1)))
+    bounds = [0, *cuts, 100]
+    return {b: bounds[i + 1] - bounds[i] for i, b in enumerate(branches)}, draw(st.booleans())
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +150,21 @@ def _create(api_url: str, state: dict[str, Any]) -> tuple[str, dict[str, str]]:
         return response.json() if response.content else None
 
     name = f"prop-{next(_names)}"
-    site = call("POST", "/demo/sites", json={"name": name, "force_ssl": state["force_ssl"]})["id"]
+    settings = {"name": name, "force_ssl": state["force_ssl"], **state["settings"]}
+    if "deploy_preview_custom_domain" in settings:
+        settings["deploy_preview_custom_domain"] = f"{name}.{settings['deploy_preview_custom_domain']}"
+    site = call("POST", "/demo/sites", json=settings)["id"]
+    if state["repo"] is not None:
+        path, branch, keyed = state["repo"]
+        link = {"provider": "gitlab", "repo_path": path, "repo_branch": branch.strip() or "main"}
+        if keyed:
+            link["deploy_key_id"] = call("POST", "/deploy_keys")["id"]
+        call("PATCH", f"/sites/{site}", json={"repo": link})
+    if state["split"] is not None:
+        branches, active = state["split"]
+        split = call("POST", f"/sites/{site}/traffic_splits", json={"branch_tests": branches})
+        if active:
+            call("POST", f"/sites/{site}/traffic_splits/{split['id']}/publish")
     secrets: dict[str, str] = {}
     for key, var in state["env"].items():
         values = []
@@ -190,4 +231,90 @@ def test_exported_manifests_plan_to_nothing(emulator, tmp_path_factory, state):
     ]
     assert changes == [], (
         json.dumps(state, ensure_ascii=False)[:2000] + "\n" + (out / "sites" / f"{name}.yaml").read_text()
+    )
+
+
+labels = st.from_regex(r"[a-z0-9_]{1,10}", fullmatch=True)
+dns_values = {
+    "A": st.from_regex(r"198\.18\.[0-9]{1,2}\.[0-9]{1,3}", fullmatch=True),
+    "AAAA": st.from_regex(r"2001:db8::[0-9a-f]{1,4}", fullmatch=True),
+    "MX": st.from_regex(r"mx[0-9]\.[a-z]{1,8}\.example", fullmatch=True),
+    "NS": st.from_regex(r"ns[0-9]\.[a-z]{1,8}\.example", fullmatch=True),
+    "TXT": text.filter(lambda v: bool(v.strip())),
+    "CAA": st.sampled_from(["letsencrypt.org", "pki.goog"]),
+}
+
+
+@st.composite
+def dns_records(draw: st.DrawFn, zone: str) -> list[dict[str, Any]]:
+    """Records of every type we declare; a CNAME alone at a name of its own; NS only below the apex."""
+    out: list[dict[str, Any]] = []
+    for kind in draw(st.lists(st.sampled_from(sorted(dns_values)), max_size=5)):
+        label = draw(st.none() | labels) if kind != "NS" else draw(labels)
+        record = {
+            "type": kind,
+            "hostname": f"{label}.{zone}" if label else zone,
+            "value": draw(dns_values[kind]),
+        }
+        record["ttl"] = draw(st.sampled_from([60, 3600, 86400]))
+        if kind == "MX":
+            record["priority"] = draw(st.integers(0, 100))
+        if kind == "CAA":
+            record |= {
+                "flag": draw(st.sampled_from([0, 128])),
+                "tag": draw(st.sampled_from(["issue", "issuewild"])),
+            }
+        out.append(record)
+    for index, target in enumerate(draw(st.lists(labels, max_size=2))):
+        out.append({"type": "CNAME", "hostname": f"c{index}-alias.{zone}", "value": f"{target}.netlify.app"})
+    return out
+
+
+@st.composite
+def team_states(draw: st.DrawFn) -> dict[str, Any]:
+    index = next(_names)
+    zone = f"zone{index}.example"
+    return {
+        "zone": zone,
+        "records": draw(dns_records(zone)),
+        "members": draw(
+            st.lists(
+                st.tuples(
+                    st.sampled_from(["Owner", "Developer", "Billing Admin", "Reviewer"]),
+                    st.sampled_from(["all", "none", "selected"]),
+                ),
+                max_size=3,
+            ).map(lambda found: {f"m{index}-{i}@example.org": spec for i, spec in enumerate(found)})
+        ),
+    }
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(state=team_states())
+def test_exported_team_dns_and_members_plan_to_nothing(emulator, tmp_path_factory, state):
+    """Every example adds a zone and members to the one team, so each export holds all made so far."""
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {TOKEN}"
+    api = emulator.api_url
+    zone = http.post(
+        f"{api}/dns_zones", json={"name": state["zone"], "account_slug": "demo"}, timeout=10
+    ).json()
+    made = set()
+    for record in state["records"]:
+        identity = (record["hostname"], record["type"], record["value"])
+        if identity not in made:  # one record per identity: another TTL would be a conflict, not exportable
+            response = http.post(f"{api}/dns_zones/{zone['id']}/dns_records", json=record, timeout=10)
+            assert response.status_code == 201, response.text
+            made.add(identity)
+    for email, (role, access) in state["members"].items():
+        (member,) = http.post(f"{api}/demo/members", json={"email": email, "role": role}, timeout=10).json()
+        body = {"site_access": access, "site_ids": []}
+        assert http.put(f"{api}/demo/members/{member['id']}", json=body, timeout=10).status_code == 200
+    out = tmp_path_factory.mktemp("export-team")
+    with NetlifyClient(emulator.url, TOKEN, integration_api_url=emulator.url + "/integrations-api") as client:
+        write(export(client, Selection(teams=("demo",)), all_kinds(Digester(None))), out, force=True)
+        plan = make_plan(client, out, {}).plan
+    changes = [(c.address, c.action.value) for c in plan.changes if c.action is not Action.RECORD]
+    assert changes == [], (
+        json.dumps(state, ensure_ascii=False)[:2000] + "\n" + (out / "teams" / "demo.yaml").read_text()
     )

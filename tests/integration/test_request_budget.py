@@ -31,3 +31,32 @@ def test_plan_reads_within_budget(tmp_path):
     assert len(lines) <= 1 + 7 * SITES, len(lines)
     per_path = {line["path"].split("/")[-1] for line in lines}
     assert {"sites", "env", "metadata", "snippets", "build_hooks", "hooks", "fleet-search"} <= per_path
+
+
+TEAM = """\
+version: 1
+teams:
+  demo:
+    env: {SHARED: one}
+    ledger: {integration: budget-ledger}
+sites:
+  budget-site:
+    team: demo
+    env: {PLAIN: p}
+"""
+
+
+def test_kinds_a_manifest_does_not_use_cost_no_request(tmp_path):
+    """DNS, members and split tests are read only for owners that declare them (or whose ledger says this
+    tool made some): a team and a site declaring none of them are planned as before they existed."""
+    log = tmp_path / "requests.jsonl"
+    options = EmulatorOptions(rate_limit_per_minute=0)
+    with EmulatorServer(tmp_path / "data", tokens=[TOKEN], request_log=log, options=options) as server:
+        client = ApiTarget(server.api_url, TOKEN, server.url + options.integration_prefix).client()
+        path = write(tmp_path, TEAM)
+        converge(client, path)
+        before = len(log.read_text().splitlines())
+        assert make_plan(client, path).plan.changes == []
+        paths = [json.loads(line)["path"] for line in log.read_text().splitlines()[before:]]
+        client.close()
+    assert not [p for p in paths if "dns_zones" in p or "/members" in p or "traffic_splits" in p], paths

@@ -186,6 +186,47 @@ expect((await call('listSiteSubmissions', { site_id: formsSite.id })).length ===
 expect((await call('listFormSubmissions', { form_id: form.id })).length === form.submission_count, 'form');
 await call('deleteSiteForm', { site_id: formsSite.id, form_id: form.id });
 
+// DNS zones and records (no update: a change is a delete and a create).
+const zone = await call('createDnsZone', { body: { name: 'js-client.dev', account_slug: team } });
+expect((await call('getDnsZones', { account_slug: team })).some((z) => z.id === zone.id), 'getDnsZones');
+expect((await call('getDnsZone', { zone_id: zone.id })).name === 'js-client.dev', 'getDnsZone');
+const dnsRecord = await call('createDnsRecord', {
+  zone_id: zone.id,
+  body: { type: 'MX', hostname: 'js-client.dev', value: 'mx.example.com', priority: 10 },
+});
+expect((await call('getDnsRecords', { zone_id: zone.id })).some((r) => r.id === dnsRecord.id), 'getDnsRecords');
+const fetched = await call('getIndividualDnsRecord', { zone_id: zone.id, dns_record_id: dnsRecord.id });
+expect(fetched.priority === 10, 'getIndividualDnsRecord');
+await call('deleteDnsRecord', { zone_id: zone.id, dns_record_id: dnsRecord.id });
+await call('deleteDnsZone', { zone_id: zone.id });
+
+// Team members.
+const [invited] = await call('addMemberToAccount', { account_slug: team, body: { email: 'js@acme.dev', role: 'Developer' } });
+expect((await call('listMembersForAccount', { account_slug: team })).some((m) => m.id === invited.id), 'members');
+const access = { role: 'Reviewer', site_access: 'selected', site_ids: [site.id] };
+const member = await call('updateAccountMember', { account_slug: team, member_id: invited.id, body: access });
+expect(member.role === 'Reviewer' && member.site_ids[0] === site.id, 'updateAccountMember');
+expect((await call('getAccountMember', { account_slug: team, member_id: invited.id })).role === 'Reviewer', 'member');
+await call('removeAccountMember', { account_slug: team, member_id: invited.id });
+
+// Deploy keys, and a repository linked with one.
+const key = await call('createDeployKey');
+expect(key.public_key.startsWith('ssh-'), 'a public key');
+expect((await call('listDeployKeys')).some((k) => k.id === key.id), 'listDeployKeys');
+expect((await call('getDeployKey', { key_id: key.id })).id === key.id, 'getDeployKey');
+const repo = { provider: 'github', repo_path: 'acme/js', repo_branch: 'main', deploy_key_id: key.id };
+const linked = await call('updateSite', { site_id: site.id, body: { repo } });
+expect(linked.build_settings.deploy_key_id === key.id, 'linked with the key');
+
+// Split tests (Netlify cannot delete one).
+const split = await call('createSplitTest', { site_id: site.id, body: { branch_tests: { main: 70, next: 30 } } });
+expect((await call('getSplitTests', { site_id: site.id })).length === 1, 'getSplitTests');
+await call('updateSplitTest', { site_id: site.id, split_test_id: split.id, body: { branch_tests: { main: 50, next: 50 } } });
+await call('enableSplitTest', { site_id: site.id, split_test_id: split.id });
+expect((await call('getSplitTest', { site_id: site.id, split_test_id: split.id })).active === true, 'published');
+await call('disableSplitTest', { site_id: site.id, split_test_id: split.id });
+await call('deleteDeployKey', { key_id: key.id });
+
 // Deleting sites.
 await call('deleteSite', { site_id: personal.id });
 await call('deleteSite', { site_id: site.id });

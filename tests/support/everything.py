@@ -1,5 +1,6 @@
 """A manifest that uses every kind, with a deploy (files and a function) and a rename, for the tests that
-apply it end to end: the plan-as-contract check, faults, concurrent applies, crashes."""
+apply it end to end: the plan-as-contract check, faults, concurrent applies, crashes. It converges in one
+apply, so a member's access to a site this apply creates (which takes two) is not in it."""
 
 from __future__ import annotations
 
@@ -22,6 +23,14 @@ teams:
     integrations:
       contract-team: {config: {tier: gold}}
     ledger: {integration: contract-ledger}
+    dns_zones:
+      contract.example.org:
+        records:
+          - {hostname: www.contract.example.org, type: CNAME, value: contract-new.netlify.app}
+          - {hostname: contract.example.org, type: MX, value: mx.example.org, priority: 10}
+          - {hostname: contract.example.org, type: TXT, value: "v=spf1 -all", ttl: 300}
+    members:
+      contract-dev@example.org: {role: Developer, site_access: none}
 sites:
   contract-new:
     team: demo
@@ -32,6 +41,11 @@ sites:
     password: "${CONTRACT_PASSWORD}"
     processing_settings: {html: {pretty_urls: true}}
     build_settings: {cmd: make, dir: public}
+    build_image: focal
+    functions_region: eu-central-1
+    branch_deploy_custom_domain: branches.contract.example.org
+    deploy_preview_custom_domain: previews.contract.example.org
+    repo: {provider: github, path: example/contract, branch: main, deploy_key: true}
     metadata: {owner: contract}
     env:
       PLAIN: p
@@ -45,6 +59,7 @@ sites:
       - {type: url, event: deploy_building, data: {url: "https://hooks.example.org/x", signature_secret: s1}, disabled: true}
     build_hooks:
       nightly: {branch: main}
+    split_test: {branches: {main: 90, next: 10}}
     integrations:
       contract-site: {config: {k: v}}
     deploy: {dir: public, functions: functions, title: contract}

@@ -204,6 +204,15 @@ BAD_CASES = [
     ),
     ("pin_not_a_deploy_id.yaml", "4:14", "sites.docs.deploy.pin", "'latest' is not a deploy id"),
     ("zip_with_functions.yaml", "4:36", "sites.docs.deploy.method", "the zip method deploys files only"),
+    # Team configuration (issue 15): DNS zones and records.
+    ("dns_record_bad_type.yaml", "7:40", "teams.acme.dns_zones.acme.dev.records[0].type", "expected one of: A, AAAA, ALIAS, CAA, CNAME, MX, NS, SPF, TXT; got 'SRV'"),
+    ("dns_record_outside_zone.yaml", "7:13", "teams.acme.dns_zones.acme.dev.records[0]", "hostname www.other.dev is not in the zone acme.dev"),
+    ("dns_mx_without_priority.yaml", "7:13", "teams.acme.dns_zones.acme.dev.records[0]", "MX records need a priority"),
+    ("member_unknown_role.yaml", "5:28", "teams.acme.members.dev@acme.dev.role", "expected one of: Owner, Developer, Billing Admin, Reviewer; got 'Admin'"),
+    ("member_sites_without_selected.yaml", "5:7", "teams.acme.members.dev@acme.dev", "`sites` lists the sites of `site_access: selected`"),
+    ("split_test_not_100.yaml", "5:7", "sites.docs.split_test.branches", "the percentages sum to 110, not 100"),
+    ("repo_bad_path.yaml", "4:36", "sites.docs.repo.path", "must be a repository path such as acme/docs"),
+    ("dns_zone_absent_with_records.yaml", "5:7", "teams.acme.dns_zones.old.acme.dev", "a zone declared absent is deleted with every record in it: remove what else it declares (records)"),
 ]
 
 

@@ -29,16 +29,21 @@ def all_routes() -> list[BaseRoute]:
     from reconciler.emulator.routes import (
         accounts,
         build_hooks,
+        deploy_keys,
+        dns,
         env,
         forms,
         hooks,
+        members,
         metadata,
         sites,
         snippets,
+        split_tests,
         ssl,
     )
 
     config_routes = [*snippets.ROUTES, *build_hooks.ROUTES, *ssl.ROUTES, *forms.ROUTES, *hooks.ROUTES]
+    config_routes += split_tests.ROUTES
     from reconciler.emulator.routes import deploys, files, uploads
 
     deploy_routes = [*deploys.ROUTES, *files.ROUTES]
@@ -49,6 +54,9 @@ def all_routes() -> list[BaseRoute]:
         *metadata.ROUTES,
         *config_routes,
         *deploy_routes,
+        *dns.ROUTES,
+        *deploy_keys.ROUTES,
         *sites.ROUTES,
         *sites.ACCOUNT_ROUTES,
+        *members.ROUTES,
     ]

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from reconciler.emulator.auth import authenticate, store_of
-from reconciler.emulator.data import accounts, sites
+from reconciler.emulator.data import accounts, deploy_keys, sites
 from reconciler.emulator.data.accounts import Principal
 from reconciler.emulator.errors import not_found, unprocessable
 from reconciler.emulator.json_body import read_json
@@ -30,6 +30,14 @@ def resolve_site(db: sqlite3.Connection, principal: Principal, ref: str) -> sqli
     if row is None:
         raise not_found()
     return row
+
+
+def _check_deploy_key(db: sqlite3.Connection, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """A repository's `deploy_key_id` must name a deploy key (anyone's: a teammate may have linked it)."""
+    key_id = after.get("build_settings", {}).get("deploy_key_id")
+    changed = key_id and key_id != before.get("build_settings", {}).get("deploy_key_id")
+    if changed and deploy_keys.get(db, str(key_id)) is None:
+        raise unprocessable(f"Validation failed: deploy key {str(key_id)[:80]} not found")
 
 
 def _render(db: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
@@ -84,6 +92,7 @@ async def _create(request: Request, account_ref: str | None) -> Response:
             if account is None:
                 raise not_found()
             account_id = account["id"]
+        _check_deploy_key(db, {}, settings)
         site_id = sites.create(db, account_id, principal.user_id, name, settings)
         created = render_site(sites.get(db, site_id))
     return JSONResponse(created, status_code=201)
@@ -113,6 +122,7 @@ async def update_site(request: Request) -> Response:
     with store_of(request).tx() as db:
         row = resolve_site(db, principal, request.path_params["site_id"])
         settings = apply_setup(sites.settings_of(row), body)
+        _check_deploy_key(db, sites.settings_of(row), settings)
         sites.update(db, row["id"], name or row["name"], settings)
         updated = _render(db, sites.get(db, row["id"]))
     return JSONResponse(updated)

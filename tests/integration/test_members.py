@@ -1,0 +1,140 @@
+"""Team members through plan and apply: invited with their role, role and site access changed in place,
+removed only when this tool added them (or under `prune`), an Owner's removal only with consent."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.apply import apply_plan
+from reconciler.model.change import Action
+from reconciler.model.errors import ManifestError
+from reconciler.plan.safety import violations
+from reconciler.session import make_plan
+from tests.integration.conftest import converge, write
+from tests.support.plans import config_changes, one_change
+
+TEAM = """\
+version: 1
+teams:
+  demo:
+    ledger: {integration: members-ledger}
+    members:
+      ops@acme.dev: {role: Owner}
+      dev@acme.dev: {role: Developer, site_access: selected, sites: [team-docs]}
+sites:
+  team-docs:
+    team: demo
+"""
+
+
+def _members(client) -> dict[str, dict]:
+    return {m["email"]: m for m in client.get("/demo/members")}
+
+
+def _converged_team(client, tmp_path):
+    path = write(tmp_path, TEAM)
+    first = make_plan(client, path)
+    assert any("site 'team-docs' is not a site of team 'demo' yet" in w for w in first.plan.warnings)
+    apply_plan(client, first.plan, first.procedures)
+    # The site exists only after the team's changes: the access to it follows on the next apply.
+    change = one_change(make_plan(client, path).plan)
+    assert (change.address, [f.path for f in change.fields]) == (
+        "team.demo.members.dev@acme.dev",
+        [("sites",)],
+    )
+    converge(client, path)
+    return path
+
+
+def test_members_are_invited_with_role_and_site_access(client, tmp_path):
+    _converged_team(client, tmp_path)
+    members = _members(client)
+    site_id = client.get("/sites/team-docs")["id"]
+    assert members["ops@acme.dev"]["role"] == "Owner"
+    dev = members["dev@acme.dev"]
+    assert (dev["role"], dev["site_access"], dev["site_ids"]) == ("Developer", "selected", [site_id])
+
+
+def test_role_and_access_change_in_place(client, tmp_path):
+    path = _converged_team(client, tmp_path)
+    path.write_text(
+        TEAM.replace(
+            "{role: Developer, site_access: selected, sites: [team-docs]}",
+            "{role: Reviewer, site_access: all}",
+        )
+    )
+    planned = make_plan(client, path)
+    change = one_change(planned.plan)
+    assert change.action is Action.UPDATE
+    assert {f.path: (f.before, f.after) for f in change.fields} == {
+        ("role",): ("Developer", "Reviewer"), ("site_access",): ("selected", "all"),
+    }  # fmt: skip
+    assert planned.plan.calls(change) == [
+        f"PUT /api/v1/demo/members/{_members(client)['dev@acme.dev']['id']}"
+    ]
+    converge(client, path)
+    assert _members(client)["dev@acme.dev"]["site_ids"] == []
+
+
+def test_removed_member_added_by_the_tool_is_removed_hand_added_ones_stay(client, tmp_path):
+    path = _converged_team(client, tmp_path)
+    client.request_json("POST", "/demo/members", body={"email": "hand@acme.dev", "role": "Reviewer"})
+    path.write_text(
+        TEAM.replace("      dev@acme.dev: {role: Developer, site_access: selected, sites: [team-docs]}\n", "")
+    )
+    planned = make_plan(client, path)
+    change = one_change(planned.plan)
+    assert (change.address, change.action) == ("team.demo.members.dev@acme.dev", Action.DELETE)
+    unmanaged = {u.identity for u in planned.plan.unmanaged if u.kind == "members"}
+    assert "hand@acme.dev" in unmanaged and len(unmanaged) == 2, "the token's own user is not ours either"
+    assert violations(planned.plan, planned.desired) == []
+    converge(client, path)
+    assert set(_members(client)) >= {"ops@acme.dev", "hand@acme.dev"} and "dev@acme.dev" not in _members(
+        client
+    )
+
+
+def test_removing_an_owner_needs_consent_and_prune_reaches_hand_added_members(client, tmp_path):
+    path = _converged_team(client, tmp_path)
+    me = next(email for email, m in _members(client).items() if email not in ("ops@acme.dev", "dev@acme.dev"))
+    client.request_json("POST", "/demo/members", body={"email": "hand@acme.dev", "role": "Reviewer"})
+    path.write_text(TEAM.replace("    members:\n", "    prune: [members]\n    members:\n").replace(
+        "      ops@acme.dev: {role: Owner}\n", f"      {me}: {{role: Owner}}\n"))  # fmt: skip
+    planned = make_plan(client, path)
+    deleted = {c.identity: c.note for c in config_changes(planned.plan) if c.action is Action.DELETE}
+    assert deleted == dict.fromkeys(
+        ["hand@acme.dev", "ops@acme.dev"], "not declared, and `prune` lists members"
+    )
+    (refused,) = violations(planned.plan, planned.desired)
+    assert (
+        refused.rule == "members-delete"
+        and refused.message == "the plan removes ops@acme.dev, an Owner of the team"
+    )
+    apply_plan(client, planned.plan, planned.procedures)
+    assert set(_members(client)) == {me, "dev@acme.dev"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (TEAM.replace(", sites: [team-docs]", ""), "`sites` lists the sites of `site_access: selected`"),
+        (
+            TEAM.replace("    members:\n", "    prune: [members]\n    members_x: 1\n").split("    members_x")[
+                0
+            ]
+            + "sites: {}\n",
+            "every member would be removed",
+        ),
+        (
+            TEAM.replace(
+                "ops@acme.dev: {role: Owner}",
+                "ops@acme.dev: {role: Owner}\n      OPS@acme.dev: {role: Developer}",
+            ),
+            "emails ignore case",
+        ),
+    ],
+    ids=["sites without selected", "prune without members", "same email twice"],
+)
+def test_member_declarations_that_cannot_work_are_manifest_errors(client, tmp_path, text, message):
+    with pytest.raises(ManifestError, match=message):
+        make_plan(client, write(tmp_path, text))
