@@ -51,6 +51,14 @@ report_options = [
 ]
 
 
+publish_status_option = click.option(
+    "--publish-status",
+    metavar="SLUG",
+    help="Afterwards, write each team's and site's status (in sync, drifted or error; counts, never values) "
+    "into this integration's context, for Netlify's UI.",
+)
+
+
 def with_reports(function: Any) -> Any:
     for option in reversed(report_options):
         function = option(function)
@@ -156,6 +164,7 @@ def plan(
     help="`drift`: exit 2 when live differs; `none`: exit 0 (report only). Errors always exit 1.",
 )
 @with_reports
+@publish_status_option
 def drift(
     path: Path,
     api_url: str | None,
@@ -164,6 +173,7 @@ def drift(
     fail_on: str,
     json_out: Path | None,
     markdown_out: Path | None,
+    publish_status: str | None,
 ) -> int:
     """Report how live Netlify departs from the manifests (for scheduled jobs); changes nothing."""
     return commands.drift(
@@ -174,6 +184,7 @@ def drift(
         fail_on=fail_on,
         json_out=json_out,
         markdown_out=markdown_out,
+        publish_status=publish_status,
     )
 
 
@@ -201,6 +212,7 @@ def drift(
     help="How long to wait for another apply that holds a team's or site's lease before giving up there.",
 )
 @with_reports
+@publish_status_option
 def apply(
     path: Path,
     api_url: str | None,
@@ -210,6 +222,7 @@ def apply(
     lease_timeout: float,
     json_out: Path | None,
     markdown_out: Path | None,
+    publish_status: str | None,
 ) -> int:
     """Show the plan, ask, then make Netlify match the manifests (or apply a saved plan)."""
     return commands.apply(
@@ -221,6 +234,7 @@ def apply(
         json_out=json_out,
         markdown_out=markdown_out,
         lease_timeout=lease_timeout,
+        publish_status=publish_status,
     )
 
 

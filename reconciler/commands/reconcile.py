@@ -9,6 +9,7 @@ import click
 
 from reconciler.apply import DEFAULT_LEASE_WAIT
 from reconciler.commands.output import EXIT_CHANGES, EXIT_OK, run_apply, show, write_reports
+from reconciler.commands.publish import check_slug, publish_after_apply, publish_after_drift
 from reconciler.live import read_live
 from reconciler.manifest.model import DesiredState
 from reconciler.model.errors import ReconcilerError
@@ -75,12 +76,16 @@ def drift(
     fail_on: str = "drift",
     json_out: Path | None = None,
     markdown_out: Path | None = None,
+    publish_status: str | None = None,
 ) -> int:
     """A plan read the other way round: exit 2 when Netlify departs from the manifests (unless told)."""
-    planned = _read_and_plan(path, _target(api_url, integration_api_url))
+    check_slug(publish_status)
+    target = _target(api_url, integration_api_url)
+    planned = _read_and_plan(path, target)
     planned.plan.mode = "drift"
     show(planned.plan, fmt)
     write_reports(planned.plan, json_out, markdown_out)
+    publish_after_drift(planned, target, publish_status)  # a separate write, after the report
     _refuse_conflicts(planned.plan)
     return EXIT_CHANGES if planned.plan.has_changes and fail_on == "drift" else EXIT_OK
 
@@ -95,7 +100,9 @@ def apply(
     json_out: Path | None = None,
     markdown_out: Path | None = None,
     lease_timeout: float = DEFAULT_LEASE_WAIT,
+    publish_status: str | None = None,
 ) -> int:
+    check_slug(publish_status)
     target = _target(api_url, integration_api_url)
     plan_file = saved.load(path) if saved.is_saved_plan(path) else None
     with target.client() as client:
@@ -109,6 +116,7 @@ def apply(
         write_reports(the_plan, json_out, markdown_out)
         _refuse_conflicts(the_plan)
         if not the_plan.changes:
+            publish_after_apply(client, desired, live, publish_status)
             return EXIT_OK
         found = violations(the_plan, desired)
         if found and not allow_destroy:
@@ -117,6 +125,7 @@ def apply(
             _confirm()  # a saved plan was reviewed when it was made, as with Terraform
         revalidate = revalidator(client, desired, live, kinds)
         run_apply(client, the_plan, procedures(kinds), revalidate, lease_timeout)
+        publish_after_apply(client, desired, live, publish_status)
     return EXIT_OK
 
 
