@@ -392,6 +392,57 @@ def demo(path: Path | None, data_dir: Path) -> int:
     return commands.demo(path, data_dir)
 
 
+@cli.command(
+    epilog=examples(
+        "netlify-reconciler serve netlify/                 # http://127.0.0.1:8990/",
+        "netlify-reconciler serve netlify/ --port 0 --interval 60 --concurrency 4",
+    )
+)
+@manifest_path
+@api_url_option
+@integration_api_url_option
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default)."
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8990, show_default=True, help="0: a free port."
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Check every team and site this often; a status answered from memory is never older (0: on demand).",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 16),
+    default=2,
+    show_default=True,
+    help="Teams and sites read from Netlify at once (all checks share one rate-limit budget).",
+)
+def serve(
+    path: Path,
+    api_url: str | None,
+    integration_api_url: str | None,
+    host: str,
+    port: int,
+    interval: float,
+    concurrency: int,
+) -> int:
+    """Serve a fleet status page and the API handlers a Netlify Integration UI calls.
+
+    `/` shows every declared team and site as in sync, drifted or error, with its plan (sign in with a
+    Netlify token: you see what that token can see). `/.netlify/functions/handler/{status,plan,drift}`
+    answer `surfaceState.fetch(...)` calls (header netlify-token, query siteId or teamId). Reads use
+    NETLIFY_AUTH_TOKEN. Needs the `serve` extra.
+    """
+    return commands.serve(
+        path, api_url, integration_api_url, host=host, port=port, interval=interval, concurrency=concurrency
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; a known failure is one clear message and exit 1, never a traceback."""
     try:

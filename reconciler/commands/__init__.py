@@ -3,5 +3,6 @@
 from reconciler.commands.adopt import export_manifests
 from reconciler.commands.local import demo, emulator
 from reconciler.commands.reconcile import apply, drift, plan, validate
+from reconciler.commands.serve import serve
 
-__all__ = ["apply", "demo", "drift", "emulator", "export_manifests", "plan", "validate"]
+__all__ = ["apply", "demo", "drift", "emulator", "export_manifests", "plan", "serve", "validate"]
