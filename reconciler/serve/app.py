@@ -32,14 +32,18 @@ from reconciler.serve.service import COOKIE, Service, service_of
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent / "assets"
-ASSET_TYPES = {"status.js": "text/javascript; charset=utf-8", "status.css": "text/css; charset=utf-8"}
+ASSET_TYPES = {
+    "status.js": "text/javascript; charset=utf-8",
+    "status.css": "text/css; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
+}
 PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer would make the browser send `Origin: null` on posts
     "Cache-Control": "no-store",
 }
 MAX_FORM = 4096
