@@ -9,31 +9,19 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from tests.cli.conftest import CLI_TOKEN, EmulatorProcess, run_cli
-from tests.support.status import LEDGER_KEY, STATUS_KEY, context, put_context, valid_status
+from tests.support.status import (
+    LEDGER_KEY,
+    STATUS_KEY,
+    context,
+    publishing_manifest,
+    put_context,
+    valid_status,
+)
 
 SLUG = "status-ext"
 SECRET = "pub-secret-PLANTED-91"
 ROTATED = "rotated-by-hand-PLANTED-17"
-MANIFEST = f"""\
-version: 1
-teams:
-  demo:
-    integrations:
-      {SLUG}: {{config: {{theme: dark}}}}
-    ledger: {{integration: {SLUG}}}
-sites:
-  pub-site:
-    team: demo
-    env:
-      API_URL: https://api.example.org
-      TOKEN:
-        secret: true
-        values: {{production: "${{PUB_SECRET}}"}}
-    integrations:
-      {SLUG}: {{config: {{theme: light}}}}
-    ledger: {{integration: {SLUG}}}
-    prune: [env]
-"""
+MANIFEST = publishing_manifest(SLUG)
 
 
 def _contexts(emu: EmulatorProcess, site_id: str) -> tuple[dict, dict]:

@@ -43,3 +43,28 @@ def valid_status(document: Any) -> dict[str, Any]:
     jsonschema.validate(document, STATUS_SCHEMA, format_checker=jsonschema.FormatChecker())
     assert isinstance(document, dict)
     return document
+
+
+def publishing_manifest(slug: str) -> str:
+    """A team and a site that keep their ledgers in the integration `slug`'s context (enabled by apply),
+    where the status is published too; the site has a plain and a secret (`${PUB_SECRET}`) env var."""
+    return f"""\
+version: 1
+teams:
+  demo:
+    integrations:
+      {slug}: {{config: {{theme: dark}}}}
+    ledger: {{integration: {slug}}}
+sites:
+  pub-site:
+    team: demo
+    env:
+      API_URL: https://api.example.org
+      TOKEN:
+        secret: true
+        values: {{production: "${{PUB_SECRET}}"}}
+    integrations:
+      {slug}: {{config: {{theme: light}}}}
+    ledger: {{integration: {slug}}}
+    prune: [env]
+"""
