@@ -95,11 +95,14 @@ class Checker:
 
     def locate(self, site_id: str | None, team: str | None) -> OwnerCheck | None:
         """The declared owner a handler call is about: the site with that id (in that team, when one is
-        given), else the team with that id or slug. Unknown ids make a new round, at most every 30 s."""
+        given), else the team with that id or slug. An unknown id waits for the round under way, or makes
+        a new one (at most every 30 s): the site may have been created since."""
         found = self._find(site_id, team)
+        with self._lock:
+            under_way = self._round is not None
         stale = self._round_at is None or self._clock() - self._round_at > RELOCATE_AFTER
-        if found is None and stale:
-            self.check_all()
+        if found is None and (under_way or stale):
+            self.check_all()  # joins the round under way
             found = self._find(site_id, team)
         return found
 
