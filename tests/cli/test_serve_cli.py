@@ -182,6 +182,13 @@ def test_the_status_page_signs_in_escapes_and_shows_only_what_the_token_sees(fle
         assert "served-site" not in theirs and "team.demo" not in theirs
         assert "3 declared team(s) or site(s) are not visible to your token" in theirs
 
+        # The service follows the manifests it points at: broken, they are said so above the last checks.
+        manifest.write_text(MANIFEST + "  broken-site: {unknown_field: 1}\n")
+        browser.post(serve.url + "/check", headers=origin, timeout=120)
+        broken = browser.get(serve.url + "/", timeout=120).text
+        assert '<p class="alert" role="alert">The manifests do not load' in broken and "unknown_field" in broken
+        assert 'data-owner="site.served-site"' in broken
+
         out = browser.post(serve.url + "/sign-out", headers=origin, timeout=60)
         assert 'action="/sign-in"' in out.text and not browser.cookies
     _no_secrets(html, theirs, "".join(serve.log))
