@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 import click
 
-from reconciler.manifest.model import DesiredState
 from reconciler.model.errors import ReconcilerError
 from reconciler.model.objects import LiveState, Target
 from reconciler.model.status import OwnerStatus, Source
@@ -28,14 +27,13 @@ from reconciler.status.publish import PublishReport, find_sites, publish
 _SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
-def check_slug(slug: str | None) -> str | None:
+def check_slug(slug: str | None) -> None:
     """Refuse a slug the Integration API could not have, before anything is read or written."""
     if slug is not None and not _SLUG.fullmatch(slug):
         raise ReconcilerError(
             f"--publish-status {slug!r}: not an integration slug (lowercase letters, digits and hyphens, "
             "as in the integration's URL on Netlify)"
         )
-    return slug
 
 
 def publish_after_drift(planned: Planned, target: ApiTarget, slug: str | None) -> None:
@@ -47,11 +45,9 @@ def publish_after_drift(planned: Planned, target: ApiTarget, slug: str | None) -
         _publish(client, slug, targets, planned.plan, "drift")
 
 
-def publish_after_apply(
-    client: NetlifyClient, desired: DesiredState, live: LiveState, slug: str | None
-) -> None:
+def publish_after_apply(client: NetlifyClient, live: LiveState, slug: str | None) -> None:
     """After a successful apply every owner is as the manifests declare (apply checked each on the way)."""
-    if slug is None or not desired.owners():
+    if slug is None:
         return
     targets = find_sites(client, [owner.target for owner in live.owners()])
     _publish(client, slug, targets, Plan(), "apply")

@@ -116,7 +116,7 @@ def apply(
         write_reports(the_plan, json_out, markdown_out)
         _refuse_conflicts(the_plan)
         if not the_plan.changes:
-            publish_after_apply(client, desired, live, publish_status)
+            publish_after_apply(client, live, publish_status)
             return EXIT_OK
         found = violations(the_plan, desired)
         if found and not allow_destroy:
@@ -125,7 +125,7 @@ def apply(
             _confirm()  # a saved plan was reviewed when it was made, as with Terraform
         revalidate = revalidator(client, desired, live, kinds)
         run_apply(client, the_plan, procedures(kinds), revalidate, lease_timeout)
-        publish_after_apply(client, desired, live, publish_status)
+        publish_after_apply(client, live, publish_status)
     return EXIT_OK
 
 

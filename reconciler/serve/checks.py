@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -204,6 +205,7 @@ class Checker:
             return self._failed(owner, str(exc), team)
         except Exception as exc:  # a bug: say where it happened, never the text (it could quote a value)
             log.error("internal error checking %s (%s)", owner.address, type(exc).__name__)
+            log.debug("where: %s", "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__))))
             return self._failed(owner, f"internal error ({type(exc).__name__}); see the service's log", team)
         status = owner_statuses(plan, [owner.ref], "serve")[owner.address]
         target = live.owner(owner.kind, owner.name).target
