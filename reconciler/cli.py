@@ -52,6 +52,14 @@ report_options = [
 ]
 
 
+publish_status_option = click.option(
+    "--publish-status",
+    metavar="SLUG",
+    help="Afterwards, write each team's and site's status (in sync, drifted or error; counts, never values) "
+    "into this integration's context, for Netlify's UI.",
+)
+
+
 def with_reports(function: Any) -> Any:
     for option in reversed(report_options):
         function = option(function)
@@ -196,6 +204,7 @@ def plan(
 )
 @with_selection
 @with_reports
+@publish_status_option
 def drift(
     paths: tuple[Path, ...],
     api_url: str | None,
@@ -208,6 +217,7 @@ def drift(
     shard: str | None,
     json_out: Path | None,
     markdown_out: Path | None,
+    publish_status: str | None,
 ) -> int:
     """Report how live Netlify departs from the manifests (for scheduled jobs); changes nothing."""
     if merge_reports:
@@ -227,6 +237,7 @@ def drift(
         json_out=json_out,
         markdown_out=markdown_out,
         selection=_selection(targets, changed_since, shard),
+        publish_status=publish_status,
     )
 
 
@@ -255,6 +266,7 @@ def drift(
 )
 @with_selection
 @with_reports
+@publish_status_option
 def apply(
     path: Path,
     api_url: str | None,
@@ -267,6 +279,7 @@ def apply(
     shard: str | None,
     json_out: Path | None,
     markdown_out: Path | None,
+    publish_status: str | None,
 ) -> int:
     """Show the plan, ask, then make Netlify match the manifests (or apply a saved plan)."""
     return commands.apply(
@@ -279,6 +292,7 @@ def apply(
         markdown_out=markdown_out,
         lease_timeout=lease_timeout,
         selection=_selection(targets, changed_since, shard),
+        publish_status=publish_status,
     )
 
 
@@ -445,6 +459,57 @@ def demo(path: Path | None, data_dir: Path) -> int:
     The examples ship with the package, so this runs in any folder. Needs the `emulator` extra.
     """
     return commands.demo(path, data_dir)
+
+
+@cli.command(
+    epilog=examples(
+        "netlify-reconciler serve netlify/                 # http://127.0.0.1:8990/",
+        "netlify-reconciler serve netlify/ --port 0 --interval 60 --concurrency 4",
+    )
+)
+@manifest_path
+@api_url_option
+@integration_api_url_option
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default)."
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8990, show_default=True, help="0: a free port."
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Check every team and site this often; a status answered from memory is never older (0: on demand).",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 16),
+    default=2,
+    show_default=True,
+    help="Teams and sites read from Netlify at once (all checks share one rate-limit budget).",
+)
+def serve(
+    path: Path,
+    api_url: str | None,
+    integration_api_url: str | None,
+    host: str,
+    port: int,
+    interval: float,
+    concurrency: int,
+) -> int:
+    """Serve a fleet status page and the API handlers a Netlify Integration UI calls.
+
+    `/` shows every declared team and site as in sync, drifted or error, with its plan (sign in with a
+    Netlify token: you see what that token can see). `/.netlify/functions/handler/{status,plan,drift}`
+    answer `surfaceState.fetch(...)` calls (header netlify-token, query siteId or teamId). Reads use
+    NETLIFY_AUTH_TOKEN. Needs the `serve` extra.
+    """
+    return commands.serve(
+        path, api_url, integration_api_url, host=host, port=port, interval=interval, concurrency=concurrency
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,6 +3,7 @@
 from reconciler.commands.adopt import export_manifests
 from reconciler.commands.local import demo, emulator
 from reconciler.commands.reconcile import apply, drift, merge_drift_reports, plan, validate
+from reconciler.commands.serve import serve
 
 __all__ = [
     "apply",
@@ -12,5 +13,6 @@ __all__ = [
     "export_manifests",
     "merge_drift_reports",
     "plan",
+    "serve",
     "validate",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,27 +9,19 @@ from typing import Any
 
 import click
 
+from reconciler.commands.extras import require_web_stack
 from reconciler.commands.output import EXIT_CHANGES, EXIT_OK, run_apply, show
 from reconciler.model.errors import ReconcilerError
 from reconciler.session import ApiTarget, load_and_check, make_plan
 
 DEMO_TOKEN = "demo-token"  # a local, throwaway emulator's token: not a secret
-# What only the emulator needs is the `emulator` extra, so that a core install (CI, the GitHub Action, the
-# job holding the Netlify token) carries no web server.
-EMULATOR_MODULES = ("starlette", "uvicorn", "httptools")
-EMULATOR_INSTALL = "pip install 'netlify-reconciler[emulator]'"
 # The demo's manifests and tiny site, shipped inside the package (package data), so the demo runs anywhere.
 BUNDLED_EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def require_emulator_extra(command: str) -> None:
     """A clear message naming the install command, instead of an ImportError, on a core install."""
-    missing = [name for name in EMULATOR_MODULES if importlib.util.find_spec(name) is None]
-    if missing:
-        raise ReconcilerError(
-            f"`{command}` runs the local emulator, which needs {', '.join(missing)} (the `emulator` extra, "
-            f"left out of a core install): {EMULATOR_INSTALL}"
-        )
+    require_web_stack(command, "runs the local emulator", "emulator")
 
 
 def emulator(

@@ -17,6 +17,7 @@ from reconciler.commands.output import (
     write_applied_report,
     write_reports,
 )
+from reconciler.commands.publish import check_slug, publish_after_apply, publish_after_drift
 from reconciler.live import read_live
 from reconciler.manifest.model import DesiredState
 from reconciler.manifest.select import EVERYTHING, Selection
@@ -95,10 +96,15 @@ def drift(
     json_out: Path | None = None,
     markdown_out: Path | None = None,
     selection: Selection = EVERYTHING,
+    publish_status: str | None = None,
 ) -> int:
     """A plan read the other way round: exit 2 when Netlify departs from the manifests (unless told)."""
-    planned = _read_and_plan(path, _target(api_url, integration_api_url), selection)
-    return _report_drift(planned.plan, fmt, fail_on, json_out, markdown_out)
+    check_slug(publish_status)
+    target = _target(api_url, integration_api_url)
+    planned = _read_and_plan(path, target, selection)
+    _show_drift(planned.plan, fmt, json_out, markdown_out)
+    publish_after_drift(planned, target, publish_status)  # a separate write, after the report
+    return _drift_exit(planned.plan, fail_on)
 
 
 def merge_drift_reports(
@@ -121,15 +127,17 @@ def merge_drift_reports(
         merged.unmanaged += part.unmanaged
         merged.conflicts += part.conflicts
         merged.warnings += [w for w in part.warnings if not w.startswith("only ")]
-    return _report_drift(merged, fmt, fail_on, json_out, markdown_out)
+    _show_drift(merged, fmt, json_out, markdown_out)
+    return _drift_exit(merged, fail_on)
 
 
-def _report_drift(
-    plan: Plan, fmt: str, fail_on: str, json_out: Path | None, markdown_out: Path | None
-) -> int:
+def _show_drift(plan: Plan, fmt: str, json_out: Path | None, markdown_out: Path | None) -> None:
     plan.mode = "drift"
     show(plan, fmt)
     write_reports(plan, json_out, markdown_out)
+
+
+def _drift_exit(plan: Plan, fail_on: str) -> int:
     _refuse_conflicts(plan)
     return EXIT_CHANGES if plan.has_changes and fail_on == "drift" else EXIT_OK
 
@@ -145,7 +153,9 @@ def apply(
     markdown_out: Path | None = None,
     lease_timeout: float = DEFAULT_LEASE_WAIT,
     selection: Selection = EVERYTHING,
+    publish_status: str | None = None,
 ) -> int:
+    check_slug(publish_status)
     target = _target(api_url, integration_api_url)
     plan_file = saved.load(path) if saved.is_saved_plan(path) else None
     if plan_file is not None and not selection.everything:
@@ -161,6 +171,7 @@ def apply(
         write_reports(the_plan, json_out, markdown_out)
         _refuse_conflicts(the_plan)
         if not the_plan.changes:
+            publish_after_apply(client, live, publish_status)
             return EXIT_OK
         found = violations(the_plan, desired)
         if found and not allow_destroy:
@@ -170,6 +181,7 @@ def apply(
         revalidate = revalidator(client, desired, live, kinds)
         report = run_apply(client, the_plan, procedures(kinds), revalidate, lease_timeout)
         write_applied_report(the_plan, report, json_out)
+        publish_after_apply(client, live, publish_status)
     return EXIT_OK
 
 

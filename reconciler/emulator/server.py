@@ -6,7 +6,6 @@ other process can take it between choosing and listening.
 
 from __future__ import annotations
 
-import ipaddress
 import signal
 import socket
 import sqlite3
@@ -24,6 +23,7 @@ from reconciler.emulator.abort import with_connection_abort
 from reconciler.emulator.app import API_PREFIX, EmulatorOptions, build_app
 from reconciler.emulator.seed import apply_seed, load_seed
 from reconciler.emulator.store import Store
+from reconciler.listen import is_loopback_host, tcp_socket
 from reconciler.model.errors import ReconcilerError
 
 _START_TIMEOUT = 15.0
@@ -171,27 +171,10 @@ class EmulatorServer:
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio enables TCP_NODELAY only on sockets that say so, and without it
-    # Nagle plus delayed ACKs add ~40 ms to every response written in two parts.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
+        return tcp_socket(host, port)
     except OSError as exc:
-        sock.close()
         raise EmulatorStartError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    return sock
-
-
-def is_loopback_host(host: str) -> bool:
-    """Whether binding `host` keeps the emulator private to this machine ("" and 0.0.0.0 do not)."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def serve(

@@ -26,6 +26,7 @@ from reconciler.model.objects import LiveState, OwnerLive
 from reconciler.model.owner import OwnerRef
 from reconciler.model.request import decode_request, encode_request, source_path
 from reconciler.model.sensitive import UNREADABLE, Sensitive, reveal
+from reconciler.model.status import STATUS_KEY
 from reconciler.plan.document import restore_display
 from reconciler.plan.model import Plan
 from reconciler.plan.render_json import render_json
@@ -69,7 +70,9 @@ def owner_digests(owner_live: OwnerLive, key: bytes, owner_kinds: frozenset[str]
     if stored is not None:
         entries[f"{prefix}.ledger"] = {
             "content": _canonical(stored.content),
-            "carrier": _canonical(dict(stored.carrier)),
+            # A published status (`--publish-status`) may share the carrier; publishing one between plan
+            # and apply is not a change the plan was made from.
+            "carrier": _canonical({k: v for k, v in stored.carrier.items() if k != STATUS_KEY}),
             "exists": stored.exists,
         }
     return {address: _mac(key, entry) for address, entry in entries.items()}

@@ -4,7 +4,9 @@ There is no listing endpoint, so the slugs read are the declared ones and those 
 enabled (so one dropped from the manifests is disabled); an integration enabled by hand and never declared
 cannot be found, so `prune: [integrations]` cannot remove it. A slug that is not enabled yet is
 planned as enable (POST) followed by writing its config (PUT). A team's ledger (and a site's, when its
-manifest says `ledger: {integration: slug}`) lives in such a context, under a reserved config key.
+manifest says `ledger: {integration: slug}`) lives in such a context, under a reserved config key; the
+status `--publish-status` writes (`reconciler/status`) under another. Reserved keys are never compared and
+every write of a context keeps them as they are.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from reconciler.model.location import DocPath
 from reconciler.model.objects import DesiredObject, LiveObject, StoredLedger, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import Placeholder, Request
+from reconciler.model.status import STATUS_KEY
 from reconciler.resources.base import (
     Executes,
     Exported,
@@ -30,9 +33,16 @@ from reconciler.resources.base import (
 )
 from reconciler.resources.lease import PROCEDURE, LeaseProcedure, lease_request, ledger_binding
 
+RESERVED = frozenset({LEDGER_KEY, STATUS_KEY})
+
 
 class IntegrationContext(TypedDict):
     config: dict[str, Any]
+
+
+def _kept(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The reserved keys a write carries along unchanged, other than the ledger (which has its own rules)."""
+    return {key: value for key, value in config.items() if key in RESERVED and key != LEDGER_KEY}
 
 
 def context_path(target: Target, slug: str) -> str:
@@ -95,8 +105,9 @@ class IntegrationsKind(
             config = self._config(reader, target, slug)
             if config is None:
                 continue
-            shown = {key: value for key, value in config.items() if key != LEDGER_KEY}
-            out[slug] = LiveObject(slug, IntegrationContext(config=shown), {"ledger": config.get(LEDGER_KEY)})
+            shown = {key: value for key, value in config.items() if key not in RESERVED}
+            ref = {"ledger": config.get(LEDGER_KEY), "kept": _kept(config)}
+            out[slug] = LiveObject(slug, IntegrationContext(config=shown), ref)
         return out
 
     def export(self, live: dict[str, LiveObject[IntegrationContext]], owner: Owner) -> Exported:
@@ -116,7 +127,8 @@ class IntegrationsKind(
         ledger: Any = change.live_ref.get("ledger")  # the ledger may share this context: keep it
         if change.desired_ref.get("hosts_ledger"):
             ledger = Placeholder(ledger_binding(change.owner.address))  # as it stands, with the lease
-        config = {**change.after["config"], **({LEDGER_KEY: ledger} if ledger is not None else {})}
+        kept = change.live_ref.get("kept") or {}
+        config = {**change.after["config"], **kept, **({LEDGER_KEY: ledger} if ledger is not None else {})}
         write = Request("PUT", path, body={"config": config}, api="integrations")
         if change.action is Action.CREATE:
             return [_enable(path), write]
@@ -149,5 +161,7 @@ class IntegrationsKind(
         slug = str(ledger_slug(owner))
         path = context_path(target, slug)  # enabled by the time this is sent: the lease was taken there
         planned = [c for c in changes if c.kind == self.name and c.identity == slug]
-        carrier = planned[-1].after["config"] if planned and planned[-1].after else stored.carrier
+        carrier = stored.carrier
+        if planned and planned[-1].after:
+            carrier = {**planned[-1].after["config"], **_kept(stored.carrier)}
         return [Request("PUT", path, body={"config": {**carrier, LEDGER_KEY: content}}, api="integrations")]

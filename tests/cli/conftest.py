@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import requests
 
 from reconciler.emulator.process import EmulatorProcess as BaseEmulatorProcess
 from reconciler.emulator.process import console_script as spawn_console_script
@@ -52,6 +53,15 @@ class EmulatorProcess(BaseEmulatorProcess):
 
     def env(self, **extra: str) -> dict[str, str]:
         return clean_env(**{"NETLIFY_API_URL": self.url, "NETLIFY_AUTH_TOKEN": CLI_TOKEN, **extra})
+
+    def api(self, method: str, path: str, **kwargs: object) -> requests.Response:
+        """A call to the emulator's REST API as CLI_TOKEN (a change behind the tool's back); must succeed."""
+        response = requests.request(
+            method, f"{self.url}/api/v1{path}", headers={"Authorization": f"Bearer {CLI_TOKEN}"}, timeout=10,
+            **kwargs,  # type: ignore[arg-type]
+        )
+        response.raise_for_status()
+        return response
 
 
 def start_emulator(data_dir: Path, *extra_args: str) -> EmulatorProcess:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 
-import requests
-
-from tests.cli.conftest import CLI_TOKEN, EmulatorProcess, run_cli
+from tests.cli.conftest import run_cli
 
 MANIFEST = """\
 version: 1
@@ -22,13 +20,6 @@ sites:
 """
 
 
-def _api(emu: EmulatorProcess, method: str, path: str, **kwargs) -> requests.Response:
-    response = requests.request(method, f"{emu.url}/api/v1{path}", headers={"Authorization": f"Bearer {CLI_TOKEN}"},
-                                timeout=10, **kwargs)
-    response.raise_for_status()
-    return response
-
-
 def test_drift_names_out_of_band_changes_and_apply_clears_it(emulator_process, tmp_path):
     env = emulator_process.env(DRIFT_SECRET="drift-secret-PLANTED-42")
     manifest = tmp_path / "m.yaml"
@@ -38,13 +29,13 @@ def test_drift_names_out_of_band_changes_and_apply_clears_it(emulator_process, t
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "No drift." in clean.stdout
 
-    site_id = _api(emulator_process, "GET", "/sites/drift-site").json()["id"]
+    site_id = emulator_process.api("GET", "/sites/drift-site").json()["id"]
     params = {"site_id": site_id}
-    _api(emulator_process, "PATCH", "/accounts/demo/env/API_URL", params=params,
+    emulator_process.api("PATCH", "/accounts/demo/env/API_URL", params=params,
          json={"context": "all", "value": "https://evil.example.org"})
-    _api(emulator_process, "PATCH", "/accounts/demo/env/TOKEN", params=params,
+    emulator_process.api("PATCH", "/accounts/demo/env/TOKEN", params=params,
          json={"context": "production", "value": "rotated-by-hand"})
-    _api(emulator_process, "POST", "/accounts/demo/env", params=params,
+    emulator_process.api("POST", "/accounts/demo/env", params=params,
          json=[{"key": "SNEAKY", "values": [{"context": "all", "value": "x"}]}])
 
     json_out, md_out = tmp_path / "drift.json", tmp_path / "drift.md"

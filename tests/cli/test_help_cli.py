@@ -9,7 +9,7 @@ import pytest
 
 from tests.cli.conftest import run_cli
 
-COMMANDS = ["validate", "plan", "apply", "drift", "emulator", "demo"]
+COMMANDS = ["validate", "plan", "apply", "drift", "emulator", "demo", "serve"]
 
 
 def examples(help_text: str) -> list[str]:

@@ -1,7 +1,7 @@
 """The package as a user gets it: `python -m build` makes the sdist and, from the sdist, the wheel; `twine
 check` accepts both; a core install of the wheel into a fresh virtualenv brings no web stack, and `demo`
-there says exactly what to install; with the `emulator` extra, `demo` runs in an empty folder from the
-examples shipped inside the package."""
+and `serve` there say exactly what to install; with the `emulator` extra, `demo` runs in an empty folder
+from the examples shipped inside the package."""
 
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ def test_sdist_and_wheel_build_check_and_run_demo_from_an_empty_folder(tmp_path:
 
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {f"reconciler/examples/{name}" for name in BUNDLED} <= names
+    assert {"reconciler/serve/assets/status.js", "reconciler/serve/assets/status.css"} <= names
+    assert "reconciler/schemas/status.schema.json" in names
+    assert not any(name.startswith("reconciler/examples/extension/") for name in names), "not package data"
     assert not any("/.github/" in name for name in names), "the example workflows are not package data"
 
     venv = Venv(tmp_path / "venv")
@@ -48,6 +51,12 @@ def test_sdist_and_wheel_build_check_and_run_demo_from_an_empty_folder(tmp_path:
         "extra, left out of a core install): pip install 'netlify-reconciler[emulator]'"
     )
     assert list(empty.iterdir()) == []
+    core_serve = run([venv.bin("netlify-reconciler"), "serve", "."], check=False, cwd=empty, env=user_env())
+    assert core_serve.returncode == 1
+    assert core_serve.stderr.strip() == (
+        "Error: `serve` runs a web service, which needs starlette, uvicorn, httptools (the `serve` extra, "
+        "left out of a core install): pip install 'netlify-reconciler[serve]'"
+    )
 
     venv.pip("install", f"{wheel}[emulator]")
     demo = run([venv.bin("netlify-reconciler"), "demo"], cwd=empty, env=user_env())

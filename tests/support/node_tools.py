@@ -19,15 +19,16 @@ REPO = Path(__file__).resolve().parents[2]
 TOOLS = REPO / ".tools"
 
 
-def installed(script: str, needed: list[Path]) -> None:
-    """Make sure every path in `needed` exists, running `scripts/<script>` if one does not."""
+def installed(script: str, needed: list[Path], *, always: bool = False) -> None:
+    """Make sure every path in `needed` exists, running `scripts/<script>` if one does not (or `always`: a
+    script that also copies sources, which must be fresh every time)."""
     TOOLS.mkdir(parents=True, exist_ok=True)
     ignore = TOOLS / ".gitignore"
     if not ignore.exists():
         ignore.write_text("*\n")  # the lock files and the installs stay out of Git
     with open(TOOLS / f".{script}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if all(path.exists() for path in needed):
+        if not always and all(path.exists() for path in needed):
             return
         result = subprocess.run(
             ["bash", str(REPO / "scripts" / script)], capture_output=True, text=True, timeout=900, check=False
