@@ -1,8 +1,8 @@
 """Deploys: netlify-reconciler's engine against `netlify deploy`, on the same emulator and the same tree.
 
-One run, loopback only, bounded (about two minutes with three rounds):
-1. generates the tree under /tmp: 5,000 files of 1-20 KB and 20 files of 5 MB, 10 % of the files
-   duplicating another file's content;
+One run, loopback only, bounded (about two minutes with three rounds; five with `--tree small`):
+1. generates the tree under /tmp: 5,000 files of 1-20 KB and 20 files of 5 MB (`--tree mixed`, the
+   default) or 20,000 files of 1-4 KB (`--tree small`), 10 % of the files duplicating another's content;
 2. starts `netlify-reconciler emulator --port 0` as a subprocess with rate limits off, a request log and a
    seed file giving every (round, tool) pair a fresh site in a team of its own: blobs are shared per team,
    so neither tool (nor a later round) finds the other's uploads; one unrecorded deploy warms it up;
@@ -12,19 +12,21 @@ One run, loopback only, bounded (about two minutes with three rounds):
    redeploy ours does what `apply` does for an unchanged tree: the plan compares the local digest with
    `GET /sites/{id}/files` (and the published deploy's functions) and, finding nothing, makes no deploy
    call at all;
-4. counts deploy calls, upload requests and uploaded bytes per run from the emulator's request log;
-5. times hashing (`local_digest`: walk + SHA-1) against `find TREE -type f -print0 | xargs -0 -P2 sha1sum`;
-6. deploys one 1 GB file with our engine in a fresh process and reads its peak RSS (VmHWM);
-and writes the figures to `benchmarks/RESULTS.md` under "Deploys: netlify-reconciler vs netlify-cli".
+4. counts deploy calls, upload requests, uploaded bytes and the upload phase (first upload's start to the
+   last one's end) per run from the emulator's request log;
+5. deploys one 1 GB file with our engine in a fresh process and reads its peak RSS (VmHWM);
+and writes the figures to `benchmarks/RESULTS.md` under "Deploys: netlify-reconciler vs netlify-cli" (one
+section per tree). Hashing alone, against its floor, is `benchmarks/hashing.py`.
 
 With `--upload-concurrency-limit N` (Netlify's limit on uploads in flight per deploy: 10 on paid plans) and
 `--latency-ms M` (added to every request, like a server M ms away), the emulator behaves more like Netlify
 and the figures go to their own section, "Deploys under Netlify's upload limit ...", which also counts
-uploads refused for concurrency (429) and the most uploads one run had in flight (from the request log's
-start times and durations).
+uploads refused for concurrency (429), the most uploads one run had in flight (from the request log's
+start times and durations) and compares our upload phase with its floor: required uploads x (latency +
+the emulator's median time per upload) / uploads allowed in flight.
 
-    .venv/bin/python benchmarks/deploy_vs_netlify_cli.py [--rounds 3] [--no-record] [--skip-big]
-        [--upload-concurrency-limit N] [--latency-ms M]
+    .venv/bin/python benchmarks/deploy_vs_netlify_cli.py [--rounds 3] [--tree mixed|small] [--no-record]
+        [--skip-big] [--upload-concurrency-limit N] [--latency-ms M]
 
 netlify-cli comes from `.tools/netlify-cli` (install it with `scripts/install-netlify-cli.sh`).
 """
@@ -43,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,31 +60,47 @@ TOKEN = "bench-token"
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 HEADING = "## Deploys: netlify-reconciler vs netlify-cli"
 CLI_BIN = Path(os.environ.get("NETLIFY_CLI_DIR") or REPO / ".tools" / "netlify-cli") / "node_modules" / ".bin"
-SMALL_FILES, BIG_FILES, BIG_SIZE = 5000, 20, 5 * 1024 * 1024
+BIG_SIZE = 5 * 1024 * 1024
 DUPLICATE_SHARE = 0.10
 
 
+@dataclass(frozen=True)
+class TreeShape:
+    """What the generated tree holds: `small` files of 1 KB to `small_max_kb`, `big` files of 5 MB."""
+
+    small: int
+    small_max_kb: int
+    big: int
+
+    def describe(self) -> str:
+        big = f", {self.big} of 5 MB" if self.big else ""
+        return f"{self.small:,} of 1-{self.small_max_kb} KB{big}"
+
+
+TREES = {"mixed": TreeShape(5000, 20, 20), "small": TreeShape(20_000, 4, 0)}
+
+
 # -- the tree -----------------------------------------------------------------------------------------
-def make_tree(root: Path, seed: int = 6) -> dict[str, int]:
-    """5,000 small + 20 big files; every tenth file repeats the content of an earlier one."""
+def make_tree(root: Path, tree: TreeShape, seed: int = 6) -> dict[str, int]:
+    """The tree's small and big files; every tenth file repeats the content of an earlier one."""
     rng = random.Random(seed)
     contents: list[bytes] = []
     duplicates = 0
     total = 0
-    for i in range(SMALL_FILES):
+    for i in range(tree.small):
         path = root / f"section-{i % 40:02d}" / f"page-{i:05d}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         if i % round(1 / DUPLICATE_SHARE) == 9:
             data = contents[rng.randrange(len(contents))]
             duplicates += 1
         else:
-            data = rng.randbytes(rng.randint(1024, 20 * 1024))
+            data = rng.randbytes(rng.randint(1024, tree.small_max_kb * 1024))
             contents.append(data)
         path.write_bytes(data)
         total += len(data)
     block = rng.randbytes(1 << 20)
     big_contents: list[int] = []
-    for j in range(BIG_FILES):
+    for j in range(tree.big):
         path = root / "media" / f"video-{j:02d}.bin"
         path.parent.mkdir(parents=True, exist_ok=True)
         key = big_contents[0] if j % round(1 / DUPLICATE_SHARE) == 9 else j
@@ -92,7 +111,7 @@ def make_tree(root: Path, seed: int = 6) -> dict[str, int]:
             for k in range(BIG_SIZE >> 20):
                 handle.write(key.to_bytes(2, "big") + k.to_bytes(2, "big") + block[4:])
         total += BIG_SIZE
-    return {"files": SMALL_FILES + BIG_FILES, "duplicates": duplicates, "bytes": total}
+    return {"files": tree.small + tree.big, "duplicates": duplicates, "bytes": total}
 
 
 # -- the emulator -------------------------------------------------------------------------------------
@@ -141,14 +160,28 @@ def calls(entries: list[dict[str, Any]]) -> dict[str, int]:
         "upload_bytes": sum(e["bytes_in"] for e in uploads if e["status"] == 200),
         "refused": sum(1 for e in uploads if e.get("fault") == "upload_concurrency"),
         "peak_in_flight": peak_in_flight(uploads),
+        "upload_phase_s": upload_phase(uploads),
+        "upload_ms": statistics.median([e["duration_ms"] for e in uploads]) if uploads else 0.0,
     }
+
+
+def _start(entry: dict[str, Any]) -> float:
+    return datetime.strptime(entry["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
+
+
+def upload_phase(uploads: list[dict[str, Any]]) -> float:
+    """Seconds from the first upload's start to the last one's end, as the emulator saw them."""
+    if not uploads:
+        return 0.0
+    ends = [_start(e) + float(e["duration_ms"]) / 1000 for e in uploads]
+    return max(ends) - min(_start(e) for e in uploads)
 
 
 def peak_in_flight(entries: list[dict[str, Any]]) -> int:
     """The most requests in flight at once, from each one's start (`ts`) and `duration_ms`."""
     events: list[tuple[float, int]] = []
     for entry in entries:
-        start = datetime.strptime(entry["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
+        start = _start(entry)
         events += [(start, 1), (start + entry["duration_ms"] / 1000, -1)]
     peak = current = 0
     for _, step in sorted(events):  # an end sorts before a start at the same moment
@@ -238,24 +271,7 @@ def _peak_rss_kb() -> int:
     return 0
 
 
-# -- hashing ------------------------------------------------------------------------------------------
-def time_hashing(tree: Path, workdir: Path, repeat: int = 5) -> dict[str, float]:
-    from reconciler.deploy.scan import local_digest
-
-    shell = f"find {tree} -type f -print0 | xargs -0 -P2 sha1sum > /dev/null"
-    ours: list[float] = []
-    theirs: list[float] = []
-    local_digest(tree, None, workdir)  # warm the page cache for both
-    for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run(["sh", "-c", shell], check=True)
-        theirs.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        local_digest(tree, None, workdir)
-        ours.append(time.perf_counter() - started)
-    return {"ours": statistics.median(ours), "sha1sum": statistics.median(theirs)}
-
-
+# -- the 1 GiB file -------------------------------------------------------------------------------
 def big_file_tree(root: Path, size: int = 1 << 30) -> Path:
     """One 1 GiB file of non-repeating-per-MiB data, written quickly from one random block."""
     root.mkdir(parents=True, exist_ok=True)
@@ -273,6 +289,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--tree", choices=sorted(TREES), default="mixed", help="the tree to deploy")
     parser.add_argument("--no-record", action="store_true", help="print only, do not touch RESULTS.md")
     parser.add_argument("--skip-big", action="store_true", help="skip the 1 GB peak-memory deploy")
     parser.add_argument(
@@ -291,7 +308,7 @@ def main() -> None:
     proc: subprocess.Popen[str] | None = None
     try:
         tree = scratch / "tree"
-        shape = make_tree(tree)
+        shape = make_tree(tree, TREES[args.tree])
         from reconciler.deploy.scan import local_digest
 
         unique_blobs = len(local_digest(tree, None, scratch / "work").blobs())
@@ -317,7 +334,7 @@ def main() -> None:
                     site = f"{tool}-r{r}"
                     before = len(log_lines(log))
                     if tool == "cli":
-                        seconds, extra = run_cli(base, tree, site, home), {}
+                        seconds, extra = run_cli(base, tree, site, home), dict[str, Any]()
                     else:
                         seconds, extra = run_ours(base, tree, site, scratch / "work", "apply")
                     counted = calls(log_lines(log)[before:])
@@ -329,10 +346,8 @@ def main() -> None:
             report = render_limited(rows, shape, unique_blobs, args)
             print(report)
             if not args.no_record:
-                record(report, limited_heading(args))
+                record(report, heading(args))
             return
-        hashing = time_hashing(tree, scratch / "work")
-        print(json.dumps({"hashing": hashing}), flush=True)
         big: dict[str, Any] = {}
         if not args.skip_big:
             big_tree = big_file_tree(scratch / "big")
@@ -341,10 +356,10 @@ def main() -> None:
             big.update(seconds=seconds, **calls(log_lines(log)[before:]))
             shutil.rmtree(big_tree)
             print(json.dumps({"big": big}), flush=True)
-        report = render(rows, hashing, big, shape, unique_blobs, args.rounds)
+        report = render(rows, big, shape, unique_blobs, args)
         print(report)
         if not args.no_record:
-            record(report, HEADING)
+            record(report, heading(args))
     finally:
         if proc is not None:
             proc.terminate()
@@ -375,11 +390,69 @@ class Figures:
         return ", ".join(f"{by_round[(r, 'cli')] / by_round[(r, 'ours')]:.1f}x" for r in range(rounds))
 
 
-def limited_heading(args: argparse.Namespace) -> str:
-    return (
-        "## Deploys under Netlify's upload limit: "
-        f"--upload-concurrency-limit {args.upload_concurrency_limit}, --latency-ms {args.latency_ms}"
-    )
+def heading(args: argparse.Namespace) -> str:
+    """One RESULTS.md section per tree and emulator setting."""
+    tree = "" if args.tree == "mixed" else f", {TREES[args.tree].small:,} small files"
+    if args.upload_concurrency_limit or args.latency_ms:
+        return (
+            f"## Deploys under Netlify's upload limit{tree}: "
+            f"--upload-concurrency-limit {args.upload_concurrency_limit}, --latency-ms {args.latency_ms}"
+        )
+    return HEADING + tree
+
+
+def command_line(args: argparse.Namespace) -> str:
+    command = "`.venv/bin/python benchmarks/deploy_vs_netlify_cli.py"
+    command += f" --rounds {args.rounds}" if args.rounds != 3 else ""
+    command += f" --tree {args.tree}" if args.tree != "mixed" else ""
+    if args.upload_concurrency_limit or args.latency_ms:
+        command += (
+            f" --upload-concurrency-limit {args.upload_concurrency_limit} --latency-ms {args.latency_ms}"
+        )
+    return command + "`"
+
+
+def preamble(args: argparse.Namespace, shape: dict[str, int], unique_blobs: int) -> list[str]:
+    """Machine, command and tree: the lines every section starts with."""
+    return [
+        heading(args),
+        "",
+        f"- Machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}, {platform.system()}; netlify-cli {cli_version()}",
+        f"- Command: {command_line(args)}",
+        f"- Tree: {shape['files']:,} files ({TREES[args.tree].describe()}), {shape['bytes'] / 1e6:.1f} MB, "
+        f"{shape['duplicates']:,} files duplicating another's content: {unique_blobs:,} unique blobs.",
+        "- Emulator in its own process (`netlify-reconciler emulator --port 0`), rate limits off, loopback, "
+        "warmed up by one unrecorded deploy; every run on a fresh site in a team of its own, so nothing is "
+        "shared between runs. Each deploy is a fresh process (node or python), timed from start to exit; "
+        f"medians of {args.rounds} alternating rounds (range in brackets). Counts and the upload phase "
+        "(first upload's start to the last one's end) from the emulator's request log.",
+    ]
+
+
+def common_rows(f: Figures, args: argparse.Namespace) -> list[str]:
+    """The first-deploy and redeploy rows both tables share (columns: netlify-cli, ours, note)."""
+    cli_first, ours_first = f.median("cli", "first", "seconds"), f.median("ours", "first", "seconds")
+    return [
+        f"| first deploy, wall time | {cli_first:.2f} s ({f.spread('cli', 'first')}) | "
+        f"{ours_first:.2f} s ({f.spread('ours', 'first')}) | "
+        f"netlify-cli / ours: **{cli_first / ours_first:.1f}x** (per round: {f.ratios(args.rounds)}) |",
+        f"| first deploy, upload phase | {f.median('cli', 'first', 'upload_phase_s'):.2f} s | "
+        f"{f.median('ours', 'first', 'upload_phase_s'):.2f} s | |",
+        f"| first deploy, upload requests | {f.median('cli', 'first', 'uploads'):,.0f} | "
+        f"{f.median('ours', 'first', 'uploads'):,.0f} | ours: the unique blobs Netlify asked for |",
+        f"| first deploy, bytes uploaded | {f.median('cli', 'first', 'upload_bytes') / 1e6:.1f} MB | "
+        f"{f.median('ours', 'first', 'upload_bytes') / 1e6:.1f} MB | |",
+        f"| first deploy, all requests | {f.median('cli', 'first', 'requests'):,.0f} | "
+        f"{f.median('ours', 'first', 'requests'):,.0f} | |",
+        f"| unchanged redeploy, wall time | {f.median('cli', 'unchanged', 'seconds'):.2f} s "
+        f"({f.spread('cli', 'unchanged')}) | {f.median('ours', 'unchanged', 'seconds'):.2f} s "
+        f"({f.spread('ours', 'unchanged')}) | |",
+        f"| unchanged redeploy, deploy calls / uploads | {f.median('cli', 'unchanged', 'deploy_calls'):.0f}"
+        f" / {f.median('cli', 'unchanged', 'uploads'):.0f} | "
+        f"{f.median('ours', 'unchanged', 'deploy_calls'):.0f}"
+        f" / {f.median('ours', 'unchanged', 'uploads'):.0f} | |",
+    ]
 
 
 def render_limited(
@@ -387,138 +460,61 @@ def render_limited(
 ) -> str:
     """The section for a run against an emulator with Netlify's upload limit and/or added latency."""
     f = Figures(rows)
-    cli_first, ours_first = f.median("cli", "first", "seconds"), f.median("ours", "first", "seconds")
-    command = "`.venv/bin/python benchmarks/deploy_vs_netlify_cli.py"
-    command += f" --rounds {args.rounds}" if args.rounds != 3 else ""
-    command += f" --upload-concurrency-limit {args.upload_concurrency_limit} --latency-ms {args.latency_ms}`"
     lines = [
-        limited_heading(args),
+        *preamble(args, shape, unique_blobs),
+        f"- Emulator also with `--upload-concurrency-limit {args.upload_concurrency_limit}` (upload answers "
+        "carry `X-Concurrent-Limit`; more uploads of one deploy in flight get 429) and `--latency-ms "
+        f"{args.latency_ms}` on every request (a server that far away).",
         "",
-        f"- Machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
-        f"Python {platform.python_version()}, {platform.system()}; netlify-cli {cli_version()}",
-        f"- Command: {command}",
-        f"- Tree: as in the section above ({shape['files']:,} files, {shape['bytes'] / 1e6:.1f} MB, "
-        f"{unique_blobs:,} unique blobs).",
-        f"- Emulator as above, plus `--upload-concurrency-limit {args.upload_concurrency_limit}` (upload "
-        "answers carry `X-Concurrent-Limit`; more uploads of one deploy in flight get 429) and `--latency-ms "
-        f"{args.latency_ms}` on every request (a server that far away). Medians of {args.rounds} alternating "
-        "rounds (range in brackets); refusals and uploads in flight from the emulator's request log (each "
-        "request's start time and duration).",
-        "",
-        "| | netlify-cli | netlify-reconciler |",
-        "|---|---:|---:|",
-        f"| first deploy, wall time | {cli_first:.2f} s ({f.spread('cli', 'first')}) | "
-        f"{ours_first:.2f} s ({f.spread('ours', 'first')}) |",
-        f"| ratio netlify-cli / ours (per round) | {cli_first / ours_first:.1f}x "
-        f"({f.ratios(args.rounds)}) | |",
-        f"| first deploy, upload requests | {f.median('cli', 'first', 'uploads'):,.0f} | "
-        f"{f.median('ours', 'first', 'uploads'):,.0f} |",
+        "| | netlify-cli | netlify-reconciler | note |",
+        "|---|---:|---:|---|",
+        *common_rows(f, args),
         f"| first deploy, uploads refused for concurrency (429) | {f.median('cli', 'first', 'refused'):,.0f} "
         f"({f.spread('cli', 'first', 'refused')}) | {f.median('ours', 'first', 'refused'):,.0f} "
-        f"({f.spread('ours', 'first', 'refused')}) |",
+        f"({f.spread('ours', 'first', 'refused')}) | |",
         f"| first deploy, most uploads in flight | {f.median('cli', 'first', 'peak_in_flight'):.0f} "
         f"({f.spread('cli', 'first', 'peak_in_flight')}) | {f.median('ours', 'first', 'peak_in_flight'):.0f} "
-        f"({f.spread('ours', 'first', 'peak_in_flight')}) |",
-        f"| first deploy, all requests | {f.median('cli', 'first', 'requests'):,.0f} | "
-        f"{f.median('ours', 'first', 'requests'):,.0f} |",
-        f"| unchanged redeploy, wall time | {f.median('cli', 'unchanged', 'seconds'):.2f} s "
-        f"({f.spread('cli', 'unchanged')}) | {f.median('ours', 'unchanged', 'seconds'):.2f} s "
-        f"({f.spread('ours', 'unchanged')}) |",
+        f"({f.spread('ours', 'first', 'peak_in_flight')}) | |",
     ]
-    if args.latency_ms:
-        floors = {
-            tool: f.median(tool, "first", "uploads") * args.latency_ms / 1000
-            / max(1.0, f.median(tool, "first", "peak_in_flight"))
-            for tool in ("cli", "ours")
-        }
+    if args.upload_concurrency_limit:
+        uploads = f.median("ours", "first", "uploads")
+        per_upload_ms = f.median("ours", "first", "upload_ms")
+        floor = uploads * per_upload_ms / 1000 / args.upload_concurrency_limit
+        phase = f.median("ours", "first", "upload_phase_s")
         lines += [
+            f"| our upload phase against its floor | | {phase:.2f} s / {floor:.2f} s | "
+            f"**{phase / floor:.2f}x** |",
             "",
-            f"Uploads x {args.latency_ms} ms / uploads in flight is the floor the latency alone sets: "
-            f"{floors['cli']:.1f} s for netlify-cli, {floors['ours']:.1f} s for ours; the rest is start-up, "
-            "hashing, polls and the emulator's own work on two shared cores.",
+            f"The floor is {uploads:,.0f} required uploads x {per_upload_ms:.1f} ms (the median time the "
+            f"emulator took to answer one upload, its {args.latency_ms} ms latency included) / "
+            f"{args.upload_concurrency_limit} uploads allowed in flight.",
         ]
     return "\n".join(lines) + "\n"
 
 
 def render(
     rows: list[dict[str, Any]],
-    hashing: dict[str, float],
     big: dict[str, Any],
     shape: dict[str, int],
     unique_blobs: int,
-    rounds: int,
+    args: argparse.Namespace,
 ) -> str:
-    figures = Figures(rows)
-    median, spread = figures.median, figures.spread
-
-    cli_first, ours_first = median("cli", "first", "seconds"), median("ours", "first", "seconds")
-    ratios = figures.ratios(rounds)
-    cli_same, ours_same = median("cli", "unchanged", "seconds"), median("ours", "unchanged", "seconds")
+    f = Figures(rows)
     lines = [
-        HEADING,
-        "",
-        f"- Machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
-        f"Python {platform.python_version()}, {platform.system()}; netlify-cli {cli_version()}",
-        "- Command: `.venv/bin/python benchmarks/deploy_vs_netlify_cli.py"
-        + (f" --rounds {rounds}`" if rounds != 3 else "`"),
-        f"- Tree: {shape['files']:,} files ({SMALL_FILES:,} of 1-20 KB, {BIG_FILES} of 5 MB), "
-        f"{shape['bytes'] / 1e6:.1f} MB, {shape['duplicates']} files duplicating another's content: "
-        f"{unique_blobs:,} unique blobs.",
-        "- Emulator in its own process (`netlify-reconciler emulator --port 0`), rate limits and the "
-        "concurrent-upload limit off, loopback, "
-        "warmed up by one unrecorded deploy; every run on a fresh site in a team of its own, so nothing is "
-        "shared between runs. Each deploy is a fresh process (node or python), "
-        "timed from start to exit; medians of "
-        f"{rounds} alternating rounds (range in brackets). Counts from the emulator's request log.",
+        *preamble(args, shape, unique_blobs),
         "- Our unchanged redeploy is what `apply` does for an unchanged tree: the plan compares the local "
         "digest with `GET /sites/{id}/files` and the published deploy's functions, finds nothing, and no "
         "deploy call is made.",
         "",
-        "| | netlify-cli | netlify-reconciler | target |",
+        "| | netlify-cli | netlify-reconciler | note |",
         "|---|---:|---:|---|",
-        f"| first deploy, wall time | {cli_first:.2f} s ({spread('cli', 'first')}) | "
-        f"{ours_first:.2f} s ({spread('ours', 'first')}) | ≥ 3x faster: **{cli_first / ours_first:.1f}x** "
-        f"(per round: {ratios}) |",
-        f"| first deploy, upload requests | {median('cli', 'first', 'uploads'):,.0f} | "
-        f"{median('ours', 'first', 'uploads'):,.0f} | = unique required blobs ({unique_blobs:,}"
-        " + netlify-cli's generated netlify.toml) |",
-        f"| first deploy, bytes uploaded | {median('cli', 'first', 'upload_bytes') / 1e6:.1f} MB | "
-        f"{median('ours', 'first', 'upload_bytes') / 1e6:.1f} MB | |",
-        f"| first deploy, all requests | {median('cli', 'first', 'requests'):,.0f} | "
-        f"{median('ours', 'first', 'requests'):,.0f} | |",
-        f"| unchanged redeploy, wall time | {cli_same:.2f} s ({spread('cli', 'unchanged')}) | "
-        f"{ours_same:.2f} s ({spread('ours', 'unchanged')}) | |",
-        f"| unchanged redeploy, deploy calls / uploads | {median('cli', 'unchanged', 'deploy_calls'):.0f} / "
-        f"{median('cli', 'unchanged', 'uploads'):.0f} | {median('ours', 'unchanged', 'deploy_calls'):.0f} / "
-        f"{median('ours', 'unchanged', 'uploads'):.0f} | 0 / 0 |",
-        f"| hashing the tree (median of 5, warm cache) | `find \\| xargs -0 -P2 sha1sum`: "
-        f"{hashing['sha1sum']:.3f} s | walk + SHA-1: {hashing['ours']:.3f} s | ≤ 1.3x sha1sum: "
-        f"**{hashing['ours'] / hashing['sha1sum']:.2f}x** |",
+        *common_rows(f, args),
     ]
     if big:
         lines.append(
             f"| one 1 GiB file: peak RSS of the deploying process | | {big['peak_rss_mb']:.0f} MB "
-            f"({big['seconds']:.1f} s, {big.get('uploads', 0)} upload) | < 150 MB |"
+            f"({big['seconds']:.1f} s, {big.get('uploads', 0)} upload) | |"
         )
-    lines += [
-        "",
-        "Notes:",
-        "- Where the time goes (ours, first deploy): interpreter start and imports ~0.15 s, walk + SHA-1 "
-        "~0.15 s, create ~0.05 s, `preparing` ~0.15 s (the emulator's prepare delay), uploads ~1.8-2.2 s, "
-        "processing ~0.25 s (its processing delay). The uploads are CPU-bound on the two cores: the "
-        "emulator spends ~0.4 ms of CPU per upload and our client ~0.3-0.4 ms, so the ratio moves with "
-        "whatever else the machine runs (the per-round figures above). netlify-cli spends its time on "
-        "5 uploads at a time, one upload per *path* (not per blob), node start-up and once-a-second polls.",
-        "- Uploads: ours = the unique blobs the API required, one request each; netlify-cli uploads every "
-        "path whose content is required (plus the netlify.toml it generates), hence 10 % more requests "
-        "and bytes on this tree.",
-        "- The unchanged redeploy makes two reads (site, published files) and no deploy call; netlify-cli "
-        "creates a new deploy (create + manifest PUT) every time.",
-        "- Hashing: `xargs` passes the whole file list to one `sha1sum` (it fits one command line), so `-P2` "
-        "runs one process; ours hashes small files in one thread and large ones on a thread pool.",
-        "- Peak memory: VmHWM of the whole deploying process (interpreter and imports ~30 MB included); "
-        "the file is streamed in 256 KiB pieces and hashed in 1 MiB ones.",
-    ]
     return "\n".join(lines) + "\n"
 
 

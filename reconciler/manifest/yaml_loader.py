@@ -26,7 +26,7 @@ try:
 except ImportError:  # PyYAML built without libyaml
     _CParser = None  # type: ignore[assignment,misc]
 
-MAX_ALIAS_USES = 100
+MAX_ALIAS_USES = 10_000  # a fleet's file may use `<<: *defaults` once per site
 MAX_EXPANDED_NODES = (
     100_000  # nodes built again through aliases; a large fleet's literal nodes are not limited
 )

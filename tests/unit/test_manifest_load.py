@@ -117,8 +117,8 @@ BAD_CASES = [
     ),
     (
         "too_many_aliases.yaml",
-        "8:14",
-        "sites.docs.metadata.d[0]",
+        "10:11",
+        "sites.docs.metadata.f[0]",
         "too many YAML aliases / alias expansion too large",
     ),
     ("two_documents.yaml", "4:1", "", "only one YAML document per file is allowed"),
@@ -205,14 +205,49 @@ BAD_CASES = [
     ("pin_not_a_deploy_id.yaml", "4:14", "sites.docs.deploy.pin", "'latest' is not a deploy id"),
     ("zip_with_functions.yaml", "4:36", "sites.docs.deploy.method", "the zip method deploys files only"),
     # Team configuration (issue 15): DNS zones and records.
-    ("dns_record_bad_type.yaml", "7:40", "teams.acme.dns_zones.acme.dev.records[0].type", "expected one of: A, AAAA, ALIAS, CAA, CNAME, MX, NS, SPF, TXT; got 'SRV'"),
-    ("dns_record_outside_zone.yaml", "7:13", "teams.acme.dns_zones.acme.dev.records[0]", "hostname www.other.dev is not in the zone acme.dev"),
-    ("dns_mx_without_priority.yaml", "7:13", "teams.acme.dns_zones.acme.dev.records[0]", "MX records need a priority"),
-    ("member_unknown_role.yaml", "5:28", "teams.acme.members.dev@acme.dev.role", "expected one of: Owner, Developer, Billing Admin, Reviewer; got 'Admin'"),
-    ("member_sites_without_selected.yaml", "5:7", "teams.acme.members.dev@acme.dev", "`sites` lists the sites of `site_access: selected`"),
-    ("split_test_not_100.yaml", "5:7", "sites.docs.split_test.branches", "the percentages sum to 110, not 100"),
+    (
+        "dns_record_bad_type.yaml",
+        "7:40",
+        "teams.acme.dns_zones.acme.dev.records[0].type",
+        "expected one of: A, AAAA, ALIAS, CAA, CNAME, MX, NS, SPF, TXT; got 'SRV'",
+    ),
+    (
+        "dns_record_outside_zone.yaml",
+        "7:13",
+        "teams.acme.dns_zones.acme.dev.records[0]",
+        "hostname www.other.dev is not in the zone acme.dev",
+    ),
+    (
+        "dns_mx_without_priority.yaml",
+        "7:13",
+        "teams.acme.dns_zones.acme.dev.records[0]",
+        "MX records need a priority",
+    ),
+    (
+        "member_unknown_role.yaml",
+        "5:28",
+        "teams.acme.members.dev@acme.dev.role",
+        "expected one of: Owner, Developer, Billing Admin, Reviewer; got 'Admin'",
+    ),
+    (
+        "member_sites_without_selected.yaml",
+        "5:7",
+        "teams.acme.members.dev@acme.dev",
+        "`sites` lists the sites of `site_access: selected`",
+    ),
+    (
+        "split_test_not_100.yaml",
+        "5:7",
+        "sites.docs.split_test.branches",
+        "the percentages sum to 110, not 100",
+    ),
     ("repo_bad_path.yaml", "4:36", "sites.docs.repo.path", "must be a repository path such as acme/docs"),
-    ("dns_zone_absent_with_records.yaml", "5:7", "teams.acme.dns_zones.old.acme.dev", "a zone declared absent is deleted with every record in it: remove what else it declares (records)"),
+    (
+        "dns_zone_absent_with_records.yaml",
+        "5:7",
+        "teams.acme.dns_zones.old.acme.dev",
+        "a zone declared absent is deleted with every record in it: remove what else it declares (records)",
+    ),
 ]
 
 
@@ -428,6 +463,18 @@ def test_a_large_fleet_without_aliases_is_not_limited(tmp_path: Path) -> None:
     (tmp_path / "fleet.yaml").write_text(f"version: 1\nsites:\n{sites}")
     desired, _ = load_and_check(tmp_path / "fleet.yaml", {})
     assert len(desired.sites) == 20_000  # 200,000 nodes, none through an alias
+
+
+def test_a_fleet_sharing_settings_through_an_alias_per_site_loads(tmp_path: Path) -> None:
+    sites = "".join(
+        f"  s{n:04d}:\n    build_settings: *build\n    metadata: {{n: {n}}}\n" for n in range(1, 2_000)
+    )
+    (tmp_path / "fleet.yaml").write_text(
+        "version: 1\nsites:\n  s0000:\n    build_settings: &build {cmd: make, dir: public}\n" + sites
+    )
+    desired, _ = load_and_check(tmp_path / "fleet.yaml", {})
+    assert len(desired.sites) == 2_000
+    assert desired.sites["s1999"].spec["build_settings"] == {"cmd": "make", "dir": "public"}
 
 
 def test_recursive_alias_is_an_issue(tmp_path: Path) -> None:
