@@ -61,7 +61,7 @@ def test_sdist_and_wheel_build_check_and_run_demo_from_an_empty_folder(tmp_path:
     venv.pip("install", f"{wheel}[emulator]")
     demo = run([venv.bin("netlify-reconciler"), "demo"], cwd=empty, env=user_env())
     assert "The example manifests shipped with netlify-reconciler: " in demo.stdout
-    assert "Apply complete: 23 added, 0 changed, 0 destroyed, 1 deployed, 8 ledger writes." in demo.stdout
+    assert "Apply complete: 31 added, 0 changed, 0 destroyed, 1 deployed, 8 ledger writes." in demo.stdout
     assert demo.stdout.split("Planning again")[1].count("No changes.") == 1
     assert (empty / ".netlify-reconciler" / "demo").is_dir()
 
