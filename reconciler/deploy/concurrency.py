@@ -75,7 +75,20 @@ class AdaptiveLimit:
             self._in_flight -= 1
             if success:
                 self._succeeded(rtt)
-            self._cond.notify()
+            if self._in_flight < self.limit:
+                self._cond.notify()
+
+    def renew(self, *, rtt: float | None = None) -> bool:
+        """A request succeeded and its thread has another to send: it keeps its slot (True) unless the
+        limit has shrunk below what is in flight. Handing the slot to a waiting thread instead would wake
+        a thread, and move the GIL, on every request for nothing: that was a fifth of the client's time
+        in a 20,000-file upload."""
+        with self._cond:
+            self._succeeded(rtt)
+            if self._in_flight <= self.limit:
+                return True
+            self._in_flight -= 1
+            return False
 
     def success(self, rtt: float | None = None) -> None:
         """A request succeeded; `rtt` is its round trip when it is a fair sample of queueing."""

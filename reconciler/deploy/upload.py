@@ -185,39 +185,46 @@ def run_uploads(
         progress.advance(nbytes=count)
 
     def worker() -> None:
+        holding = False  # a concurrency slot, kept from one upload to the next while the limit allows
         try:
-            work()
+            while not stop.is_set():
+                try:
+                    job = todo.get_nowait()
+                except queue.Empty:
+                    return
+                kept, holding = holding, False  # if `upload` raises, it has given its slot back
+                holding = upload(job, kept)
         finally:
+            if holding:
+                limit.release()
             client.release_thread()  # its connections would otherwise stay open until the client closes
 
-    def work() -> None:
+    def upload(job: UploadJob, holding: bool) -> bool:
+        """Send one job, with its rounds of retries; returns whether this thread still holds a slot."""
+        rounds = 0
         while not stop.is_set():
-            try:
-                job = todo.get_nowait()
-            except queue.Empty:
-                return
-            rounds = 0
-            while not stop.is_set():
+            if not holding:
                 limit.acquire()
-                try:
-                    rtt = send(job)
-                except Exception as exc:
-                    limit.release()
-                    rounds += 1
-                    if not is_transient(exc) or rounds > EXTRA_ROUNDS:
-                        failures.append(exc)
-                        stop.set()
-                        return
-                    log.info("upload of %s failed (%s); trying again (round %d)", job.shown, exc, rounds + 1)
-                except BaseException:
-                    limit.release()
-                    raise
-                else:
-                    limit.release(success=True, rtt=rtt)
-                    done.append(job)
-                    progress.advance(files=1, nbytes=0 if job.size > STREAM_PROGRESS_BYTES else job.size)
-                    break
-                sleep(min(ROUND_BACKOFF_CAP, 0.5 * 2**rounds))
+            try:
+                rtt = send(job)
+            except Exception as exc:
+                limit.release()
+                holding = False
+                rounds += 1
+                if not is_transient(exc) or rounds > EXTRA_ROUNDS:
+                    failures.append(exc)
+                    stop.set()
+                    return False
+                log.info("upload of %s failed (%s); trying again (round %d)", job.shown, exc, rounds + 1)
+            except BaseException:
+                limit.release()
+                raise
+            else:
+                done.append(job)
+                progress.advance(files=1, nbytes=0 if job.size > STREAM_PROGRESS_BYTES else job.size)
+                return limit.renew(rtt=rtt)
+            sleep(min(ROUND_BACKOFF_CAP, 0.5 * 2**rounds))
+        return holding
 
     threads = [
         threading.Thread(target=worker, name=f"upload-{i}", daemon=True)
