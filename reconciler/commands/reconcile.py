@@ -127,6 +127,9 @@ def merge_drift_reports(
         merged.unmanaged += part.unmanaged
         merged.conflicts += part.conflicts
         merged.warnings += [w for w in part.warnings if not w.startswith("only ")]
+    # Each owner is in one shard: a stable sort by owner gives the order of one run (teams, then sites,
+    # each by name), so the report (and the drift issue's digest) does not depend on the shard count.
+    merged.changes.sort(key=lambda change: (change.owner.kind != "team", change.owner.name))
     _show_drift(merged, fmt, json_out, markdown_out)
     return _drift_exit(merged, fail_on)
 
