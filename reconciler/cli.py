@@ -181,7 +181,7 @@ def plan(
 @cli.command(
     epilog=examples(
         "netlify-reconciler drift netlify/ --shard 2/3 --json-out drift-2.json   # one job of a matrix",
-        "netlify-reconciler drift --merge-reports drift-*.json --markdown-out drift.md",
+        "netlify-reconciler drift --merge-reports drift-*.json --markdown-out drift.md   # or a directory",
     )
 )
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="MANIFESTS | REPORT...")
@@ -200,7 +200,8 @@ def plan(
 @click.option(
     "--merge-reports",
     is_flag=True,
-    help="Instead of reading Netlify: merge the JSON reports of shards (--json-out) given as arguments.",
+    help="Instead of reading Netlify: merge the JSON reports of shards (--json-out) given as arguments "
+    "(a directory: every *.json in it).",
 )
 @with_selection
 @with_reports

@@ -118,7 +118,7 @@ def merge_drift_reports(
     """One drift report from the JSON reports of shards (`drift --shard K/N --json-out F`), as if one run
     had read everything: the drift issue and the exit code see the whole fleet."""
     merged = Plan(mode="drift")
-    for report in reports:
+    for report in _report_files(reports):
         try:
             part = plan_from_document(json.loads(report.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -127,8 +127,27 @@ def merge_drift_reports(
         merged.unmanaged += part.unmanaged
         merged.conflicts += part.conflicts
         merged.warnings += [w for w in part.warnings if not w.startswith("only ")]
+    # Each owner is in one shard: a stable sort by owner gives the order of one run (teams, then sites,
+    # each by name), so the report (and the drift issue's digest) does not depend on the shard count.
+    merged.changes.sort(key=lambda change: (change.owner.kind != "team", change.owner.name))
     _show_drift(merged, fmt, json_out, markdown_out)
     return _drift_exit(merged, fail_on)
+
+
+def _report_files(paths: list[Path]) -> list[Path]:
+    """The reports named, a directory standing for every `*.json` in it (sorted): a workflow downloads the
+    shards' artifacts into one directory and passes it whole. A directory without one is an error, so a
+    lost download never reads as "no drift"."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(child for child in path.glob("*.json") if child.is_file())
+            if not found:
+                raise ReconcilerError(f"{path}: a directory without JSON reports (*.json) to merge")
+            files += found
+        else:
+            files.append(path)
+    return files
 
 
 def _show_drift(plan: Plan, fmt: str, json_out: Path | None, markdown_out: Path | None) -> None:

@@ -9,7 +9,8 @@
 #
 # Inputs arrive as environment variables, never as ${{ }} text pasted into the script:
 #   INPUT_COMMAND            validate | plan | apply | drift
-#   INPUT_MANIFESTS          manifest file or directory (for apply: or a saved plan *.json)
+#   INPUT_MANIFESTS          manifest file or directory (for apply: or a saved plan *.json; for drift
+#                            --merge-reports: the shards' reports, a directory)
 #   INPUT_API_URL            Netlify API base URL (empty: $NETLIFY_API_URL, else Netlify's)
 #   INPUT_INTEGRATION_API_URL  Integration API base URL (empty: the tool's default)
 #   INPUT_EXTRA_ARGS         more arguments, split on whitespace (no quoting, no globbing)

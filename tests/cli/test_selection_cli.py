@@ -141,8 +141,9 @@ def test_a_sharded_drift_reports_what_an_unsharded_drift_reports(logged, tmp_pat
 
     whole = run_cli("drift", str(manifest), "--format", "json", env=env)
     reports = []
+    (tmp_path / "reports").mkdir()
     for k in (1, 2, 3):
-        report = tmp_path / f"drift-{k}.json"
+        report = tmp_path / "reports" / f"drift-{k}.json"
         shard = run_cli("drift", str(manifest), "--shard", f"{k}/3", "--json-out", str(report), env=env)
         assert shard.returncode in (0, 2), shard.stderr
         reports.append(str(report))
@@ -158,3 +159,30 @@ def test_a_sharded_drift_reports_what_an_unsharded_drift_reports(logged, tmp_pat
     assert merged.stdout.startswith("{"), (merged.stdout[:300], merged.stderr)
     assert addresses(merged.stdout) == addresses(whole.stdout) and len(addresses(whole.stdout)) == 5
     assert json.loads(merged.stdout)["summary"] == json.loads(whole.stdout)["summary"]
+    # In the same order too (teams, then sites by name), so the Markdown of the drift issue is the same.
+    # (A report read back keeps neither the API calls an apply would make nor the manifest locations.)
+    def entries(text: str) -> list[dict[str, object]]:
+        return [{k: v for k, v in c.items() if k not in ("calls", "location")} for c in json.loads(text)["changes"]]
+
+    assert entries(merged.stdout) == entries(whole.stdout)
+
+    # The directory the workflow downloads the shards' artifacts into stands for every report in it.
+    (tmp_path / "reports" / "notes.txt").write_text("not a report")
+    from_dir = run_cli("drift", "--merge-reports", str(tmp_path / "reports"), "--format", "json", env=env)
+    assert from_dir.returncode == 2, from_dir.stderr
+    assert addresses(from_dir.stdout) == addresses(whole.stdout)
+    # One shard of one is everything (the example workflow's default matrix).
+    single = run_cli("drift", str(manifest), "--shard", "1/1", "--format", "json", env=env)
+    assert single.returncode == 2 and addresses(single.stdout) == addresses(whole.stdout), single.stderr
+
+
+def test_merging_a_directory_without_reports_is_an_error(tmp_path):
+    """A lost download must not read as "no drift" (which would close the drift issue)."""
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "drift-1.md").write_text("# not JSON")
+    for directory in ("empty", "other"):
+        result = run_cli("drift", "--merge-reports", str(tmp_path / directory), "--json-out", str(tmp_path / "m.json"))
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "a directory without JSON reports (*.json) to merge" in result.stderr
+        assert not (tmp_path / "m.json").exists()

@@ -9,7 +9,9 @@ It is deliberately a subset of GitHub's expression language, enough to run the w
   an operand, not a boolean; `==` compares strings case-insensitively and converts mismatched types to
   numbers, as GitHub does;
 - functions: the status checks `success() failure() always() cancelled()`, and `contains`, `startsWith`,
-  `endsWith`.
+  `endsWith`, `format` (`{0}` placeholders, `{{` and `}}` for braces), so `secrets[format('X_{0}', 1)]`
+  looks a secret up by a computed name. For a job's `if:`, `success()` also needs every needed job to
+  have succeeded (`Status.needs_unfinished`: one was skipped or cancelled).
 
 Anything else (an unknown function or context, a syntax error) raises `ExpressionError`, so a workflow
 that starts using more of the language fails its test loudly instead of being run wrongly.
@@ -48,6 +50,7 @@ class Status:
 
     failed: bool = False
     cancelled: bool = False
+    needs_unfinished: bool = False  # a job's `if:`: a needed job was skipped or cancelled
 
 
 def to_text(value: Any) -> str:
@@ -116,7 +119,22 @@ def _text_of(value: Any) -> str:
     return to_text(value).casefold()
 
 
+FORMAT_FIELD = re.compile(r"\{\{|\}\}|\{(\d+)\}|[{}]")
+
+
+def _format(template: Any, *args: Any) -> str:
+    def field(match: re.Match[str]) -> str:
+        if match.group(0) in ("{{", "}}"):
+            return match.group(0)[0]
+        if match.group(1) is None or int(match.group(1)) >= len(args):
+            raise ExpressionError(f"format({template!r}): bad or unmatched {match.group(0)!r}")
+        return to_text(args[int(match.group(1))])
+
+    return FORMAT_FIELD.sub(field, to_text(template))
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "format": _format,
     "contains": lambda haystack, needle: (
         any(_equal(item, needle) for item in haystack)
         if isinstance(haystack, list)
@@ -250,7 +268,7 @@ class _Parser:
             if args:
                 raise ExpressionError(f"{name}() takes no arguments")
             return {
-                "success": not self.status.failed and not self.status.cancelled,
+                "success": not (self.status.failed or self.status.cancelled or self.status.needs_unfinished),
                 "failure": self.status.failed,
                 "always": True,
                 "cancelled": self.status.cancelled,
@@ -276,7 +294,7 @@ def condition(text: str | bool | None, contexts: Mapping[str, Any], status: Stat
     if text is None:
         text = "success()"
     if isinstance(text, bool):
-        return text and not status.failed and not status.cancelled
+        return text and not (status.failed or status.cancelled or status.needs_unfinished)
     expression = text.strip()
     whole = TEMPLATE.fullmatch(expression)
     if whole:

@@ -1,5 +1,15 @@
 """Runs the example workflows' jobs and the composite action on this machine, the way a GitHub runner would.
 
+A whole workflow (`run_workflow`): its jobs one after the other in the order their `needs:` give, each
+once per combination of its `strategy.matrix` (list values, then `include` and `exclude` as GitHub
+combines them; values must be literal, no `${{ }}`), each combination on "a fresh machine": its own
+RUNNER_TEMP and PATH, the workspace the test prepared (a checkout would give every job the same files)
+and the run's artifacts. A job sees the `matrix` and `strategy` contexts (`job-index`, `job-total`,
+`fail-fast`) and, in `if:` and steps, `needs.<job>.result`: failure if any combination failed, cancelled if
+one was cancelled, skipped if all were, else success. Its `if:` defaults to `success()`, which holds only
+when every needed job succeeded. With `fail-fast` (the default) the combinations after a failed one are
+cancelled. Job `outputs:` are not supported (an error).
+
 What it does, step by step, for one job:
 - evaluates the job's `if:` and the `env:` of the workflow, job and step (expressions: `expressions.py`);
 - `run:` steps: the script, with its `${{ }}` substituted, is run by bash with the step's shell options
@@ -11,6 +21,9 @@ What it does, step by step, for one job:
   GITHUB_ACTION_PATH set to the repository, and its outputs mapped back to the caller;
 - `uses:` of actions/upload-artifact: the files of `path` are stored as artifact `name` of this run, tied
   to its head commit, in the test's `ArtifactStore` (artifacts.py), where the `gh` stand-in finds them;
+- `uses:` of actions/download-artifact: this run's artifacts, one by `name` into `path`, or all whose name
+  matches the glob `pattern`, each into `path/<name>/` or, with `merge-multiple`, all into `path` (a file
+  name two artifacts share is overwritten, as on GitHub); `path` defaults to the workspace;
 - `uses:` of actions/checkout and actions/setup-python: nothing (the test prepares the workspace, and
   Python is the one running the tests); any other action is an error;
 - status: a failed step fails the job unless `continue-on-error`; `if:` defaults to `success()`.
@@ -21,10 +34,14 @@ what the test passes as the runner's environment (`runner_env`), so nothing leak
 
 from __future__ import annotations
 
+import fnmatch
+import itertools
 import json
 import re
+import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +56,7 @@ ACTION = REPO / "action.yml"
 OUR_ACTION = re.compile(r"^(?:\./?|[\w.-]+/netlify-reconciler@[0-9a-f]{40})$")
 IGNORED_ACTIONS = re.compile(r"^actions/(?:checkout|setup-python)@[0-9a-f]{40}$")
 UPLOAD_ARTIFACT = re.compile(r"^actions/upload-artifact@[0-9a-f]{40}$")
+DOWNLOAD_ARTIFACT = re.compile(r"^actions/download-artifact@[0-9a-f]{40}$")
 DEFAULT_SHA = "0123456789abcdef0123456789abcdef01234567"
 STEP_TIMEOUT = 60
 YAML12_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
@@ -72,10 +90,19 @@ class JobResult:
     summary: str
     annotations: list[str]
     run_url: str = ""
+    matrix: dict[str, Any] = field(default_factory=dict)
+    cancelled: bool = False
 
     @property
     def succeeded(self) -> bool:
-        return not self.skipped and all(step.outcome != "failure" for step in self.steps)
+        return not self.skipped and not self.cancelled and all(step.outcome != "failure" for step in self.steps)
+
+    @property
+    def result(self) -> str:
+        """What `needs.<job>.result` says of this job."""
+        if self.skipped or self.cancelled:
+            return "skipped" if self.skipped else "cancelled"
+        return "success" if self.succeeded else "failure"
 
     def step(self, step_id: str) -> StepResult:
         for step in self.steps:
@@ -86,6 +113,21 @@ class JobResult:
     @property
     def log(self) -> str:
         return "".join(step.log for step in self.steps)
+
+
+@dataclass(frozen=True)
+class JobPlace:
+    """Where one job run sits in a workflow run: its matrix combination, `strategy` context and the
+    results of the jobs it needs (job id -> {result, outputs}). The default: a job run alone."""
+
+    matrix: Mapping[str, Any] = field(default_factory=dict)
+    strategy: Mapping[str, Any] = field(
+        default_factory=lambda: {"fail-fast": True, "job-index": 0, "job-total": 1, "max-parallel": 1}
+    )
+    needs: Mapping[str, Any] = field(default_factory=dict)
+
+    def contexts(self) -> dict[str, Any]:
+        return {"matrix": dict(self.matrix), "strategy": dict(self.strategy), "needs": dict(self.needs)}
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
@@ -102,6 +144,56 @@ def load_yaml(path: Path) -> dict[str, Any]:
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
     assert isinstance(data, dict), path
     return data
+
+
+def expand_matrix(strategy: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The combinations of `strategy.matrix`, as GitHub makes them: the product of the list values minus
+    the `exclude` entries; then each `include` entry is added to every combination whose original values
+    it does not change, or, if there is none, becomes a combination of its own. No matrix: one, empty."""
+    spec = dict(strategy.get("matrix") or {})
+    include, exclude = spec.pop("include", None) or [], spec.pop("exclude", None) or []
+    if not isinstance(include, list) or not isinstance(exclude, list) or any(
+        not isinstance(values, list) for values in spec.values()
+    ) or "${{" in json.dumps(strategy.get("matrix")):
+        raise WorkflowError(f"only literal matrix lists, include and exclude are run locally: {spec}")
+    originals = [dict(zip(spec, values, strict=True)) for values in itertools.product(*spec.values())] if spec else []
+    originals = [c for c in originals if not any(all(c.get(k) == v for k, v in e.items()) for e in exclude)]
+    combinations = [dict(c) for c in originals]
+    for entry in include:
+        fits = [c for c, o in zip(combinations, originals, strict=True)
+                if all(o.get(k, v) == v for k, v in entry.items())]
+        for combination in fits:
+            combination.update(entry)
+        if not fits:
+            combinations.append(dict(entry))
+            originals.append(dict(entry))
+    return combinations or [{}]
+
+
+def dependency_order(jobs: Mapping[str, Any]) -> list[str]:
+    """Job ids so that every job comes after the jobs it needs (ties in file order)."""
+    needs = {job_id: _needs(job) for job_id, job in jobs.items()}
+    order: list[str] = []
+    while len(order) < len(jobs):
+        ready = [j for j in jobs if j not in order and all(n in order for n in needs[j])]
+        if not ready:
+            raise WorkflowError(f"unknown or circular needs: {needs}")
+        order.append(ready[0])
+    return order
+
+
+def _needs(job: Mapping[str, Any]) -> list[str]:
+    needs = job.get("needs") or []
+    return [needs] if isinstance(needs, str) else list(needs)
+
+
+def needs_result(runs: list[JobResult]) -> str:
+    """A matrix job's result as a dependent job sees it."""
+    results = {run.result for run in runs}
+    for result in ("failure", "cancelled"):
+        if result in results:
+            return result
+    return "skipped" if results == {"skipped"} else "success"
 
 
 def _read_key_values(path: Path) -> dict[str, str]:
@@ -225,12 +317,52 @@ class LocalRunner:
 
     # -- jobs -----------------------------------------------------------------------------------------
 
-    def run_job(self, workflow_file: Path, job_id: str) -> JobResult:
-        job, contexts, env, shell = self._start_job(workflow_file, job_id)
-        if not condition(job.get("if"), {**contexts, "needs": {}}, Status()):
-            return JobResult(True, [], "", [], self.run_url)
+    def run_workflow(self, workflow_file: Path) -> dict[str, list[JobResult]]:
+        """Every job of the workflow, in `needs` order, once per matrix combination: job id -> results."""
+        jobs: dict[str, Any] = load_yaml(workflow_file)["jobs"]
+        results: dict[str, list[JobResult]] = {}
+        for job_id in dependency_order(jobs):
+            job = jobs[job_id]
+            if job.get("outputs"):
+                raise WorkflowError(f"job {job_id!r}: job outputs are not run locally")
+            needs = {name: {"result": needs_result(results[name]), "outputs": {}} for name in _needs(job)}
+            strategy = job.get("strategy") or {}
+            combinations = expand_matrix(strategy)
+            fail_fast = strategy.get("fail-fast", True) is not False
+            runs: list[JobResult] = []
+            for index, matrix in enumerate(combinations):
+                if fail_fast and any(run.result == "failure" for run in runs):
+                    runs.append(JobResult(False, [], "", [], self.run_url, matrix, cancelled=True))
+                    continue
+                context = {"fail-fast": fail_fast, "job-index": index, "job-total": len(combinations),
+                           "max-parallel": strategy.get("max-parallel", len(combinations))}
+                with self._fresh_machine(f"{job_id}-{index + 1}"):
+                    runs.append(self.run_job(workflow_file, job_id, JobPlace(matrix, context, needs)))
+            results[job_id] = runs
+        return results
+
+    @contextmanager
+    def _fresh_machine(self, name: str) -> Iterator[None]:
+        """A job of a workflow run gets its own RUNNER_TEMP and PATH, as each job gets a new runner."""
+        runner_temp, path = self.runner_temp, list(self.path)
+        self.runner_temp = runner_temp / f"job-{name}"
+        self.runner_temp.mkdir()
+        try:
+            yield
+        finally:
+            self.runner_temp, self.path = runner_temp, path
+
+    def run_job(self, workflow_file: Path, job_id: str, place: JobPlace | None = None) -> JobResult:
+        """One job; in a workflow run, for one matrix combination and after the jobs it needs (`place`)."""
+        place = place or JobPlace()
+        job, contexts, env, shell = self._start_job(workflow_file, job_id, place)
+        results = {need["result"] for need in place.needs.values()}
+        status = Status(failed="failure" in results, cancelled=False, needs_unfinished=bool(results - {"success"}))
+        job_if_contexts = {k: v for k, v in contexts.items() if k not in ("matrix", "strategy", "env")}
+        if not condition(job.get("if"), job_if_contexts, status):
+            return JobResult(True, [], "", [], self.run_url, dict(place.matrix))
         steps = self._run_steps(job["steps"], contexts, env, shell)
-        return JobResult(False, steps, "".join(self.summary_parts), self.annotations, self.run_url)
+        return JobResult(False, steps, "".join(self.summary_parts), self.annotations, self.run_url, dict(place.matrix))
 
     def run_step(self, workflow_file: Path, job_id: str, step_name: str, steps: Mapping[str, Any]) -> JobResult:
         """One step of a job alone, with the `steps` context of the steps before it made up by the test."""
@@ -240,14 +372,15 @@ class LocalRunner:
         return JobResult(False, results, "".join(self.summary_parts), self.annotations, self.run_url)
 
     def _start_job(
-        self, workflow_file: Path, job_id: str
+        self, workflow_file: Path, job_id: str, place: JobPlace | None = None
     ) -> tuple[dict[str, Any], dict[str, Any], dict[str, str], str | None]:
         """The job, its contexts, its env (workflow's, then job's) and its default shell."""
         workflow = load_yaml(workflow_file)
         job = workflow["jobs"][job_id]
         self.summary_parts, self.annotations = [], []
         (self.runner_temp / "home").mkdir(parents=True, exist_ok=True)
-        top = {"github": self.github_context(), "secrets": self.secrets, "vars": {}, "inputs": {}}
+        top = {"github": self.github_context(), "secrets": self.secrets, "vars": {}, "inputs": {},
+               **(place or JobPlace()).contexts()}
         env: dict[str, str] = {}
         for scope in (workflow.get("env") or {}, job.get("env") or {}):
             env.update({k: substitute(str(v), {**top, "env": env}) for k, v in scope.items()})
@@ -359,6 +492,8 @@ class LocalRunner:
             return StepResult(name, step.get("id"), "success", stdout=f"(not run locally: {uses})\n")
         if UPLOAD_ARTIFACT.match(uses):
             return self._upload_artifact(step, name, ctx)
+        if DOWNLOAD_ARTIFACT.match(uses):
+            return self._download_artifact(step, name, ctx)
         if not OUR_ACTION.match(uses):
             raise WorkflowError(f"step {name!r}: the local runner does not know the action {uses!r}")
         action = load_yaml(ACTION)
@@ -396,3 +531,26 @@ class LocalRunner:
         artifact = self.artifacts.upload(given["name"], found, self.run_id, self.head_sha())
         return StepResult(name, step.get("id"), "success", {"artifact-id": str(artifact["id"])},
                           stdout=f"Artifact {artifact['name']} uploaded ({len(found)} file(s))\n")
+
+    def _download_artifact(self, step: dict[str, Any], name: str, ctx: dict[str, Any]) -> StepResult:
+        """actions/download-artifact's `name`, `pattern`, `merge-multiple` and `path`, for this run."""
+        given = {k: substitute(str(v), ctx) for k, v in (step.get("with") or {}).items()}
+        unknown = sorted(set(given) - {"name", "pattern", "path", "merge-multiple"})
+        if unknown or self.artifacts is None:
+            raise WorkflowError(f"step {name!r}: inputs {unknown} unsupported, or no artifact store")
+        target = self.workspace / given.get("path", "")  # an absolute path replaces the workspace
+        ours = [a for a in self.artifacts.artifacts() if str(a["workflow_run"]["id"]) == self.run_id and not a["expired"]]
+        if given.get("name"):
+            chosen = [a for a in ours if a["name"] == given["name"]]
+            if not chosen:
+                return StepResult(name, step.get("id"), "failure", stdout=f"Artifact '{given['name']}' not found\n")
+        else:
+            chosen = [a for a in ours if fnmatch.fnmatchcase(a["name"], given.get("pattern") or "*")]
+        together = bool(given.get("name")) or given.get("merge-multiple", "false").lower() == "true"
+        for artifact in reversed(chosen):  # oldest first: a later upload's file of the same name wins
+            folder = target if together else target / artifact["name"]
+            folder.mkdir(parents=True, exist_ok=True)
+            for file in self.artifacts.files(artifact):
+                shutil.copy(file, folder / file.name)
+        return StepResult(name, step.get("id"), "success", {"download-path": str(target)},
+                          stdout=f"Downloaded {len(chosen)} artifact(s) to {target}\n")

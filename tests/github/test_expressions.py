@@ -39,6 +39,10 @@ CONTEXTS: dict[str, Any] = {
         ("!(1 == 2)", True),
         ("contains('netlify-reconciler', 'RECONCILER')", True),
         ("'it''s'", "it's"),
+        ("format('{0}/{1} {{literal}}', 2, 'three')", "2/three {literal}"),
+        # A secret by computed name, and the fallback when it is not set.
+        ("secrets[format('NETLIFY_AUTH_{0}', 'TOKEN')] || 'none'", "t0k"),
+        ("secrets[format('NETLIFY_AUTH_TOKEN_{0}', 2)] || secrets.NETLIFY_AUTH_TOKEN", "t0k"),
     ],
 )
 def test_evaluate(expression: str, expected: Any) -> None:
@@ -57,9 +61,14 @@ def test_conditions_imply_success_unless_a_status_function_is_used() -> None:
     assert condition("${{ !cancelled() }}", CONTEXTS, failed)
     assert condition("always() && steps.plan.outcome == 'success'", CONTEXTS, failed)
     assert not condition("${{ failure() }}", CONTEXTS, Status())
+    # A job whose needed job was skipped: not success, not failure.
+    unfinished = Status(needs_unfinished=True)
+    assert not condition(None, CONTEXTS, unfinished) and not condition("failure()", CONTEXTS, unfinished)
 
 
-@pytest.mark.parametrize("expression", ["hashFiles('x')", "matrix.os", "1 +", "github.event[", "'open"])
+@pytest.mark.parametrize(
+    "expression", ["hashFiles('x')", "matrix.os", "1 +", "github.event[", "'open", "format('{1}', 'x')", "format('{')"]
+)
 def test_anything_outside_the_subset_is_an_error(expression: str) -> None:
     with pytest.raises(ExpressionError):
         evaluate(expression, CONTEXTS)

@@ -55,7 +55,7 @@ def test_drift_issue_is_cut_below_the_limit(bench: Bench, tmp_path: Path) -> Non
     report = oversized_report(tmp_path / "drift.md")
     runner = bench.runner("schedule", schedule_event())
     result = runner.run_step(
-        WORKFLOWS / "drift.yml", "drift", "Open, update or close the drift issue",
+        WORKFLOWS / "drift.yml", "report", "Open, update or close the drift issue",
         {"drift": {"outcome": "success", "outputs": {"exitcode": "2", "has-changes": "true",
                                                      "markdown-report": str(report)}}},
     )

@@ -142,7 +142,7 @@ def test_workflow_policy(path: Path) -> None:
         if "uses" in step and "checkout" in step["uses"]:
             assert step["with"]["persist-credentials"] is False
     text = path.read_text(encoding="utf-8")
-    assert "secrets." not in re.sub(r"\$\{\{[^}]*\}\}", "", text), "secrets only in expressions"
+    assert "secrets." not in re.sub(r"\$\{\{.*?\}\}", "", text), "secrets only in expressions"
 
 
 def test_workflow_triggers_and_concurrency() -> None:
@@ -154,9 +154,11 @@ def test_workflow_triggers_and_concurrency() -> None:
     for workflow in (plan, apply, drift):
         assert workflow["concurrency"] == {"group": "netlify-reconciler-netlify", "cancel-in-progress": False,
                                            "queue": "max"}
-    for workflow in (apply, drift):
-        [job] = workflow["jobs"].values()
+    # Only on the default branch: apply's one job, drift's shards (and so the issue job that needs them).
+    for job in (*apply["jobs"].values(), drift["jobs"]["drift"]):
         assert job["if"] == "github.ref_name == github.event.repository.default_branch"
+    assert set(apply["jobs"]) == {"apply"} and set(drift["jobs"]) == {"drift", "report"}
+    assert drift["jobs"]["report"]["needs"] == "drift" and "if" not in drift["jobs"]["report"]
 
 
 def test_scripts_parse_with_bash() -> None:
