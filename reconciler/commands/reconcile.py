@@ -78,7 +78,7 @@ def plan(
     if out is not None:
         saved.save(
             out, planned.plan, planned.live, planned.desired, path, target.url, target.fingerprint_key(),
-            owner_kinds(planned.kinds), selection,
+            owner_kinds(planned.kinds), selection.resolved(planned.desired),
         )  # fmt: skip
         click.echo(f"Saved plan: {out} (no secret values; `apply {out}` reads them again)", err=True)
     _warn_safety(planned.plan, planned.desired)

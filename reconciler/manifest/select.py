@@ -7,6 +7,10 @@ across jobs.
   uncommitted or untracked), or whose deploy directories hold a changed file.
 - `--shard K/N`: the owners whose address hashes to shard K of N (SHA-256, so every machine agrees). Each
   owner is hashed on its own, teams and sites alike, so a single big team still spreads over the shards.
+
+A saved plan keeps its selection `resolved`: the addresses it kept, named. A Git ref or a glob means
+something else in the checkout that applies the plan (the merge commit has other parents than the pull
+request's), so apply reads again exactly the owners the plan was made for.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import fnmatch
 import hashlib
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,25 +36,46 @@ class Selection:
     targets: tuple[str, ...] = ()
     changed_since: str | None = None
     shard: tuple[int, int] | None = None  # (k, n), 1 <= k <= n
+    owners: tuple[str, ...] | None = None  # resolved: exactly these addresses (a saved plan's selection)
+    made_with: str | None = None  # for a resolved selection, the flags it was resolved from
 
     @property
     def everything(self) -> bool:
-        return not self.targets and self.changed_since is None and self.shard is None
+        return (
+            not self.targets and self.changed_since is None and self.shard is None and self.owners is None
+        )
+
+    def resolved(self, desired: DesiredState) -> Selection:
+        """The owners this selection kept in `desired` (itself cut to it), named."""
+        if self.everything or self.owners is not None:
+            return self
+        return Selection(owners=tuple(o.address for o in desired.owners()), made_with=self.describe())
 
     def to_json(self) -> dict[str, Any]:
         return {
             "targets": list(self.targets),
             "changed_since": self.changed_since,
             "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
+            "owners": None if self.owners is None else list(self.owners),
+            "made_with": self.made_with,
         }
 
     @classmethod
     def from_json(cls, data: Any) -> Selection:
         data = data or {}
         targets = tuple(data.get("targets") or ())
-        return cls(targets, data.get("changed_since"), parse_shard(data.get("shard")))
+        owners = data.get("owners")
+        return cls(
+            targets,
+            data.get("changed_since"),
+            parse_shard(data.get("shard")),
+            None if owners is None else tuple(str(o) for o in owners),
+            data.get("made_with"),
+        )
 
     def describe(self) -> str:
+        if self.owners is not None:
+            return f"those of the saved plan, made with {self.made_with}"
         parts = [f"--target {t}" for t in self.targets]
         parts += [f"--changed-since {self.changed_since}"] if self.changed_since else []
         parts += [f"--shard {self.shard[0]}/{self.shard[1]}"] if self.shard else []
@@ -84,12 +110,19 @@ def select(desired: DesiredState, selection: Selection, manifests: Path) -> Desi
     """The owners of `desired` the selection keeps (all conditions given must hold)."""
     if selection.everything:
         return desired
+    if selection.owners is not None:
+        named = set(selection.owners)
+        return _kept(desired, lambda owner: owner.address in named)
     check_targets(selection.targets)
     since = selection.changed_since
     changed = _changed_owners(desired, since, manifests) if since is not None else None
+    return _kept(desired, lambda owner: _keeps(owner, selection, changed))
+
+
+def _kept(desired: DesiredState, keeps: Callable[[Owner], bool]) -> DesiredState:
     kept = DesiredState(files=list(desired.files))
     for owner in desired.owners():
-        if _keeps(owner, selection, changed):
+        if keeps(owner):
             (kept.teams if owner.kind == "team" else kept.sites)[owner.name] = owner
     return kept
 

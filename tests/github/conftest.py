@@ -4,6 +4,7 @@ stand-in first on PATH, a workspace holding the manifests, and runners for craft
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -101,8 +102,29 @@ class Bench:
         self.gh = gh
         self.workspace = root / "workspace"
         (self.workspace / "netlify").mkdir(parents=True)
+        self.git("init", "-q", "-b", "main")
+        self.base = self.commit("base: no manifests yet", parent=None)
         self.write_manifest(MANIFEST)
         self.runs = 0
+
+    def git(self, *args: str) -> str:
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.root), "GIT_AUTHOR_NAME": "t",
+               "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+        done = subprocess.run(["git", "-C", str(self.workspace), *args], env=env, capture_output=True,
+                              text=True, check=True)
+        return done.stdout.strip()
+
+    def commit(self, message: str, parent: str | None) -> str:
+        """A commit of the workspace as it is, on top of `parent`, checked out (the files stay)."""
+        self.git("add", "-A")
+        tree = self.git("write-tree")
+        sha = self.git("commit-tree", tree, "-m", message, *(["-p", parent] if parent else []))
+        self.git("reset", "-q", "--soft", sha)
+        return sha
+
+    def set_base(self) -> None:
+        """The default branch now holds the workspace as it is: later pull requests change it."""
+        self.base = self.commit("base", parent=self.base)
 
     def write_manifest(self, text: str) -> None:
         (self.workspace / "netlify" / "site.yaml").write_text(text, encoding="utf-8")
@@ -116,6 +138,9 @@ class Bench:
         secrets: dict[str, str] | None = None,
     ) -> LocalRunner:
         self.runs += 1
+        if event_name == "pull_request":
+            # What actions/checkout gives a pull request: its merge commit, the base branch as first parent.
+            self.commit(f"Merge pull request #{PR_NUMBER}", parent=self.base)
         temp = self.root / f"runner-temp-{self.runs}"
         temp.mkdir()
         return LocalRunner(

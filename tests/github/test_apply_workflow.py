@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reconciler.plan.saved import SAVED_KEY
 from tests.cli.conftest import CLI_TOKEN
 from tests.github.conftest import (
     HEAD_SHA,
@@ -186,3 +187,34 @@ def test_apply_runs_only_on_the_default_branch(bench: Bench) -> None:
     result = bench.runner("workflow_dispatch", event, ref_name="experiment").run_job(WORKFLOWS / "apply.yml", "apply")
     assert result.skipped and result.steps == []
     assert sites(bench) == []
+
+
+def test_a_pull_request_plans_and_applies_only_the_sites_it_changes(bench: Bench) -> None:
+    blog = "version: 1\nsites:\n  gha-blog:\n    team: demo\n    env:\n      THEME: light\n"
+    (bench.workspace / "netlify" / "blog.yaml").write_text(blog, encoding="utf-8")
+    assert apply_by_hand(bench).succeeded
+    bench.set_base()  # both sites are on the default branch and applied
+    # The blog's variable is changed on Netlify by hand (drift); the pull request changes only the docs.
+    blog_id = bench.api("GET", "/sites/gha-blog").json()["id"]
+    bench.api("PATCH", "/accounts/demo/env/THEME", params={"site_id": blog_id},
+              json={"context": "all", "value": "dark"})
+    bench.write_manifest(MANIFEST.replace("https://api.gha.example", "https://api-v2.gha.example"))
+
+    planned = plan_pull_request(bench)
+    body = str(next(c["body"] for c in bench.gh.state()["comments"] if c["user"]["type"] == "Bot"))
+    assert '~     values.all = "https://api.gha.example" → "https://api-v2.gha.example"' in body
+    assert "Plan: 0 to add, 1 to change, 0 to destroy, 2 ledger writes." in body
+    assert "gha-blog" not in body, "a site the pull request does not touch is neither read nor reported"
+    assert "only 1 of the 2 declared teams and sites are planned (--changed-since HEAD^1)" in body
+    [artifact] = bench.gh.artifacts.artifacts()
+    saved = json.loads(bench.gh.artifacts.files(artifact)[0].read_text())[SAVED_KEY]["selection"]
+    assert saved["owners"] == ["site.gha-docs"] and saved["made_with"] == "--changed-since HEAD^1"
+
+    # The merge is checked out alone (HEAD^1 means nothing there): the plan names its sites.
+    bench.commit("Change the docs API (#7)", parent=None)
+    merged = merge(bench)
+    assert merged.succeeded, merged.log + planned.log
+    assert "Apply complete: 0 added, 1 changed, 0 destroyed, 2 ledger writes." in merged.log
+    env = bench.api("GET", "/accounts/demo/env", params={"site_id": blog_id}).json()
+    assert [v["values"][0]["value"] for v in env if v["key"] == "THEME"] == ["dark"], "the drift stays for drift"
+
