@@ -92,6 +92,7 @@ def main() -> None:
                     figures[name]["plan_cpu"].append(cpu)
                     figures[name]["validate_cpu"].append(validate_cpu)
                     figures[name]["requests"].append(len(log.read_text().splitlines()) - mark)
+    medians: dict[str, float] = {}
     for name, values in figures.items():
         per_request = [
             (cpu - validate) / requests * 1000
@@ -99,6 +100,7 @@ def main() -> None:
                 values["plan_cpu"], values["validate_cpu"], values["requests"], strict=True
             )
         ]
+        medians[name] = statistics.median(per_request)
         result = {
             "installation": name,
             "script": scripts[name],
@@ -110,6 +112,9 @@ def main() -> None:
             "client_cpu_ms_per_request": _summary(per_request),
         }
         print(json.dumps(result), flush=True)
+    if "other" in medians:
+        ratio = medians["this"] / medians["other"]
+        print(json.dumps({"client_cpu_per_request_this_over_other": round(ratio, 2)}), flush=True)
 
 
 if __name__ == "__main__":
