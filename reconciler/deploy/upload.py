@@ -205,6 +205,7 @@ def run_uploads(
         while not stop.is_set():
             if not holding:
                 limit.acquire()
+                holding = True
             try:
                 rtt = send(job)
             except Exception as exc:
