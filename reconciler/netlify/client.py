@@ -60,7 +60,8 @@ def resolve_api_url(url: str | None) -> str:
 
 
 class NetlifyClient:
-    """Thread-safe enough for a pool of workers: requests.Session pools connections per host."""
+    """Thread-safe for a pool of workers: each thread sends on its own keep-alive connection
+    (`transport.DirectTransport`), or through the shared requests.Session when a proxy is configured."""
 
     def __init__(
         self,
