@@ -224,6 +224,11 @@ def drift(
     if merge_reports:
         if not paths:
             raise click.UsageError("--merge-reports needs the JSON reports to merge")
+        if targets or changed_since or shard or publish_status:
+            raise click.UsageError(
+                "--merge-reports reads only the reports: select (--target, --changed-since, --shard) and "
+                "publish (--publish-status) in the runs that write them"
+            )
         return commands.merge_drift_reports(
             list(paths), fmt=fmt, fail_on=fail_on, json_out=json_out, markdown_out=markdown_out
         )

@@ -186,3 +186,11 @@ def test_merging_a_directory_without_reports_is_an_error(tmp_path):
         assert result.returncode == 1, result.stdout + result.stderr
         assert "a directory without JSON reports (*.json) to merge" in result.stderr
         assert not (tmp_path / "m.json").exists()
+
+
+@pytest.mark.parametrize("extra", [("--shard", "1/2"), ("--target", "site.a"), ("--publish-status", "x")])
+def test_merging_reports_refuses_what_only_a_read_can_do(tmp_path, extra):
+    report = tmp_path / "r.json"
+    report.write_text("{}")
+    result = run_cli("drift", "--merge-reports", str(report), *extra)
+    assert result.returncode == 1 and "--merge-reports reads only the reports" in result.stderr
