@@ -54,7 +54,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from reconciler.emulator.process import spawn_emulator  # noqa: E402  (after the path set-up above)
+from benchmarks.fleet import LIMITS_OFF  # noqa: E402  (after the path set-up above)
+from reconciler.emulator.process import spawn_emulator  # noqa: E402
 
 TOKEN = "bench-token"
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
@@ -120,8 +121,7 @@ def start_emulator(
 ) -> tuple[subprocess.Popen[str], str]:
     """The emulator as a subprocess (its own CPUs' worth of work), rate limits off, logging every request;
     `upload_limit` uploads in flight per deploy (0: no limit), `latency_ms` added to every request."""
-    limits = ["--rate-limit-per-minute", "0", "--deploy-rate-limit-per-minute", "0"]
-    limits += ["--upload-concurrency-limit", str(upload_limit), "--latency-ms", str(latency_ms)]
+    limits = [*LIMITS_OFF, "--upload-concurrency-limit", str(upload_limit), "--latency-ms", str(latency_ms)]
     emu = spawn_emulator(data_dir, [TOKEN], "--seed", str(seed), "--request-log", str(log), *limits)
     return emu.process, emu.url
 

@@ -14,21 +14,16 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.fleet import fleet_manifest
-from reconciler.emulator.process import console_script, spawn_emulator
+from benchmarks.fleet import fleet_on_emulator
+from reconciler.emulator.process import console_script
 
 TOKEN = "bench-token"
-
-
-def _log_since(log: Path, start: int) -> list[dict[str, object]]:
-    return [json.loads(line) for line in log.read_text().splitlines()[start:]]
 
 
 def _run(env: dict[str, str], *args: str) -> tuple[float, int, str]:
@@ -38,41 +33,28 @@ def _run(env: dict[str, str], *args: str) -> tuple[float, int, str]:
 
 
 def one_round(count: int) -> dict[str, object]:
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        log = root / "requests.jsonl"
-        limits = (
-            "--rate-limit-per-minute",
-            "0",
-            "--deploy-rate-limit-per-minute",
-            "0",
-            "--request-log",
-            str(log),
-        )
-        with spawn_emulator(root / "data", [TOKEN], *limits) as emu:
-            env = {**os.environ, "NETLIFY_API_URL": emu.url, "NETLIFY_AUTH_TOKEN": TOKEN}
-            manifest = root / "fleet.yaml"
-            manifest.write_text(fleet_manifest(count))
-            results: dict[str, object] = {"sites": count}
-            for step, args in (
-                ("apply_from_empty", ("apply", str(manifest), "--auto-approve")),
-                ("steady_plan", ("plan", str(manifest), "--detailed-exitcode")),
-                ("apply_again", ("apply", str(manifest), "--auto-approve")),
-            ):
-                start = len(log.read_text().splitlines()) if log.exists() else 0
-                seconds, code, stderr = _run(env, *args)
-                lines = _log_since(log, start)
-                writes = [line for line in lines if line["method"] not in ("GET", "HEAD")]
-                results[step] = {
-                    "exit": code,
-                    "seconds": round(seconds, 1),
-                    "requests": len(lines),
-                    "writes": len(writes),
-                    "writes_by_method": dict(sorted(Counter(str(w["method"]) for w in writes).items())),
-                }
-                if code not in (0,):
-                    results[step]["stderr"] = stderr  # type: ignore[index]
-            return results
+    results: dict[str, object] = {"sites": count}
+    with fleet_on_emulator(count, TOKEN) as fleet:
+        manifest = str(fleet.manifest)
+        for step, args in (
+            ("apply_from_empty", ("apply", manifest, "--auto-approve")),
+            ("steady_plan", ("plan", manifest, "--detailed-exitcode")),
+            ("apply_again", ("apply", manifest, "--auto-approve")),
+        ):
+            start = len(fleet.logged())
+            seconds, code, stderr = _run(fleet.env, *args)
+            lines = fleet.logged(start)
+            writes = [line for line in lines if line["method"] not in ("GET", "HEAD")]
+            results[step] = {
+                "exit": code,
+                "seconds": round(seconds, 1),
+                "requests": len(lines),
+                "writes": len(writes),
+                "writes_by_method": dict(sorted(Counter(str(w["method"]) for w in writes).items())),
+            }
+            if code not in (0,):
+                results[step]["stderr"] = stderr  # type: ignore[index]
+    return results
 
 
 def main() -> None:

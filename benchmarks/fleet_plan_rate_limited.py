@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.fleet import fleet_manifest
+from benchmarks.fleet import LIMITS_OFF, fleet_manifest
 from reconciler.emulator.process import console_script, spawn_emulator
 
 SEED_TOKEN = "bench-seed"
@@ -40,8 +40,7 @@ def _log_lines(log: Path) -> int:
 
 def _seed(root: Path, manifest: Path) -> float:
     """Create the fleet with the limits off; returns the apply's seconds."""
-    off = ("--rate-limit-per-minute", "0", "--deploy-rate-limit-per-minute", "0")
-    with spawn_emulator(root / "data", [SEED_TOKEN], *off) as emu:
+    with spawn_emulator(root / "data", [SEED_TOKEN], *LIMITS_OFF) as emu:
         started = time.perf_counter()
         done = subprocess.run(
             [console_script(), "apply", str(manifest), "--auto-approve"],

@@ -20,14 +20,13 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.fleet import fleet_manifest
-from reconciler.emulator.process import console_script, spawn_emulator
+from benchmarks.fleet import fleet_on_emulator
+from reconciler.emulator.process import console_script
 
 TOKEN = "bench-token"
 
@@ -63,35 +62,21 @@ def main() -> None:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(json.dumps({"machine": machine}), flush=True)
     scripts = {"this": console_script(), **({"other": args.compare} if args.compare else {})}
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        log = root / "requests.jsonl"
-        off = (
-            "--rate-limit-per-minute",
-            "0",
-            "--deploy-rate-limit-per-minute",
-            "0",
-            "--request-log",
-            str(log),
-        )
-        with spawn_emulator(root / "data", [TOKEN], *off) as emu:
-            env = {**os.environ, "NETLIFY_API_URL": emu.url, "NETLIFY_AUTH_TOKEN": TOKEN}
-            manifest = root / "fleet.yaml"
-            manifest.write_text(fleet_manifest(args.sites))
-            _run(scripts["this"], env, "apply", str(manifest), "--auto-approve")
-            figures: dict[str, dict[str, list[float]]] = {
-                name: {"plan_wall": [], "plan_cpu": [], "validate_cpu": [], "requests": []}
-                for name in scripts
-            }
-            for _ in range(args.rounds):
-                for name, script in scripts.items():
-                    _, validate_cpu = _run(script, env, "validate", str(manifest))
-                    mark = len(log.read_text().splitlines())
-                    wall, cpu = _run(script, env, "plan", str(manifest))
-                    figures[name]["plan_wall"].append(wall)
-                    figures[name]["plan_cpu"].append(cpu)
-                    figures[name]["validate_cpu"].append(validate_cpu)
-                    figures[name]["requests"].append(len(log.read_text().splitlines()) - mark)
+    figures: dict[str, dict[str, list[float]]] = {
+        name: {"plan_wall": [], "plan_cpu": [], "validate_cpu": [], "requests": []} for name in scripts
+    }
+    with fleet_on_emulator(args.sites, TOKEN) as fleet:
+        manifest = str(fleet.manifest)
+        _run(scripts["this"], fleet.env, "apply", manifest, "--auto-approve")
+        for _ in range(args.rounds):
+            for name, script in scripts.items():
+                _, validate_cpu = _run(script, fleet.env, "validate", manifest)
+                mark = len(fleet.logged())
+                wall, cpu = _run(script, fleet.env, "plan", manifest)
+                figures[name]["plan_wall"].append(wall)
+                figures[name]["plan_cpu"].append(cpu)
+                figures[name]["validate_cpu"].append(validate_cpu)
+                figures[name]["requests"].append(len(fleet.logged()) - mark)
     medians: dict[str, float] = {}
     for name, values in figures.items():
         per_request = [
