@@ -4,56 +4,31 @@ calls it with what."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pytest
 
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import ApiError, ForeignOrigin
+from tests.support.local_server import QuietHandler, serving
 
 TOKEN = "origin-test-token-4242"
 
 
-class _Recorder(BaseHTTPRequestHandler):
+class _Recorder(QuietHandler):
     seen: ClassVar[list[dict[str, str]]] = []
 
     def do_GET(self) -> None:
         type(self).seen.append(dict(self.headers))
-        self._answer(200, b"[]", {})
-
-    def _answer(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for name, value in {"Content-Type": "application/json", **headers}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        return None
-
-
-@contextmanager
-def _serve(handler: type[BaseHTTPRequestHandler], host: str) -> Iterator[str]:
-    """The server's base URL while it runs."""
-    server = ThreadingHTTPServer((host, 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{host}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+        self.answer(200, b"[]", {})
 
 
 @pytest.fixture
 def elsewhere() -> Iterator[str]:
     _Recorder.seen = []
-    with _serve(_Recorder, "127.0.0.2") as url:
+    with serving(_Recorder, "127.0.0.2") as url:
         yield url
 
 
@@ -61,15 +36,15 @@ def _hostile(target: str) -> type[BaseHTTPRequestHandler]:
     class Hostile(_Recorder):
         def do_GET(self) -> None:
             if self.path.startswith("/api/v1/sites"):
-                self._answer(200, b"[]", {"Link": f'<{target}/api/v1/sites?page=2>; rel="next"'})
+                self.answer(200, b"[]", {"Link": f'<{target}/api/v1/sites?page=2>; rel="next"'})
             else:
-                self._answer(302, b"", {"Location": f"{target}/api/v1/accounts"})
+                self.answer(302, b"", {"Location": f"{target}/api/v1/accounts"})
 
     return Hostile
 
 
 def test_a_next_link_to_another_origin_is_refused_and_gets_no_token(elsewhere):
-    with _serve(_hostile(elsewhere), "127.0.0.1") as api, NetlifyClient(api, TOKEN) as client:
+    with serving(_hostile(elsewhere), "127.0.0.1") as api, NetlifyClient(api, TOKEN) as client:
         with pytest.raises(ForeignOrigin, match="not following it"):
             client.get_all("/sites")
         with pytest.raises(ApiError, match="redirects are not followed"):

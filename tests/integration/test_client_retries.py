@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
 
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import ApiError, OutcomeUnknown
+from tests.support.local_server import QuietHandler, serving
 
 
-class _Scripted(BaseHTTPRequestHandler):
+class _Scripted(QuietHandler):
     script: ClassVar[list[int]] = []
     calls: ClassVar[list[str]] = []
     reset_in: ClassVar[int] = 0  # seconds until the rate-limit window resets, said with each 429
@@ -26,33 +25,16 @@ class _Scripted(BaseHTTPRequestHandler):
         type(self).calls.append(f"{self.command} {self.path}")
         status = type(self).script.pop(0) if type(self).script else 200
         headers = {"X-RateLimit-Reset": str(int(time.time()) + type(self).reset_in)} if status == 429 else {}
-        body = b"{}" if status < 300 else b'{"message": "scripted"}'
-        self.send_response(status)
-        for name, value in {"Content-Type": "application/json", **headers}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.answer(status, b"{}" if status < 300 else b'{"message": "scripted"}', headers)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _next
-
-    def log_message(self, format: str, *args: object) -> None:
-        return None
 
 
 @contextmanager
 def _scripted(*statuses: int, reset_in: int = 0) -> Iterator[NetlifyClient]:
     _Scripted.script, _Scripted.calls, _Scripted.reset_in = list(statuses), [], reset_in
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with NetlifyClient(
-            f"http://127.0.0.1:{server.server_address[1]}", "t", sleep=lambda _: None
-        ) as client:
-            yield client
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Scripted) as url, NetlifyClient(url, "t", sleep=lambda _: None) as client:
+        yield client
 
 
 def test_a_server_error_then_a_burst_of_429s_is_ridden_out():
