@@ -54,7 +54,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.fleet import LIMITS_OFF  # noqa: E402  (after the path set-up above)
+from benchmarks.fleet import LIMITS_OFF, read_log  # noqa: E402  (after the path set-up above)
 from reconciler.emulator.process import spawn_emulator  # noqa: E402
 
 TOKEN = "bench-token"
@@ -134,10 +134,6 @@ def write_seed(path: Path, names: list[str]) -> None:
         "sites": [{"name": name, "team": f"t-{name}"} for name in names],
     }
     path.write_text(json.dumps(seed), encoding="utf-8")
-
-
-def log_lines(log: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def calls(entries: list[dict[str, Any]]) -> dict[str, float]:
@@ -338,12 +334,12 @@ def main() -> None:
             for phase in ("first", "unchanged"):
                 for tool in order:
                     site = f"{tool}-r{r}"
-                    before, emulator_cpu = len(log_lines(log)), cpu_seconds(proc.pid)
+                    before, emulator_cpu = len(read_log(log)), cpu_seconds(proc.pid)
                     if tool == "cli":
                         seconds, extra = run_cli(base, tree, site, home), dict[str, Any]()
                     else:
                         seconds, extra = run_ours(base, tree, site, scratch / "work", "apply")
-                    counted = calls(log_lines(log)[before:])
+                    counted = calls(read_log(log, before))
                     counted["emulator_cpu_s"] = cpu_seconds(proc.pid) - emulator_cpu
                     rows.append(
                         {"round": r, "tool": tool, "phase": phase, "seconds": seconds, **counted, **extra}
@@ -358,9 +354,9 @@ def main() -> None:
         big: dict[str, Any] = {}
         if not args.skip_big:
             big_tree = big_file_tree(scratch / "big")
-            before = len(log_lines(log))
+            before = len(read_log(log))
             seconds, big = run_ours(base, big_tree, "ours-big", scratch / "work-big", "apply")
-            big.update(seconds=seconds, **calls(log_lines(log)[before:]))
+            big.update(seconds=seconds, **calls(read_log(log, before)))
             shutil.rmtree(big_tree)
             print(json.dumps({"big": big}), flush=True)
         report = render(rows, big, shape, unique_blobs, args)

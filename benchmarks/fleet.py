@@ -42,6 +42,12 @@ def fleet_manifest(count: int) -> str:
     return "version: 1\nsites:\n" + sites
 
 
+def read_log(log: Path, start: int = 0) -> list[dict[str, Any]]:
+    """The emulator's logged requests (`--request-log`) from the `start`-th on; none before the first."""
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    return [json.loads(line) for line in lines[start:] if line.strip()]
+
+
 @dataclass(frozen=True)
 class FleetRun:
     """A fleet's manifest, the emulator serving it, its request log, and the environment pointing at it."""
@@ -53,8 +59,7 @@ class FleetRun:
 
     def logged(self, start: int = 0) -> list[dict[str, Any]]:
         """The logged requests from the `start`-th on."""
-        lines = self.log.read_text().splitlines() if self.log.exists() else []
-        return [json.loads(line) for line in lines[start:]]
+        return read_log(self.log, start)
 
 
 @contextmanager

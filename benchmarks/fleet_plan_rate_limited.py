@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.fleet import LIMITS_OFF, fleet_manifest
+from benchmarks.fleet import LIMITS_OFF, fleet_manifest, read_log
 from reconciler.emulator.process import console_script, spawn_emulator
 
 SEED_TOKEN = "bench-seed"
@@ -32,10 +32,6 @@ SEED_TOKEN = "bench-seed"
 
 def _env(url: str, token: str) -> dict[str, str]:
     return {**os.environ, "NETLIFY_API_URL": url, "NETLIFY_AUTH_TOKEN": token}
-
-
-def _log_lines(log: Path) -> int:
-    return len(log.read_text().splitlines()) if log.exists() else 0
 
 
 def _seed(root: Path, manifest: Path) -> float:
@@ -101,9 +97,9 @@ def measure(count: int, shards: int, single: bool) -> None:
         tokens = [f"bench-shard-{k}" for k in range(shards)]
         with spawn_emulator(root / "data", [SEED_TOKEN, *tokens], "--request-log", str(log)) as emu:
             if single:
-                mark = _log_lines(log)
+                mark = len(read_log(log))
                 [result] = _plans(emu.url, manifest, [(SEED_TOKEN, ())])
-                lines = [json.loads(line) for line in log.read_text().splitlines()[mark:]]
+                lines = read_log(log, mark)
                 requests = len(lines)
                 print(
                     json.dumps(
@@ -124,11 +120,11 @@ def measure(count: int, shards: int, single: bool) -> None:
                     flush=True,
                 )
             if shards > 1:
-                mark = _log_lines(log)
+                mark = len(read_log(log))
                 jobs = [(tokens[k], ("--shard", f"{k + 1}/{shards}")) for k in range(shards)]
                 results = _plans(emu.url, manifest, jobs)
                 slowest = max(float(str(r["seconds"])) for r in results)
-                lines = [json.loads(line) for line in log.read_text().splitlines()[mark:]]
+                lines = read_log(log, mark)
                 print(
                     json.dumps(
                         {

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.fleet import fleet_manifest
+from benchmarks.fleet import fleet_manifest, read_log
 from reconciler.apply import apply_plan
 from reconciler.emulator.app import EmulatorOptions
 from reconciler.emulator.server import EmulatorServer
@@ -39,11 +39,11 @@ def measure(count: int) -> dict[str, object]:
             started = time.perf_counter()
             apply_plan(client, first.plan, first.procedures)
             apply_s = time.perf_counter() - started
-            mark = len(log.read_text().splitlines())
+            mark = len(read_log(log))
             started = time.perf_counter()
             steady = make_plan(client, manifest)
             steady_s = time.perf_counter() - started
-            lines = [json.loads(line) for line in log.read_text().splitlines()[mark:]]
+            lines = read_log(log, mark)
             client.close()
     assert not steady.plan.changes
     kinds = Counter(
