@@ -5,15 +5,18 @@ Small files and large ones are hashed differently because they are limited by di
 file costs system calls and interpreter work under the GIL, so a second thread gains nothing; instead a
 helper process (`hash_worker`, started with `python -I -S`, never `fork`ed from this threaded program) takes
 batches of them while this thread hashes others, so both cores work. Large files are limited by hashing
-itself, and `hashlib` and `os.readv` release the GIL on megabyte buffers, so they go to a thread pool at the
-same time. Memory stays flat: one reusable 1 MiB buffer per thread, whatever the file sizes. Progress is
-reported per megabyte of a large file and per batch of small files, which costs nothing measurable.
-Figures (20,000 small files, the 2,000-file tree, against `xargs -P2 sha1sum`) are in benchmarks/RESULTS.md.
+itself, and `hashlib` and `os.readv` release the GIL on megabyte buffers, so they go to a thread pool. A file
+is known to be large only once its first read fills the 1 MiB buffer: the walk does not `stat` files, and
+every size comes from reading the file to its end. Memory stays flat: one reusable 1 MiB buffer per thread,
+whatever the file sizes. Progress is reported per megabyte of a large file and per batch of small files,
+which costs nothing measurable. Figures (20,000 small files, the 2,000-file tree, against `xargs -P2
+sha1sum`) are in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 import threading
@@ -28,13 +31,13 @@ from reconciler.deploy.progress import Progress
 from reconciler.deploy.tree import DeployInputError
 
 CHUNK_SIZE = hash_worker.CHUNK_SIZE
-LARGE_FILE = 1 << 20  # from this size on, a file is hashed on the thread pool
+LARGE_FILE = CHUNK_SIZE  # from this size on, a file is hashed on the thread pool
 PROGRESS_BATCH = 256  # small files hashed between two progress reports (and most in one helper batch)
-HELPER_MIN_FILES = 2 * PROGRESS_BATCH  # fewer small files than this are hashed here: a helper would not pay
-HELPER_BATCHES_IN_FLIGHT = 2  # answers (40 bytes a file) of this many batches must fit in a pipe (64 KiB)
+HELPER_MIN_FILES = 2 * PROGRESS_BATCH  # fewer files than this are hashed here: a helper would not pay
+HELPER_BATCHES_IN_FLIGHT = 2  # answers (48 bytes a file) of this many batches must fit in a pipe (64 KiB)
 _local = threading.local()
 
-FileList = Sequence[tuple["Path | str", int]]
+FileList = Sequence["Path | str"]
 
 
 class FileChangedError(DeployInputError):
@@ -53,34 +56,36 @@ def file_digest(
 ) -> str:
     """The hex digest of a file, read in `CHUNK_SIZE` pieces into a per-thread buffer; `on_bytes` hears
     of each piece (progress through a large file)."""
-    return hash_worker.digest_file(path, _buffer(), algorithm, on_bytes)
+    return hash_worker.digest_file(path, _buffer(), algorithm, on_bytes)[0]
 
 
-def hash_files(files: FileList, workers: int = 2, progress: Progress | None = None) -> list[str]:
-    """SHA-1 of each `(path, size)`, in the given order (see `HashPipeline`). `progress` (already started)
+def hash_files(
+    files: FileList, workers: int = 2, progress: Progress | None = None
+) -> tuple[list[str], list[int]]:
+    """SHA-1 and size of each file, in the given order (see `HashPipeline`). `progress` (already started)
     advances by files and bytes as they are hashed."""
     with HashPipeline(workers) as pipeline:
         pipeline.add(files)
-        return pipeline.digests(progress)
+        return pipeline.results(progress)
 
 
 class HashPipeline:
     """Files are added while they are found (the walk goes on meanwhile), digests are collected at the end.
 
-    With `workers` >= 2, batches of small files go to a helper process as soon as there are enough of them
-    to pay for starting it, and large files to a thread pool at once; `digests` then hashes what is left
-    here, alongside the helper. With fewer workers everything is hashed here, in `digests`.
+    With `workers` >= 2, batches of files go to a helper process as soon as there are enough of them to pay
+    for starting it, and large files (found by whoever reads them first) to a thread pool; `results` then
+    hashes what is left here, alongside the helper. With fewer workers everything is hashed here.
     """
 
     def __init__(self, workers: int = 2) -> None:
         self._parallel = workers >= 2
         self._pool = ThreadPoolExecutor(max_workers=max(workers, 1) + 1, thread_name_prefix="sha1")
-        self._files: list[tuple[Path | str, int]] = []
-        self._results: list[str] = []
+        self._files: list[Path | str] = []
+        self._sha1s: list[str] = []
+        self._sizes: list[int] = []  # -1 until hashed
         self._large: list[Future[None]] = []
-        self._filling: list[int] = []
-        self._small = 0
-        self._queue: deque[list[int]] = deque()
+        self._batched = 0  # files up to this index are in batches
+        self._queue: deque[range] = deque()
         self._ready = threading.Condition()
         self._closed = False  # no more files will be added
         self._stopped = False  # give up: take no further batch
@@ -97,30 +102,38 @@ class HashPipeline:
     def add(self, files: FileList) -> None:
         """More files to hash; hashing of what can start now starts."""
         with self._ready:
-            first = len(self._files)
             self._files.extend(files)
-            self._results.extend("" for _ in files)
-            for i in range(first, len(self._files)):
-                if self._parallel and self._files[i][1] >= LARGE_FILE:
-                    self._large.append(self._pool.submit(self._hash_large, i))
-                    continue
-                self._filling.append(i)
-                self._small += 1
-                if len(self._filling) == PROGRESS_BATCH:
-                    self._queue.append(self._filling)
-                    self._filling = []
-                    self._ready.notify()
-            if self._parallel and self._helper is None and self._small >= HELPER_MIN_FILES:
+            count = len(self._files)
+            self._sha1s.extend([""] * (count - len(self._sha1s)))
+            self._sizes.extend([-1] * (count - len(self._sizes)))
+            while count - self._batched >= PROGRESS_BATCH:
+                self._queue.append(range(self._batched, self._batched + PROGRESS_BATCH))
+                self._batched += PROGRESS_BATCH
+                self._ready.notify()
+            if self._parallel and self._helper is None and count >= HELPER_MIN_FILES:
                 self._helper = self._pool.submit(self._feed_helper)
 
-    def digests(self, progress: Progress | None = None) -> list[str]:
-        """Every file's digest in the order added, once all are hashed; `progress` (started) hears of the
-        work done so far and then of the rest. DeployInputError for a file that cannot be read."""
+    def total_bytes(self) -> int:
+        """The size of every file added: as measured for those hashed, by `stat` for the others. Meant for
+        a progress display that appears only once hashing has taken a while."""
+        total = 0
+        for path, size in zip(self._files, self._sizes, strict=True):
+            if size < 0:
+                try:
+                    size = os.stat(path).st_size
+                except OSError:
+                    size = 0
+            total += size
+        return total
+
+    def results(self, progress: Progress | None = None) -> tuple[list[str], list[int]]:
+        """Every file's digest and size in the order added, once all are hashed; `progress` (started) hears
+        of the work done so far and then of the rest. DeployInputError for a file that cannot be read."""
         self._progress.attach(progress or Progress.silent())
         with self._ready:
-            if self._filling:
-                self._queue.append(self._filling)
-                self._filling = []
+            if len(self._files) > self._batched:
+                self._queue.append(range(self._batched, len(self._files)))
+                self._batched = len(self._files)
             self._closed = True
             self._ready.notify_all()
         try:
@@ -130,14 +143,14 @@ class HashPipeline:
                 self._hash_here()  # a batch the helper handed back, if it failed
             for future in self._large:
                 future.result()
-            for i, digest in enumerate(self._results):
+            for i, digest in enumerate(self._sha1s):
                 if not digest:  # one the helper could not read: hashed here, for the usual error
-                    self._results[i] = file_digest(self._files[i][0])
+                    self._sha1s[i], self._sizes[i] = hash_worker.digest_file(self._files[i], _buffer())
         except OSError as exc:
             self.stop()
             name = exc.filename if exc.filename is not None else "a file"
             raise DeployInputError(f"cannot read {name}: {exc.strerror or exc}") from None
-        return self._results
+        return self._sha1s, self._sizes
 
     def stop(self) -> None:
         """Take no further batch, end the helper and let the threads go. The helper's input is closed first:
@@ -164,7 +177,7 @@ class HashPipeline:
             process.stdout.close()
 
     # -- the work -------------------------------------------------------------------------------------
-    def _take(self, wait: bool) -> list[int] | None:
+    def _take(self, wait: bool) -> range | None:
         """The next batch; with `wait`, block until one comes or no more can (closed, or stopped)."""
         with self._ready:
             while not self._stopped:
@@ -175,20 +188,32 @@ class HashPipeline:
                 self._ready.wait()
             return None
 
-    def _done(self, batch: list[int]) -> None:
-        self._progress.advance(len(batch), sum(self._files[i][1] for i in batch))
+    def _large_found(self, i: int) -> None:
+        """A file that filled the buffer: hashed in pieces, on the pool when there is one."""
+        if self._parallel:
+            self._large.append(self._pool.submit(self._hash_large, i))
+        else:
+            self._hash_large(i)
 
     def _hash_large(self, i: int) -> None:
-        self._results[i] = file_digest(
-            self._files[i][0], on_bytes=lambda count: self._progress.advance(0, count)
+        self._sha1s[i], self._sizes[i] = hash_worker.digest_file(
+            self._files[i], _buffer(), on_bytes=lambda count: self._progress.advance(0, count)
         )
         self._progress.advance(1)
 
     def _hash_here(self) -> None:
+        files, sha1s, sizes, buffer = self._files, self._sha1s, self._sizes, _buffer()
         while (batch := self._take(wait=False)) is not None:
+            hashed = nbytes = 0
             for i in batch:
-                self._results[i] = file_digest(self._files[i][0])
-            self._done(batch)
+                found = hash_worker.hash_small(files[i], buffer)
+                if found is None:
+                    self._large_found(i)
+                    continue
+                sha1s[i], sizes[i] = found
+                hashed += 1
+                nbytes += found[1]
+            self._progress.advance(hashed, nbytes)
 
     def _feed_helper(self) -> None:
         """Send batches to a helper process until none is left; a batch it cannot finish (it failed to start
@@ -205,7 +230,7 @@ class HashPipeline:
     def _feed(self, sink: IO[bytes], source: IO[bytes]) -> None:
         """Keep HELPER_BATCHES_IN_FLIGHT batches with the helper, so it never waits for this thread (which
         needs the GIL to send one). Its answers fit in the pipe, so sending never deadlocks."""
-        sent: deque[list[int]] = deque()
+        sent: deque[range] = deque()
         try:
             while True:
                 while len(sent) < HELPER_BATCHES_IN_FLIGHT:
@@ -213,7 +238,7 @@ class HashPipeline:
                     if batch is None:
                         break
                     sent.append(batch)
-                    sink.write(hash_worker.encode_batch([str(self._files[i][0]) for i in batch]))
+                    sink.write(hash_worker.encode_batch([str(self._files[i]) for i in batch]))
                     sink.flush()
                 if not sent:
                     return
@@ -223,16 +248,29 @@ class HashPipeline:
                 if len(answer) != width * len(batch):
                     return
                 sent.popleft()
-                for n, i in enumerate(batch):
-                    digest = answer[n * width : (n + 1) * width]
-                    self._results[i] = "" if digest == hash_worker.UNREADABLE else digest
-                self._done(batch)
+                self._take_answer(batch, answer)
         except (OSError, ValueError):
             return
         finally:
             if sent:  # the helper failed or was stopped: what it did not answer is hashed here
                 with self._ready:
                     self._queue.extendleft(reversed(sent))
+
+    def _take_answer(self, batch: range, answer: str) -> None:
+        """Record the helper's answer for `batch`; a large file goes to the pool, an unreadable one stays
+        unhashed (hashed here at the end, for the usual error)."""
+        width, digest_width = hash_worker.ANSWER_WIDTH, hash_worker.DIGEST_WIDTH
+        hashed = nbytes = 0
+        for offset, i in zip(range(0, len(answer), width), batch, strict=True):
+            one = answer[offset : offset + width]
+            if one == hash_worker.LARGE:
+                self._large_found(i)
+            elif one != hash_worker.UNREADABLE:
+                self._sha1s[i] = one[:digest_width]
+                self._sizes[i] = size = int(one[digest_width:], 16)
+                hashed += 1
+                nbytes += size
+        self._progress.advance(hashed, nbytes)
 
     def _start_helper(self) -> subprocess.Popen[bytes] | None:
         if not sys.executable:

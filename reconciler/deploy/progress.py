@@ -60,6 +60,7 @@ class Progress:
         self._unit = "files"
         self._total_files = 0
         self._total_bytes = 0
+        self._pending_total: Callable[[], int] | None = None
         self.files = 0
         self.bytes = 0
         self._started = 0.0
@@ -80,13 +81,18 @@ class Progress:
         return cls(None)
 
     # -- phases ---------------------------------------------------------------------------------
-    def start(self, label: str, files: int, total_bytes: int, unit: str = "files") -> None:
-        """A phase of `files` items (called `unit`) and `total_bytes` bytes (0: items only)."""
+    def start(
+        self, label: str, files: int, total_bytes: int | Callable[[], int], unit: str = "files"
+    ) -> None:
+        """A phase of `files` items (called `unit`) and `total_bytes` bytes (0: items only). A callable
+        total is asked for only when the phase is shown: a phase over before its delay never pays for it
+        (hashing learns sizes as it reads, and summing them up front would cost a `stat` per file)."""
         with self._lock:
             self._label = label
             self._unit = unit
             self._total_files = files
-            self._total_bytes = total_bytes
+            self._pending_total = total_bytes if callable(total_bytes) else None
+            self._total_bytes = 0 if callable(total_bytes) else total_bytes
             self.files = 0
             self.bytes = 0
             self._started = self._last_draw = self._clock()
@@ -98,6 +104,8 @@ class Progress:
     def _show(self) -> None:
         """The phase becomes visible: its opening line in a log (a terminal draws the bar on advance)."""
         self._shown = True
+        if self._pending_total is not None:
+            self._total_bytes, self._pending_total = self._pending_total(), None
         if not self._interactive:
             self._write(f"{self._label}: {self._items(self._total_files, self._total_bytes)}\n")
 

@@ -1,6 +1,6 @@
 """The local side of a deploy: which files and functions a directory holds, and their digests.
 
-`local_digest` is what `plan` calls: it walks the publish directory (`tree.walk_tree`: netlify-cli's
+`local_digest` is what `plan` calls: it walks the publish directory (`tree.walk_batches`: netlify-cli's
 skip rules, symlink containment, refused names and oversized directories, all before any request), hashes
 every file (`hashing.HashPipeline`, starting while the walk goes on) and zips every function
 (`functions`). The result is everything the plan compares with the published deploy and everything the
@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
 from reconciler.deploy.functions import LocalFunction, find_functions, zip_function
 from reconciler.deploy.hashing import HashPipeline
 from reconciler.deploy.progress import Progress
-from reconciler.deploy.tree import MAX_DIR_ENTRIES, DeployInputError, TreeFile, walk_tree
+from reconciler.deploy.tree import MAX_DIR_ENTRIES, DeployInputError, TreeFile, walk_batches
 
 # Hashing shows progress (on stderr: a bar on a terminal, lines in CI) only once it has taken this long,
 # so a small site's plan prints nothing extra and a large tree never looks stuck.
@@ -35,6 +36,9 @@ class LocalFile(NamedTuple):
     source: str
     size: int
     sha1: str
+
+
+_local_file = partial(tuple.__new__, LocalFile)  # LocalFile from one 4-tuple, without a Python-level call
 
 
 @dataclass
@@ -76,23 +80,32 @@ def local_digest(
         # Function sources inside the publish directory must not be served as static files.
         exclude = frozenset({os.path.realpath(functions_dir)})
     progress = progress or Progress.for_stream(delay=HASH_PROGRESS_DELAY)
-    found: list[TreeFile] = []
-
-    def hash_soon(listed: list[TreeFile]) -> None:
-        found.extend(listed)
-        pipeline.add([(f.source, f.size) for f in listed])
-
+    found: list[TreeFile] = []  # in the order found, which is the order hashed
     with HashPipeline(workers) as pipeline:  # hashing starts while the walk goes on
-        tree = walk_tree(publish_dir, exclude=exclude, on_files=hash_soon)
-        progress.start(f"hashing {_shown(publish_dir)}", len(tree), sum(f.size for f in tree))
-        shas = dict(zip([f.source for f in found], pipeline.digests(progress), strict=True))
+        for batch in walk_batches(publish_dir, exclude=exclude, sizes=False):
+            found.extend(batch)
+            pipeline.add([f.source for f in batch])
+        progress.start(f"hashing {_shown(publish_dir)}", len(found), pipeline.total_bytes)
+        sha1s, sizes = pipeline.results(progress)
     progress.finish()
-    files = {f.path: LocalFile(f.path, f.source, f.size, shas[f.source]) for f in tree}
-    functions: dict[str, LocalFunction] = {}
-    if functions_dir is not None:
-        for source in find_functions(functions_dir):
-            functions[source.name] = zip_function(source, workdir)
-    return LocalDigest(files, functions)
+    return LocalDigest(_by_path(found, sizes, sha1s), _zipped(functions_dir, workdir))
+
+
+def _by_path(found: list[TreeFile], sizes: list[int], sha1s: list[str]) -> dict[str, LocalFile]:
+    """The hashed files by path, in path order. Built with C-level calls only (`zip`, `map`, one sort of
+    strings), not a named-tuple constructor and a tuple comparison per file: for 20,000 files that was a
+    tenth of the whole scan."""
+    if not found:
+        return {}
+    paths, sources, _ = zip(*found, strict=True)
+    made = dict(zip(paths, map(_local_file, zip(paths, sources, sizes, sha1s, strict=True)), strict=True))
+    return {path: made[path] for path in sorted(made)}
+
+
+def _zipped(functions_dir: Path | None, workdir: Path) -> dict[str, LocalFunction]:
+    if functions_dir is None:
+        return {}
+    return {source.name: zip_function(source, workdir) for source in find_functions(functions_dir)}
 
 
 def _shown(directory: Path) -> str:

@@ -18,7 +18,7 @@ same manifest whatever order the filesystem lists it in.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,6 +26,7 @@ from reconciler.model.errors import ReconcilerError
 
 MAX_DIR_ENTRIES = 54_000
 MAX_PROBLEMS_SHOWN = 20
+UNKNOWN_SIZE = -1  # a file's size when the walk was asked not to `stat` files
 _FORBIDDEN_CHARS = ("#", "?", "\\")
 
 
@@ -90,13 +91,33 @@ def walk_tree(
     max_dir_entries: int = MAX_DIR_ENTRIES,
     what: str = "publish directory",
     exclude: frozenset[str] = frozenset(),
-    on_files: Callable[[list[TreeFile]], None] | None = None,
 ) -> list[TreeFile]:
-    """Every deployable file under `root`, sorted by path; DeployInputError listing all problems found.
+    """Every deployable file under `root` with its size, sorted by path; DeployInputError listing all
+    problems found (see `walk_batches`)."""
+    files = [
+        f
+        for batch in walk_batches(root, max_dir_entries=max_dir_entries, what=what, exclude=exclude)
+        for f in batch
+    ]
+    files.sort()  # by path: paths are unique, so the other fields are never compared
+    return files
+
+
+def walk_batches(
+    root: Path,
+    *,
+    max_dir_entries: int = MAX_DIR_ENTRIES,
+    what: str = "publish directory",
+    exclude: frozenset[str] = frozenset(),
+    sizes: bool = True,
+) -> Iterator[list[TreeFile]]:
+    """Each directory's deployable files as soon as it is listed (unsorted), so that hashing can start
+    during the walk; DeployInputError listing all problems found, once the walk is over.
 
     `exclude` holds real paths of directories to leave out (the functions directory when it lies inside
-    the publish directory: function sources must not be served as static files). `on_files` hears of each
-    directory's files as soon as it is listed, unsorted, so that hashing can start during the walk.
+    the publish directory: function sources must not be served as static files). Without `sizes`, a
+    regular file's size is UNKNOWN_SIZE: a caller that reads every file anyway (hashing) learns it there,
+    and the walk saves one `lstat` per file, a third of its time on a tree of small files.
     """
     try:
         real_root = os.path.realpath(root, strict=True)
@@ -104,13 +125,12 @@ def walk_tree(
         raise DeployInputError(f"{what} {root} does not exist") from None
     if not os.path.isdir(real_root):
         raise DeployInputError(f"{what} {root} is not a directory")
-    files: list[TreeFile] = []
     problems: list[str] = []
     # (real path of the directory, manifest prefix, real paths of it and its ancestors)
     stack: list[tuple[str, str, frozenset[str]]] = [(real_root, "", frozenset({real_root}))]
-    listed = 0
     while stack:
         directory, prefix, ancestors = stack.pop()
+        files: list[TreeFile] = []
         kept = 0
         try:
             with os.scandir(directory) as listing:
@@ -130,7 +150,8 @@ def walk_tree(
             kept += 1
             try:
                 if entry.is_file(follow_symlinks=False):  # the usual case first
-                    files.append(TreeFile(relative, entry.path, entry.stat(follow_symlinks=False).st_size))
+                    size = entry.stat(follow_symlinks=False).st_size if sizes else UNKNOWN_SIZE
+                    files.append(TreeFile(relative, entry.path, size))
                 elif entry.is_dir(follow_symlinks=False):
                     real = os.path.join(directory, name)
                     if real in exclude:
@@ -153,16 +174,13 @@ def walk_tree(
                     problems.append(f"{_display(relative, root)}: not a regular file or directory")
             except OSError as exc:
                 problems.append(f"{_display(relative, root)}: cannot read: {exc.strerror or exc}")
-        if on_files is not None and len(files) > listed:
-            on_files(files[listed:])
-            listed = len(files)
+        if files:
+            yield files
         too_many = check_entry_count(_display(prefix.rstrip("/"), root), kept, max_dir_entries)
         if too_many:
             problems.append(too_many)
     if problems:
         raise DeployInputError(_problem_text(what, root, problems))
-    files.sort(key=lambda f: f.path)
-    return files
 
 
 class _LinkedDirectory(NamedTuple):

@@ -13,6 +13,7 @@ from reconciler.deploy import hash_worker
 from reconciler.deploy.hashing import (
     CHUNK_SIZE,
     HELPER_MIN_FILES,
+    LARGE_FILE,
     FileChangedError,
     VerifyingReader,
     file_digest,
@@ -23,21 +24,29 @@ from reconciler.deploy.tree import DeployInputError
 
 
 def test_hash_files_matches_hashlib_for_small_and_large_files(tmp_path: Path) -> None:
-    contents = [b"", b"a", bytes(range(256)) * 4000, b"x" * (3 * CHUNK_SIZE + 17), b"tail"]
+    contents = [
+        b"",
+        b"a",
+        bytes(range(256)) * 4000,
+        b"x" * (3 * CHUNK_SIZE + 17),
+        b"y" * CHUNK_SIZE,  # fills the buffer exactly: a large file
+        b"z" * (CHUNK_SIZE - 1),  # the largest small one
+        b"tail",
+    ]
     files = []
     for i, content in enumerate(contents):
         path = tmp_path / f"f{i}"
         path.write_bytes(content)
-        files.append((path, len(content)))
-    expected = [hashlib.sha1(c).hexdigest() for c in contents]
+        files.append(path)
+    expected = ([hashlib.sha1(c).hexdigest() for c in contents], [len(c) for c in contents])
     assert hash_files(files) == expected
     assert hash_files(files, workers=1) == expected
-    assert file_digest(files[3][0], "sha256") == hashlib.sha256(contents[3]).hexdigest()
+    assert file_digest(files[3], "sha256") == hashlib.sha256(contents[3]).hexdigest()
 
 
 def test_unreadable_files_are_input_errors(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="cannot read") as caught:
-        hash_files([(tmp_path / "gone", 1)])
+        hash_files([tmp_path / "gone"])
     assert "gone" in str(caught.value)
 
 
@@ -101,23 +110,31 @@ def test_verifying_reader_of_a_deleted_file(tmp_path: Path) -> None:
         reader.read(10)
 
 
-def _small_tree(root: Path, count: int) -> list[tuple[Path, int]]:
+def _small_tree(root: Path, count: int) -> list[Path]:
     names = [f"f{i:05d}" for i in range(count - 2)] + ["line\nbreak", "ünïcode"]
     files = []
     for i, name in enumerate(names):
         path = root / name
         path.write_bytes(f"content {i}".encode() * (i % 7 + 1))
-        files.append((path, path.stat().st_size))
+        files.append(path)
     return files
+
+
+def _expected(files: list[Path]) -> tuple[list[str], list[int]]:
+    contents = [path.read_bytes() for path in files]
+    return [hashlib.sha1(c).hexdigest() for c in contents], [len(c) for c in contents]
 
 
 def test_many_small_files_are_shared_with_the_helper_process_in_order(tmp_path: Path) -> None:
     files = _small_tree(tmp_path, 3 * HELPER_MIN_FILES)
-    expected = [hashlib.sha1(path.read_bytes()).hexdigest() for path, _ in files]
+    big = tmp_path / "big.bin"  # among them, the helper hands a large file back to the thread pool
+    big.write_bytes(b"b" * (LARGE_FILE + 5))
+    files.insert(HELPER_MIN_FILES + 3, big)
+    expected = _expected(files)
     progress = Progress.silent()
-    progress.start("hashing", len(files), sum(size for _, size in files))
+    progress.start("hashing", len(files), sum(expected[1]))
     assert hash_files(files, progress=progress) == expected
-    assert (progress.files, progress.bytes) == (len(files), sum(size for _, size in files))
+    assert (progress.files, progress.bytes) == (len(files), sum(expected[1]))
 
 
 @pytest.mark.parametrize("helper", ["/nonexistent/python", "/bin/false"])
@@ -125,25 +142,28 @@ def test_a_helper_that_cannot_start_or_dies_leaves_the_work_to_this_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helper: str
 ) -> None:
     files = _small_tree(tmp_path, 2 * HELPER_MIN_FILES)
-    expected = [hashlib.sha1(path.read_bytes()).hexdigest() for path, _ in files]
+    expected = _expected(files)
     monkeypatch.setattr(sys, "executable", helper)
     assert hash_files(files) == expected
 
 
 def test_a_file_gone_before_the_helper_reads_it_is_an_input_error_naming_it(tmp_path: Path) -> None:
     files = _small_tree(tmp_path, 2 * HELPER_MIN_FILES)
-    files[-5][0].unlink()
+    files[-5].unlink()
     with pytest.raises(DeployInputError, match="cannot read") as caught:
         hash_files(files)
-    assert str(files[-5][0]) in str(caught.value)
+    assert str(files[-5]) in str(caught.value)
 
 
 def test_the_helper_speaks_its_protocol_as_a_script(tmp_path: Path) -> None:
     files = _small_tree(tmp_path, 4)
-    paths = [str(path) for path, _ in files] + [str(tmp_path / "missing")]
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"b" * CHUNK_SIZE)
+    paths = [str(path) for path in files] + [str(tmp_path / "missing"), str(big)]
     stdin = hash_worker.encode_batch(paths) + hash_worker.encode_batch(paths[:1]) + (0).to_bytes(4, "big")
     done = subprocess.run(
         [sys.executable, "-I", "-S", hash_worker.__file__], input=stdin, capture_output=True, check=True
     )
-    expected = [hashlib.sha1(path.read_bytes()).hexdigest() for path, _ in files]
-    assert done.stdout.decode() == "".join([*expected, hash_worker.UNREADABLE, expected[0]])
+    digests, sizes = _expected(files)
+    answers = [f"{digest}{size:08x}" for digest, size in zip(digests, sizes, strict=True)]
+    assert done.stdout.decode() == "".join([*answers, hash_worker.UNREADABLE, hash_worker.LARGE, answers[0]])

@@ -23,6 +23,30 @@ class Terminal(io.StringIO):
         return True
 
 
+def test_a_total_given_as_a_callable_is_asked_for_only_once_the_phase_is_shown() -> None:
+    asked: list[int] = []
+
+    def total() -> int:
+        asked.append(1)
+        return 5000
+
+    clock = Clock()
+    quick = Progress(io.StringIO(), interactive=False, delay=1.0, clock=clock)
+    quick.start("hashing", files=10, total_bytes=total)
+    quick.advance(files=10, nbytes=5000)
+    quick.finish()
+    assert asked == [], "a phase over before its delay never computes its total"
+    out = io.StringIO()
+    slow = Progress(out, interactive=False, delay=1.0, clock=clock)
+    slow.start("hashing", files=10, total_bytes=total)
+    clock.now += 2
+    slow.advance(files=5, nbytes=2500)
+    slow.advance(files=5, nbytes=2500)
+    slow.finish()
+    assert asked == [1]
+    assert out.getvalue().splitlines()[0] == "hashing: 10 files, 5.0 KB"
+
+
 def test_plain_lines_every_ten_percent_or_interval_without_carriage_returns() -> None:
     out = io.StringIO()
     clock = Clock()

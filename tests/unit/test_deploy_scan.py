@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.deploy.scan import MAX_DIR_ENTRIES, DeployInputError, local_digest
-from reconciler.deploy.tree import check_entry_count, is_skipped, walk_tree
+from reconciler.deploy.tree import UNKNOWN_SIZE, check_entry_count, is_skipped, walk_batches, walk_tree
 
 
 def write(root: Path, files: dict[str, bytes]) -> Path:
@@ -197,6 +197,31 @@ def test_local_digest_hashes_files_and_groups_duplicates(tmp_path: Path) -> None
     assert blobs[hashlib.sha1(b"home").hexdigest()].path == "copy.html", "the first path in sorted order"
     assert digest.functions == {} and digest.function_shas() == {}
     assert digest.total_bytes == len(big) + 9
+    assert {path: f.size for path, f in digest.files.items()} == {
+        "big.bin": len(big),
+        "copy.html": 4,
+        "index.html": 4,
+        "nested/x.txt": 1,
+    }, "sizes come from reading the files, the walk does not stat them"
+
+
+def test_a_walk_without_sizes_finds_the_same_files_and_stats_none(tmp_path: Path) -> None:
+    root = write(tmp_path / "site", {"a.html": b"aa", "b/c.txt": b"c", ".hidden": b"h", "b/d.css": b"dd"})
+    (root / "link.html").symlink_to(root / "a.html")
+    batches = list(walk_batches(root, sizes=False))
+    found = sorted(f for batch in batches for f in batch)
+    assert (
+        [f.path for f in found]
+        == [f.path for f in walk_tree(root)]
+        == ["a.html", "b/c.txt", "b/d.css", "link.html"]
+    )
+    assert {f.path: f.size for f in found} == {
+        "a.html": UNKNOWN_SIZE,
+        "b/c.txt": UNKNOWN_SIZE,
+        "b/d.css": UNKNOWN_SIZE,
+        "link.html": 2,
+    }
+    assert len(batches) == 2, "one batch per directory, handed out as each is listed"
 
 
 def test_a_functions_directory_inside_the_publish_directory_is_not_published(tmp_path: Path) -> None:
