@@ -3,14 +3,18 @@ is ever skipped."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from reconciler.emulator import EmulatorServer
-from tests.cli.conftest import EmulatorProcess, start_emulator
+from reconciler.resources.lease import SETTLE_VARIABLE
+from tests.cli.conftest import TEST_LEASE_SETTLE, EmulatorProcess, start_emulator
 from tests.support.http import ApiSession, api_session
+
+os.environ.setdefault(SETTLE_VARIABLE, TEST_LEASE_SETTLE)  # applies run in this process too
 
 TEST_TOKEN = "test-token"
 

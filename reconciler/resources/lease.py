@@ -2,7 +2,12 @@
 
 Netlify offers no conditional write, so the claim follows Fischer's timed mutual exclusion: read the
 carrier; if no live lease of another run is there, write ours; wait longer than any contender's
-read-to-write time; read again; the lease is ours only if our claim is still the one stored. Another
+read-to-write time; read again; the lease is ours only if our claim is still the one stored. "Longer than
+any contender's" must hold for every contender, not only for this run: each claim that took longer than
+`settle` seconds from read to write is made again, and each run pauses `settle` seconds, one value for
+all (`NETLIFY_RECONCILER_LEASE_SETTLE`, default 2). A pause scaled to this run's own read-to-write time
+let a contender that was slower than that (a loaded machine) write its claim after ours was confirmed,
+and both applies went on. Another
 run's live lease is waited for (bounded by `--lease-timeout`); a stale one (expired, or held by a dead
 process of this machine) is taken over. The carrier is read and written whole each time, so whatever
 else it holds (the site's other metadata, the integration's other config) is kept.
@@ -10,6 +15,7 @@ else it holds (the site's other metadata, the integration's other config) is kep
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,9 +31,26 @@ from reconciler.netlify.errors import ApiError
 from reconciler.resources.base import Procedure, RunContext
 
 PROCEDURE = "lease"
-SETTLE = 0.25  # the shortest pause between writing a claim and reading it back
-SLOW_CLAIM = 2.0  # a claim that took longer than this from read to write is made again
+SETTLE = 2.0  # the longest a claim may take from read to write, and the pause before it is read back
+SETTLE_VARIABLE = "NETLIFY_RECONCILER_LEASE_SETTLE"
 POLL = 2.0  # how often a held lease is looked at again
+
+
+def settle_seconds(environ: Mapping[str, str] = os.environ) -> float:
+    """The settling time every apply must share: SETTLE, or the environment's (a loopback emulator's
+    tests use less; applies that can meet must all use one value)."""
+    text = environ.get(SETTLE_VARIABLE, "").strip()
+    if not text:
+        return SETTLE
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 60:
+        raise ReconcilerError(
+            f"{SETTLE_VARIABLE} must be a number of seconds above 0 and at most 60, not {text!r}"
+        )
+    return value
 
 
 class LeaseHeld(ReconcilerError):
@@ -96,10 +119,14 @@ class _Carrier:
 
 class LeaseProcedure(Procedure):
     def __init__(
-        self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        settle: float | None = None,
     ):
         self._clock = clock
         self._sleep = sleep
+        self._settle = settle_seconds() if settle is None else settle
 
     def check(self, request: Request) -> None:
         return None
@@ -127,10 +154,16 @@ class LeaseProcedure(Procedure):
             ours = {**ledger, LEASE_FIELD: Lease.new(context.run_id).to_json()}
             carrier.write(stored, ours)
             if not request.options.get("uncontested"):
-                took = self._clock() - started
-                if took > SLOW_CLAIM:
+                if self._clock() - started > self._settle:
+                    if self._clock() > deadline:
+                        _release(carrier, context.run_id)
+                        raise LeaseHeld(
+                            f"could not take the lease of {owner}: each claim took longer than "
+                            f"{self._settle:g} s from read to write (a slow connection to the API?): "
+                            "nothing was changed there; apply again"
+                        )
                     continue  # too slow to be sure no contender read "free" in between: claim again
-                self._sleep(max(SETTLE, 3 * took))
+                self._sleep(self._settle)
                 confirmed = carrier.lease()
                 if confirmed is None or confirmed.run != context.run_id:
                     waited = confirmed or waited

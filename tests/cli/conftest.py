@@ -13,6 +13,7 @@ import requests
 from reconciler.emulator.process import EmulatorProcess as BaseEmulatorProcess
 from reconciler.emulator.process import console_script as spawn_console_script
 from reconciler.emulator.process import spawn_emulator
+from reconciler.resources.lease import SETTLE_VARIABLE
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -27,9 +28,15 @@ def console_script() -> str:
     return found
 
 
+# Leases settle for half a second in tests, not the default two: every apply here talks to a loopback
+# emulator, where a claim takes milliseconds. The test of applies at once uses the default.
+TEST_LEASE_SETTLE = "0.5"
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NETLIFY_")}
     env.pop("NO_COLOR", None)
+    env[SETTLE_VARIABLE] = TEST_LEASE_SETTLE
     env.update(extra)
     return env
 

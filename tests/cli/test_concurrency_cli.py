@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.resources.lease import SETTLE, SETTLE_VARIABLE
 from tests.cli.conftest import CLI_TOKEN, console_script, run_cli, start_emulator
 from tests.support.http import ApiSession
 from tests.support.live_checks import duplicates
@@ -66,7 +67,7 @@ def _apply_together(
 def test_simultaneous_applies_make_nothing_twice(tmp_path, count):
     limits = ("--rate-limit-per-minute", "0", "--deploy-rate-limit-per-minute", "0")
     with start_emulator(tmp_path / "emu", *limits) as emu:
-        env = emu.env()
+        env = emu.env(**{SETTLE_VARIABLE: str(SETTLE)})  # the real settling time, not the tests' shorter one
         manifest = tmp_path / "m.yaml"
         manifest.write_text(_manifest(0))
         assert run_cli("apply", str(manifest), "--auto-approve", env=env).returncode == 0
