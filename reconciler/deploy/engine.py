@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.deploy.concurrency import AdaptiveLimit
+from reconciler.deploy.functions import LocalFunction
 from reconciler.deploy.hashing import FileChangedError, VerifyingReader, file_digest
 from reconciler.deploy.progress import Progress
-from reconciler.deploy.scan import DeployInputError, LocalDigest, LocalFile, LocalFunction
+from reconciler.deploy.scan import DeployInputError, LocalDigest, LocalFile
 from reconciler.deploy.upload import RequestCounter, UploadStats, is_transient, run_uploads, upload_jobs
 from reconciler.deploy.zipper import ZipEntry, write_zip
 from reconciler.model.errors import ReconcilerError

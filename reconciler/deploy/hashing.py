@@ -22,13 +22,15 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from reconciler.deploy import hash_worker
 from reconciler.deploy.progress import Progress
 from reconciler.deploy.tree import DeployInputError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 CHUNK_SIZE = hash_worker.CHUNK_SIZE
 LARGE_FILE = CHUNK_SIZE  # from this size on, a file is hashed on the thread pool
@@ -79,7 +81,8 @@ class HashPipeline:
 
     def __init__(self, workers: int = 2) -> None:
         self._parallel = workers >= 2
-        self._pool = ThreadPoolExecutor(max_workers=max(workers, 1) + 1, thread_name_prefix="sha1")
+        self._workers = max(workers, 1)
+        self._pool: ThreadPoolExecutor | None = None  # for large files, started by the first one
         self._files: list[Path | str] = []
         self._sha1s: list[str] = []
         self._sizes: list[int] = []  # -1 until hashed
@@ -89,7 +92,7 @@ class HashPipeline:
         self._ready = threading.Condition()
         self._closed = False  # no more files will be added
         self._stopped = False  # give up: take no further batch
-        self._helper: Future[None] | None = None
+        self._helper: threading.Thread | None = None  # feeds the helper process
         self._process: subprocess.Popen[bytes] | None = None
         self._progress = _Tally()
 
@@ -111,7 +114,8 @@ class HashPipeline:
                 self._batched += PROGRESS_BATCH
                 self._ready.notify()
             if self._parallel and self._helper is None and count >= HELPER_MIN_FILES:
-                self._helper = self._pool.submit(self._feed_helper)
+                self._helper = threading.Thread(target=self._feed_helper, name="sha1-helper", daemon=True)
+                self._helper.start()
 
     def total_bytes(self) -> int:
         """The size of every file added: as measured for those hashed, by `stat` for the others. Meant for
@@ -139,7 +143,7 @@ class HashPipeline:
         try:
             self._hash_here()
             if self._helper is not None:
-                self._helper.result()
+                self._helper.join()
                 self._hash_here()  # a batch the helper handed back, if it failed
             for future in self._large:
                 future.result()
@@ -159,7 +163,12 @@ class HashPipeline:
             self._stopped = True
             self._ready.notify_all()
         self._end_helper()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._helper is not None:
+            self._helper.join()
+        with self._ready:
+            pool = self._pool
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _end_helper(self) -> None:
         with self._ready:
@@ -190,10 +199,16 @@ class HashPipeline:
 
     def _large_found(self, i: int) -> None:
         """A file that filled the buffer: hashed in pieces, on the pool when there is one."""
-        if self._parallel:
-            self._large.append(self._pool.submit(self._hash_large, i))
-        else:
+        if not self._parallel:
             self._hash_large(i)
+            return
+        with self._ready:  # the caller's thread or the helper's feeder may find one
+            if self._pool is None:
+                # Imported here: a tree without large files never needs it (nor its `logging`).
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="sha1")
+            self._large.append(self._pool.submit(self._hash_large, i))
 
     def _hash_large(self, i: int) -> None:
         self._sha1s[i], self._sizes[i] = hash_worker.digest_file(

@@ -12,7 +12,6 @@ the everyday quick phase (a small tree hashed in milliseconds) prints no line at
 
 from __future__ import annotations
 
-import shutil
 import sys
 import threading
 import time
@@ -184,6 +183,8 @@ class Progress:
     def _draw_bar(self, now: float) -> None:
         figures = self._figures(now)
         fraction = self.fraction()
+        import shutil  # only a terminal needs it: a process that prints no bar does not load it
+
         width = shutil.get_terminal_size((100, 20)).columns
         room = width - len(self._label) - len(figures) - 10
         bar = ""

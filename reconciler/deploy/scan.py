@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from reconciler.deploy.functions import LocalFunction, find_functions, zip_function
 from reconciler.deploy.hashing import HashPipeline
 from reconciler.deploy.progress import Progress
 from reconciler.deploy.tree import MAX_DIR_ENTRIES, DeployInputError, TreeFile, walk_batches
+
+if TYPE_CHECKING:
+    from reconciler.deploy.functions import LocalFunction
 
 # Hashing shows progress (on stderr: a bar on a terminal, lines in CI) only once it has taken this long,
 # so a small site's plan prints nothing extra and a large tree never looks stuck.
 HASH_PROGRESS_DELAY = 1.0
 
-__all__ = ["MAX_DIR_ENTRIES", "DeployInputError", "LocalDigest", "LocalFile", "LocalFunction", "local_digest"]
+__all__ = ["MAX_DIR_ENTRIES", "DeployInputError", "LocalDigest", "LocalFile", "local_digest"]
 
 
 class LocalFile(NamedTuple):
@@ -41,12 +42,16 @@ class LocalFile(NamedTuple):
 _local_file = partial(tuple.__new__, LocalFile)  # LocalFile from one 4-tuple, without a Python-level call
 
 
-@dataclass
 class LocalDigest:
-    """Files by path and functions by name, both in sorted order."""
+    """Files by path and functions by name, both in sorted order. A plain class, like the rest of this
+    module's import chain: a process that only hashes (the pre-commit check, a benchmark) does not load
+    `dataclasses` (and `inspect` with it), a tenth of its start-up."""
 
-    files: dict[str, LocalFile] = field(default_factory=dict)
-    functions: dict[str, LocalFunction] = field(default_factory=dict)
+    def __init__(
+        self, files: dict[str, LocalFile] | None = None, functions: dict[str, LocalFunction] | None = None
+    ) -> None:
+        self.files = files if files is not None else {}
+        self.functions = functions if functions is not None else {}
 
     def file_shas(self) -> dict[str, str]:
         return {path: f.sha1 for path, f in self.files.items()}
@@ -105,6 +110,8 @@ def _by_path(found: list[TreeFile], sizes: list[int], sha1s: list[str]) -> dict[
 def _zipped(functions_dir: Path | None, workdir: Path) -> dict[str, LocalFunction]:
     if functions_dir is None:
         return {}
+    from reconciler.deploy.functions import find_functions, zip_function  # only a site with functions
+
     return {source.name: zip_function(source, workdir) for source in find_functions(functions_dir)}
 
 
@@ -140,7 +147,7 @@ def planned_digest(
     if functions:
         if functions_dir is None:
             raise DeployInputError("the plan deploys functions but names no functions directory; plan again")
-        zipped = {source.name: zip_function(source, workdir) for source in find_functions(functions_dir)}
+        zipped = _zipped(functions_dir, workdir)
         now = {name: fn.sha256 for name, fn in zipped.items()}
         if now != dict(functions):
             moved = sorted(set(now.items()) ^ set(functions.items()))

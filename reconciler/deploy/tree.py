@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from reconciler.model.errors import ReconcilerError
+from reconciler.model.base_error import ReconcilerError
 
 MAX_DIR_ENTRIES = 54_000
 MAX_PROBLEMS_SHOWN = 20

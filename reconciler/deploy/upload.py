@@ -26,9 +26,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from reconciler.deploy.concurrency import AdaptiveLimit
+from reconciler.deploy.functions import LocalFunction
 from reconciler.deploy.hashing import VerifyingReader
 from reconciler.deploy.progress import Progress
-from reconciler.deploy.scan import LocalFile, LocalFunction
+from reconciler.deploy.scan import LocalFile
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import ApiError, NetworkError
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reconciler.model.base_error import ReconcilerError
 from reconciler.model.location import Location
 
-
-class ReconcilerError(Exception):
-    """An expected failure with a message that tells the user what to do next."""
+__all__ = ["ManifestError", "ManifestIssue", "ReconcilerError"]
 
 
 @dataclass(frozen=True)
