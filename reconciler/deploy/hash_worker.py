@@ -9,13 +9,14 @@ Sizes come from the hashing, not from a `stat` in the walk: reading a small file
 one `lstat` per file was a third of the walk of a tree of small files.
 
 Protocol (binary, stdin to stdout): a batch is a 4-byte big-endian length and that many bytes of file paths
-(file-system encoding) separated by NUL; the answer is ANSWER_WIDTH characters per path and nothing else: its
-hex digest and its size in SIZE_WIDTH hex digits, or `UNREADABLE` when the file could not be read (the parent
-then hashes that one itself, so the error it reports is the usual one), or `LARGE` for a file of at least
-CHUNK_SIZE bytes, which the parent hashes on its thread pool. Fixed widths let the parent read an answer in
-one call. A zero length or the end of stdin ends the process.
+(file-system encoding) separated by NUL; the answer is, for a batch of n paths, n hex digests of 40
+characters and then n sizes as native unsigned 32-bit integers (the two processes share a machine), so the
+parent reads it in one call and unpacks it without a loop. A digest is `UNREADABLE` when the file could not
+be read (the parent then hashes that one itself, so the error it reports is the usual one) and `LARGE` for
+a file of at least CHUNK_SIZE bytes, which the parent hashes on its thread pool; their size is 0. A zero
+length or the end of stdin ends the process.
 
-`hash_small` and `digest_file` are also what the parent uses, so both sides hash the same way.
+`hash_batch` and `digest_file` are also what the parent uses, so both sides hash the same way.
 """
 
 from __future__ import annotations
@@ -23,31 +24,48 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterable
+from typing import Final
 
 CHUNK_SIZE = 1 << 20  # also the bound of a small file: one that fits the buffer with room to spare
 DIGEST_WIDTH = 40
-SIZE_WIDTH = 8  # hex digits: a small file is under CHUNK_SIZE bytes
-ANSWER_WIDTH = DIGEST_WIDTH + SIZE_WIDTH
-UNREADABLE = "-" * ANSWER_WIDTH
-LARGE = "+" * ANSWER_WIDTH
+SIZE_FORMAT: Final = (
+    "I"  # array/memoryview code of a size in an answer: a small file is under CHUNK_SIZE bytes
+)
+ANSWER_WIDTH = DIGEST_WIDTH + array(SIZE_FORMAT).itemsize  # bytes of answer per path
+UNREADABLE = "-" * DIGEST_WIDTH
+LARGE = "+" * DIGEST_WIDTH
 
 
-def hash_small(path: str | bytes | os.PathLike[str], buffer: bytearray) -> tuple[str, int] | None:
-    """The SHA-1 and size of a file smaller than `buffer`, read to its end; None when it fills the buffer
-    (a large file, to be hashed by `digest_file` in pieces). OSError when it cannot be read."""
+def hash_batch(paths: Iterable[str | bytes], buffer: bytearray) -> tuple[list[str], list[int]]:
+    """The SHA-1 and size of each file, read to its end into `buffer`; `LARGE` (size 0) for a file that
+    fills the buffer (to be hashed by `digest_file` in pieces), `UNREADABLE` (size 0) for one that cannot
+    be read. One loop for a whole batch: this is the hot path of hashing a tree of small files."""
     view = memoryview(buffer)
     limit = len(buffer)
-    size = 0
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        while size < limit and (count := os.readv(fd, [view[size:]])):
-            size += count
-    finally:
-        os.close(fd)
-    if size == limit:
-        return None
-    return hashlib.sha1(view[:size]).hexdigest(), size
+    digests: list[str] = []
+    sizes: list[int] = []
+    for path in paths:
+        size = 0
+        try:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                while size < limit and (count := os.readv(fd, [view[size:]])):
+                    size += count
+            finally:
+                os.close(fd)
+        except OSError:
+            digests.append(UNREADABLE)
+            sizes.append(0)
+            continue
+        if size == limit:
+            digests.append(LARGE)
+            sizes.append(0)
+        else:
+            digests.append(hashlib.sha1(view[:size]).hexdigest())
+            sizes.append(size)
+    return digests, sizes
 
 
 def digest_file(
@@ -73,21 +91,17 @@ def digest_file(
     return digest.hexdigest(), size
 
 
-def answer(path: bytes, buffer: bytearray) -> str:
-    """One file's answer in the protocol's fixed width."""
-    try:
-        found = hash_small(path, buffer)
-    except OSError:
-        return UNREADABLE
-    if found is None:
-        return LARGE
-    return f"{found[0]}{found[1]:0{SIZE_WIDTH}x}"
-
-
-def encode_batch(paths: list[str]) -> bytes:
+def encode_batch(paths: Iterable[str]) -> bytes:
     """A batch as the helper reads it."""
-    body = b"\0".join(os.fsencode(path) for path in paths)
+    body = "\0".join(paths).encode(sys.getfilesystemencoding(), "surrogateescape")
     return len(body).to_bytes(4, "big") + body
+
+
+def decode_answer(answer: bytes, count: int) -> tuple[list[str], list[int]]:
+    """The digests and sizes of an answer for `count` paths."""
+    text = answer[: DIGEST_WIDTH * count].decode("ascii")
+    digests = [text[at : at + DIGEST_WIDTH] for at in range(0, DIGEST_WIDTH * count, DIGEST_WIDTH)]
+    return digests, memoryview(answer)[DIGEST_WIDTH * count :].cast(SIZE_FORMAT).tolist()
 
 
 def serve(
@@ -96,7 +110,8 @@ def serve(
     """Answer batches until a zero length or the end of input."""
     buffer = bytearray(CHUNK_SIZE)
     while len(header := source(4)) == 4 and (size := int.from_bytes(header, "big")):
-        sink("".join([answer(path, buffer) for path in source(size).split(b"\0")]).encode("ascii"))
+        digests, sizes = hash_batch(source(size).split(b"\0"), buffer)
+        sink("".join(digests).encode("ascii") + array(SIZE_FORMAT, sizes).tobytes())
         flush()
 
 

@@ -36,7 +36,7 @@ CHUNK_SIZE = hash_worker.CHUNK_SIZE
 LARGE_FILE = CHUNK_SIZE  # from this size on, a file is hashed on the thread pool
 PROGRESS_BATCH = 256  # small files hashed between two progress reports (and most in one helper batch)
 HELPER_MIN_FILES = 2 * PROGRESS_BATCH  # fewer files than this are hashed here: a helper would not pay
-HELPER_BATCHES_IN_FLIGHT = 2  # answers (48 bytes a file) of this many batches must fit in a pipe (64 KiB)
+HELPER_BATCHES_IN_FLIGHT = 2  # answers (44 bytes a file) of this many batches must fit in a pipe (64 KiB)
 _local = threading.local()
 
 FileList = Sequence["Path | str"]
@@ -217,18 +217,11 @@ class HashPipeline:
         self._progress.advance(1)
 
     def _hash_here(self) -> None:
-        files, sha1s, sizes, buffer = self._files, self._sha1s, self._sizes, _buffer()
+        buffer = _buffer()
         while (batch := self._take(wait=False)) is not None:
-            hashed = nbytes = 0
-            for i in batch:
-                found = hash_worker.hash_small(files[i], buffer)
-                if found is None:
-                    self._large_found(i)
-                    continue
-                sha1s[i], sizes[i] = found
-                hashed += 1
-                nbytes += found[1]
-            self._progress.advance(hashed, nbytes)
+            self._record(
+                batch, *hash_worker.hash_batch(map(str, self._files[batch.start : batch.stop]), buffer)
+            )
 
     def _feed_helper(self) -> None:
         """Send batches to a helper process until none is left; a batch it cannot finish (it failed to start
@@ -253,17 +246,16 @@ class HashPipeline:
                     if batch is None:
                         break
                     sent.append(batch)
-                    sink.write(hash_worker.encode_batch([str(self._files[i]) for i in batch]))
+                    sink.write(hash_worker.encode_batch(map(str, self._files[batch.start : batch.stop])))
                     sink.flush()
                 if not sent:
                     return
                 batch = sent[0]
-                width = hash_worker.ANSWER_WIDTH
-                answer = source.read(width * len(batch)).decode("ascii")
-                if len(answer) != width * len(batch):
+                answer = source.read(hash_worker.ANSWER_WIDTH * len(batch))
+                if len(answer) != hash_worker.ANSWER_WIDTH * len(batch):
                     return
                 sent.popleft()
-                self._take_answer(batch, answer)
+                self._record(batch, *hash_worker.decode_answer(answer, len(batch)))
         except (OSError, ValueError):
             return
         finally:
@@ -271,20 +263,22 @@ class HashPipeline:
                 with self._ready:
                     self._queue.extendleft(reversed(sent))
 
-    def _take_answer(self, batch: range, answer: str) -> None:
-        """Record the helper's answer for `batch`; a large file goes to the pool, an unreadable one stays
-        unhashed (hashed here at the end, for the usual error)."""
-        width, digest_width = hash_worker.ANSWER_WIDTH, hash_worker.DIGEST_WIDTH
-        hashed = nbytes = 0
-        for offset, i in zip(range(0, len(answer), width), batch, strict=True):
-            one = answer[offset : offset + width]
-            if one == hash_worker.LARGE:
-                self._large_found(i)
-            elif one != hash_worker.UNREADABLE:
-                self._sha1s[i] = one[:digest_width]
-                self._sizes[i] = size = int(one[digest_width:], 16)
-                hashed += 1
-                nbytes += size
+    def _record(self, batch: range, digests: list[str], sizes: list[int]) -> None:
+        """Record the digests and sizes of `batch` (hashed here or by the helper); a large file goes to the
+        pool, an unreadable one stays unhashed (hashed here at the end, for the usual error). Each slot is
+        written once, final: `total_bytes` may read them from another thread at any time."""
+        markers = (hash_worker.LARGE, hash_worker.UNREADABLE)
+        large: list[int] = []
+        hashed, nbytes = len(batch), sum(sizes)  # a marker's size is 0
+        if hash_worker.LARGE in digests or hash_worker.UNREADABLE in digests:  # rare: slots left open
+            large = [i for i, digest in zip(batch, digests, strict=True) if digest == hash_worker.LARGE]
+            sizes = [-1 if digest in markers else size for digest, size in zip(digests, sizes, strict=True)]
+            digests = ["" if digest in markers else digest for digest in digests]
+            hashed -= digests.count("")
+        self._sha1s[batch.start : batch.stop] = digests
+        self._sizes[batch.start : batch.stop] = sizes
+        for i in large:
+            self._large_found(i)
         self._progress.advance(hashed, nbytes)
 
     def _start_helper(self) -> subprocess.Popen[bytes] | None:

@@ -165,5 +165,10 @@ def test_the_helper_speaks_its_protocol_as_a_script(tmp_path: Path) -> None:
         [sys.executable, "-I", "-S", hash_worker.__file__], input=stdin, capture_output=True, check=True
     )
     digests, sizes = _expected(files)
-    answers = [f"{digest}{size:08x}" for digest, size in zip(digests, sizes, strict=True)]
-    assert done.stdout.decode() == "".join([*answers, hash_worker.UNREADABLE, hash_worker.LARGE, answers[0]])
+    first = len(paths) * hash_worker.ANSWER_WIDTH
+    assert len(done.stdout) == first + hash_worker.ANSWER_WIDTH, "one answer per batch, of a fixed width"
+    assert hash_worker.decode_answer(done.stdout[:first], len(paths)) == (
+        [*digests, hash_worker.UNREADABLE, hash_worker.LARGE],
+        [*sizes, 0, 0],
+    )
+    assert hash_worker.decode_answer(done.stdout[first:], 1) == ([digests[0]], [sizes[0]])
