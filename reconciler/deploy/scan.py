@@ -9,7 +9,9 @@ engine needs to upload.
 
 from __future__ import annotations
 
+import gc
 import os
+import threading
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
@@ -86,14 +88,40 @@ def local_digest(
         exclude = frozenset({os.path.realpath(functions_dir)})
     progress = progress or Progress.for_stream(delay=HASH_PROGRESS_DELAY)
     found: list[TreeFile] = []  # in the order found, which is the order hashed
-    with HashPipeline(workers) as pipeline:  # hashing starts while the walk goes on
-        for batch in walk_batches(publish_dir, exclude=exclude, sizes=False):
-            found.extend(batch)
-            pipeline.add([f.source for f in batch])
-        progress.start(f"hashing {_shown(publish_dir)}", len(found), pipeline.total_bytes)
-        sha1s, sizes = pipeline.results(progress)
-    progress.finish()
-    return LocalDigest(_by_path(found, sizes, sha1s), _zipped(functions_dir, workdir))
+    with _CollectorPaused():
+        with HashPipeline(workers) as pipeline:  # hashing starts while the walk goes on
+            for batch in walk_batches(publish_dir, exclude=exclude, sizes=False):
+                found.extend(batch)
+                pipeline.add([f.source for f in batch])
+            progress.start(f"hashing {_shown(publish_dir)}", len(found), pipeline.total_bytes)
+            sha1s, sizes = pipeline.results(progress)
+        progress.finish()
+        files = _by_path(found, sizes, sha1s)
+    return LocalDigest(files, _zipped(functions_dir, workdir))
+
+
+class _CollectorPaused:
+    """The cyclic garbage collector paused while a tree is scanned: the scan makes a few objects per file
+    (tuples of strings, none in a cycle), and the collections they set off, each going over all of them
+    again, were a fifth of the walk and of building the result. Nested and concurrent scans share one
+    pause; the collector is resumed by the last, and only if it was running before the first."""
+
+    _lock = threading.Lock()
+    _depth = 0
+    _resume = False
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if _CollectorPaused._depth == 0:
+                _CollectorPaused._resume = gc.isenabled()
+                gc.disable()
+            _CollectorPaused._depth += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            _CollectorPaused._depth -= 1
+            if _CollectorPaused._depth == 0 and _CollectorPaused._resume:
+                gc.enable()
 
 
 def _by_path(found: list[TreeFile], sizes: list[int], sha1s: list[str]) -> dict[str, LocalFile]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -44,6 +45,9 @@ class TreeFile(NamedTuple):
     path: str
     source: str
     size: int
+
+
+_tree_file = partial(tuple.__new__, TreeFile)  # a TreeFile from one 3-tuple, without a Python-level call
 
 
 def is_skipped(name: str) -> bool:
@@ -140,18 +144,20 @@ def walk_batches(
             continue
         for entry in entries:
             name = entry.name
-            if is_skipped(name):
+            # The checks are called only for names that may fail them: this loop runs once per file.
+            if name[0] in "._" and is_skipped(name):
                 continue
             relative = prefix + name
-            problem = name_problem(name)
-            if problem:
-                problems.append(f"{_display(relative, root)!r}: {problem}")
-                continue
+            if not name.isascii() or "#" in name or "?" in name or "\\" in name:
+                problem = name_problem(name)
+                if problem:
+                    problems.append(f"{_display(relative, root)!r}: {problem}")
+                    continue
             kept += 1
             try:
                 if entry.is_file(follow_symlinks=False):  # the usual case first
                     size = entry.stat(follow_symlinks=False).st_size if sizes else UNKNOWN_SIZE
-                    files.append(TreeFile(relative, entry.path, size))
+                    files.append(_tree_file((relative, entry.path, size)))
                 elif entry.is_dir(follow_symlinks=False):
                     real = os.path.join(directory, name)
                     if real in exclude:
