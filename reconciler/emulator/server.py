@@ -117,6 +117,9 @@ class EmulatorServer:
             log_config=None,
             access_log=False,
             http="httptools",
+            # The standard event loop, even where uvloop is installed (uvicorn's "auto" would pick it): its
+            # coarser timers end `--latency-ms` sleeps early, and the request log would show it.
+            loop="asyncio",
             lifespan="on",
             timeout_graceful_shutdown=5,
         )
