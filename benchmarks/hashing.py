@@ -6,7 +6,9 @@ plus 4 of 5 MB. The page cache is warm (every variant reads each tree once befor
 turn: the floor; ours in this process (`local_digest`, what `plan` runs); ours as a whole process (a fresh
 interpreter that imports the scanner and hashes the tree, startup included). The whole process runs in a
 plain virtual environment made for the run, as an installed package starts: the development environment's
-editable-install hook alone costs about 15 ms at every start (`python -X importtime`), which no user pays.
+editable-install hook alone costs about 15 ms at every start (`python -X importtime`), which no user pays;
+and with bytecode caching on (`PYTHONDONTWRITEBYTECODE` removed from its environment: pip compiles an
+installed package's modules, a machine that sets the variable would otherwise compile ours at every start).
 Rounds alternate so that background noise falls on every variant alike; medians and ranges are printed,
 with ratios to the floor.
 
@@ -58,6 +60,9 @@ def timed(run: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+CACHING = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def plain_python(where: Path) -> str:
     """The interpreter of a new virtual environment without packages (nothing in its site-packages)."""
     venv.create(where, with_pip=False)
@@ -70,7 +75,10 @@ def measure(tree: Path, work: Path, rounds: int, python: str) -> dict[str, objec
         "floor": lambda: subprocess.run(["sh", "-c", floor], check=True),
         "in_process": lambda: local_digest(tree, None, work),
         "whole_process": lambda: subprocess.run(
-            [python, "-c", WHOLE_PROCESS, str(tree), str(work), str(REPO)], check=True, cwd=work.parent
+            [python, "-c", WHOLE_PROCESS, str(tree), str(work), str(REPO)],
+            check=True,
+            cwd=work.parent,
+            env=CACHING,
         ),
     }
     for run in variants.values():
