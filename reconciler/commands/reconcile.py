@@ -29,6 +29,7 @@ from reconciler.plan.document import plan_from_document
 from reconciler.plan.model import Plan
 from reconciler.plan.safety import refusal, violations
 from reconciler.resources import Kinds, owner_kinds, procedures
+from reconciler.resources.lease import settle_seconds
 from reconciler.session import (
     ApiTarget,
     Planned,
@@ -175,6 +176,7 @@ def apply(
     publish_status: str | None = None,
 ) -> int:
     check_slug(publish_status)
+    settle_seconds()  # a bad NETLIFY_RECONCILER_LEASE_SETTLE is refused before anything is read
     target = _target(api_url, integration_api_url)
     plan_file = saved.load(path) if saved.is_saved_plan(path) else None
     if plan_file is not None and not selection.everything:

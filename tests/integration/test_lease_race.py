@@ -20,6 +20,7 @@ from reconciler.model.lease import LEASE_FIELD
 from reconciler.model.ledger import LEDGER_KEY
 from reconciler.netlify.client import NetlifyClient
 from reconciler.resources.lease import LeaseHeld, LeaseProcedure, lease_request, settle_seconds
+from tests.cli.conftest import clean_env, run_cli
 
 SETTLE = 1.0  # both contenders share it, as applies of one version do
 SLOW_WRITE = (
@@ -124,3 +125,16 @@ def test_a_claim_that_is_always_too_slow_gives_up_at_the_deadline_and_leaves_no_
             )
         assert time.monotonic() - started < 5
         assert LEASE_FIELD not in (client.get(path).get(LEDGER_KEY) or {})
+
+
+def test_apply_refuses_a_bad_settling_time_before_reading_anything(tmp_path) -> None:
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("version: 1\nsites:\n  web:\n    team: demo\n")
+    # No API is reachable at this address: the refusal must come before any request.
+    env = clean_env(
+        NETLIFY_API_URL="http://127.0.0.1:9", NETLIFY_AUTH_TOKEN="t", NETLIFY_RECONCILER_LEASE_SETTLE="soon"
+    )
+    result = run_cli("apply", str(manifest), "--auto-approve", env=env)
+    assert result.returncode == 1
+    assert "NETLIFY_RECONCILER_LEASE_SETTLE must be a number of seconds" in result.stderr
+    assert "Traceback" not in result.stderr
