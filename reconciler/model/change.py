@@ -91,6 +91,7 @@ class Change:
     desired_ref: dict[str, Any] = field(default_factory=dict)  # derived declared data (deploy inputs)
     owner_itself: bool = False  # the change creates, changes or destroys the team or site itself
     consent: str = ""  # why apply needs --allow-destroy for it, whatever the thresholds (a zone's deletion)
+    recorded_calls: tuple[str, ...] = ()  # the calls a report listed, for a change read back from it
 
     @property
     def address(self) -> str:

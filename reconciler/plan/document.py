@@ -1,12 +1,13 @@
 """A plan read back from its JSON document (a saved plan, a shard's drift report): what the renderers need
-to show it again, sensitive parts still masked. The requests are not in the document; a saved plan adds
-them from its own section."""
+to show it again, sensitive parts still masked, with each change's manifest location and the calls the
+document listed. The requests are not in the document; a saved plan adds them from its own section."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from reconciler.model.change import ABSENT, Action, Change, FieldChange
+from reconciler.model.location import Location
 from reconciler.model.owner import OwnerRef
 from reconciler.model.sensitive import MASK, Sensitive
 from reconciler.plan.model import Plan, Unmanaged
@@ -42,7 +43,19 @@ def change_from_entry(entry: dict[str, Any]) -> Change:
         owner_itself=entry["address"] == f"{owner['kind']}.{owner['name']}",
     )
     restore_display(change, entry)
+    change.recorded_calls = tuple(str(call) for call in entry.get("calls") or ())
+    change.location = _location(entry.get("location"))
     return change
+
+
+def _location(text: Any) -> Location | None:
+    """`file:line:column` as a report writes a change's manifest position (the file may hold colons)."""
+    if not isinstance(text, str):
+        return None
+    file, line, column = [*text.rsplit(":", 2), "", ""][:3]
+    if not (file and line.isdigit() and column.isdigit()):
+        return None
+    return Location(file, int(line), int(column))
 
 
 def restore_display(change: Change, shown: dict[str, Any]) -> None:

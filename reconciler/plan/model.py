@@ -59,7 +59,10 @@ class Plan:
         return counts
 
     def calls(self, change: Change) -> list[str]:
-        """What apply sends for a change, as `METHOD /api/v1/path?query` lines (placeholders in braces)."""
+        """What apply sends for a change, as `METHOD /api/v1/path?query` lines (placeholders in braces); for
+        a change read back from a report (it carries no requests), the lines the report listed."""
+        if not change.requests:
+            return list(change.recorded_calls)
         return [
             line for request in change.requests for line in request.calls(self.prefixes.get(request.api, ""))
         ]

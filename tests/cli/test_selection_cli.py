@@ -159,12 +159,20 @@ def test_a_sharded_drift_reports_what_an_unsharded_drift_reports(logged, tmp_pat
     assert merged.stdout.startswith("{"), (merged.stdout[:300], merged.stderr)
     assert addresses(merged.stdout) == addresses(whole.stdout) and len(addresses(whole.stdout)) == 5
     assert json.loads(merged.stdout)["summary"] == json.loads(whole.stdout)["summary"]
-    # In the same order too (teams, then sites by name), so the Markdown of the drift issue is the same.
-    # (A report read back keeps neither the API calls an apply would make nor the manifest locations.)
+    # Entry for entry, in the same order (teams, then sites by name), with the manifest locations and the
+    # calls an apply would make: the drift issue reads the same whatever the shard count.
     def entries(text: str) -> list[dict[str, object]]:
-        return [{k: v for k, v in c.items() if k not in ("calls", "location")} for c in json.loads(text)["changes"]]
+        return list(json.loads(text)["changes"])
+
+    assert all("location" in c and c["calls"] for c in entries(whole.stdout))
 
     assert entries(merged.stdout) == entries(whole.stdout)
+    markdown = {}
+    for name, args in (("whole", [str(manifest)]), ("merged", ["--merge-reports", *reports])):
+        run_cli("drift", *args, "--markdown-out", str(tmp_path / f"{name}.md"), env=env)
+        markdown[name] = (tmp_path / f"{name}.md").read_text()
+    assert markdown["whole"].count("PATCH /api/v1/accounts/") == 5, "each change with its call"
+    assert markdown["merged"] == markdown["whole"], "the drift issue's text does not depend on sharding"
 
     # The directory the workflow downloads the shards' artifacts into stands for every report in it.
     (tmp_path / "reports" / "notes.txt").write_text("not a report")
