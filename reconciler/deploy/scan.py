@@ -46,8 +46,8 @@ _local_file = partial(tuple.__new__, LocalFile)  # LocalFile from one 4-tuple, w
 
 class LocalDigest:
     """Files by path and functions by name, both in sorted order. A plain class, like the rest of this
-    module's import chain: a process that only hashes (the pre-commit check, a benchmark) does not load
-    `dataclasses` (and `inspect` with it), a tenth of its start-up."""
+    module's import chain: a process that only scans a tree does not load `dataclasses` (and `inspect`
+    with it), a tenth of its start-up."""
 
     def __init__(
         self, files: dict[str, LocalFile] | None = None, functions: dict[str, LocalFunction] | None = None
