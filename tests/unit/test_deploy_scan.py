@@ -3,6 +3,7 @@ entry limit, stable order, and the digest built from it."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from pathlib import Path
@@ -231,3 +232,19 @@ def test_a_functions_directory_inside_the_publish_directory_is_not_published(tmp
     digest = local_digest(root, root / "netlify" / "functions", tmp_path / "work")
     assert list(digest.files) == ["index.html"]
     assert list(digest.functions) == ["hello"]
+
+
+def test_the_collector_paused_for_a_scan_runs_again_after_it_whatever_happened(tmp_path: Path) -> None:
+    root = write(tmp_path / "site", {"index.html": b"home"})
+    assert gc.isenabled()
+    local_digest(root, None, tmp_path / "work")
+    assert gc.isenabled()
+    with pytest.raises(DeployInputError):
+        local_digest(tmp_path / "missing", None, tmp_path / "work")
+    assert gc.isenabled(), "resumed after a refused tree too"
+    gc.disable()
+    try:
+        local_digest(root, None, tmp_path / "work")
+        assert not gc.isenabled(), "a collector the caller had paused stays paused"
+    finally:
+        gc.enable()
