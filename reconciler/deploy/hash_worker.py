@@ -30,9 +30,8 @@ from typing import Final
 
 CHUNK_SIZE = 1 << 20  # also the bound of a small file: one that fits the buffer with room to spare
 DIGEST_WIDTH = 40
-SIZE_FORMAT: Final = (
-    "I"  # array/memoryview code of a size in an answer: a small file is under CHUNK_SIZE bytes
-)
+# The array/memoryview code of a size in an answer: 32 bits, as a small file is under CHUNK_SIZE bytes.
+SIZE_FORMAT: Final = "I"
 ANSWER_WIDTH = DIGEST_WIDTH + array(SIZE_FORMAT).itemsize  # bytes of answer per path
 UNREADABLE = "-" * DIGEST_WIDTH
 LARGE = "+" * DIGEST_WIDTH
