@@ -23,9 +23,8 @@ from reconciler.resources.lease import LeaseHeld, LeaseProcedure, lease_request,
 from tests.cli.conftest import clean_env, run_cli
 
 SETTLE = 1.0  # both contenders share it, as applies of one version do
-SLOW_WRITE = (
-    0.5  # more than the old pause (a quarter second, scaled to the claimant's own speed), less than SETTLE
-)
+# More than the old pause (a quarter second, scaled to the claimant's own speed), less than SETTLE.
+SLOW_WRITE = 0.5
 
 
 class SlowWrites:
