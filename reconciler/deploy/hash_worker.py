@@ -2,19 +2,20 @@
 
 Hashing a small file is mostly interpreter work and system calls under the GIL, so a second thread does not
 help and a `fork` pool is unsafe in a program that already runs threads. This module is therefore started as
-a script (`python -I -S hash_worker.py`, never imported by it): it needs only the standard library, starts in
-a few tens of milliseconds, and `hashing.HashPipeline` feeds it batches while the parent hashes others.
+a script (`python -I -S hash_worker.py`, never imported by it): it needs only the standard library, answers
+its first batch about 15 ms after it is started, and `hashing.HashPipeline` feeds it batches while the
+parent hashes others.
 
 Sizes come from the hashing, not from a `stat` in the walk: reading a small file to its end measures it, and
 one `lstat` per file was a third of the walk of a tree of small files.
 
 Protocol (binary, stdin to stdout): a batch is a 4-byte big-endian length and that many bytes of file paths
-(file-system encoding) separated by NUL; the answer is, for a batch of n paths, n hex digests of 40
-characters and then n sizes as native unsigned 32-bit integers (the two processes share a machine), so the
-parent reads it in one call and unpacks it without a loop. A digest is `UNREADABLE` when the file could not
-be read (the parent then hashes that one itself, so the error it reports is the usual one) and `LARGE` for
-a file of at least CHUNK_SIZE bytes, which the parent hashes on its thread pool; their size is 0. A zero
-length or the end of stdin ends the process.
+(file-system encoding) separated by NUL; the answer is, for a batch of n paths, n hex digests of 40 characters
+and then n sizes as native unsigned 32-bit integers (`SIZE_CODE`; the two processes share a machine), so the
+parent reads it in one call and unpacks it without a loop. A digest is `UNREADABLE` when the file could not be
+read (the parent then hashes that one itself, so the error it reports is the usual one) and `LARGE` for a file
+of at least CHUNK_SIZE bytes, which the parent hashes on its thread pool; their size is 0. A zero length or
+the end of stdin ends the process.
 
 `hash_batch` and `digest_file` are also what the parent uses, so both sides hash the same way.
 """
@@ -23,16 +24,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import sys
-from array import array
-from collections.abc import Callable, Iterable
-from typing import Final
+
+# Only the standard library's cheapest modules: the helper is on the critical path of a scan until its
+# first answer, and `typing` alone (with `re` and `enum`) took longer to import than hashing a batch.
+TYPE_CHECKING = False  # type checkers read it as true
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 CHUNK_SIZE = 1 << 20  # also the bound of a small file: one that fits the buffer with room to spare
 DIGEST_WIDTH = 40
-# The array/memoryview code of a size in an answer: 32 bits, as a small file is under CHUNK_SIZE bytes.
-SIZE_FORMAT: Final = "I"
-ANSWER_WIDTH = DIGEST_WIDTH + array(SIZE_FORMAT).itemsize  # bytes of answer per path
+SIZE_CODE = "I"  # struct/memoryview code of a size in an answer: a small file is under CHUNK_SIZE bytes
+ANSWER_WIDTH = DIGEST_WIDTH + struct.calcsize(SIZE_CODE)  # bytes of answer per path
 UNREADABLE = "-" * DIGEST_WIDTH
 LARGE = "+" * DIGEST_WIDTH
 
@@ -100,7 +104,7 @@ def decode_answer(answer: bytes, count: int) -> tuple[list[str], list[int]]:
     """The digests and sizes of an answer for `count` paths."""
     text = answer[: DIGEST_WIDTH * count].decode("ascii")
     digests = [text[at : at + DIGEST_WIDTH] for at in range(0, DIGEST_WIDTH * count, DIGEST_WIDTH)]
-    return digests, memoryview(answer)[DIGEST_WIDTH * count :].cast(SIZE_FORMAT).tolist()
+    return digests, memoryview(answer)[DIGEST_WIDTH * count :].cast("I").tolist()  # "I": SIZE_CODE
 
 
 def serve(
@@ -110,7 +114,7 @@ def serve(
     buffer = bytearray(CHUNK_SIZE)
     while len(header := source(4)) == 4 and (size := int.from_bytes(header, "big")):
         digests, sizes = hash_batch(source(size).split(b"\0"), buffer)
-        sink("".join(digests).encode("ascii") + array(SIZE_FORMAT, sizes).tobytes())
+        sink("".join(digests).encode("ascii") + struct.pack(f"{len(sizes)}{SIZE_CODE}", *sizes))
         flush()
 
 
