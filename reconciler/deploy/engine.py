@@ -11,7 +11,7 @@ Failure handling, where netlify-cli is fragile:
   rate-limit reset (the client); uploads are PUTs, so retrying them is safe, and each retry streams a
   fresh body; deploy creation is retried too (a duplicate deploy would carry the same content);
 - a failed status poll is just retried on the next tick, never a reason to give up, until the timeout;
-- a file changed since hashing is caught while it streams (`hashing.VerifyingReader`);
+- a file changed since hashing is caught while it streams (`verifying_reader.VerifyingReader`);
 - on an unrecoverable failure (timeout, `error` state, an upload that keeps failing, an interrupt) the
   deploy is cancelled (`POST /deploys/{id}/cancel`) and the error says why and that it was cancelled.
 
@@ -32,10 +32,11 @@ from typing import Any
 
 from reconciler.deploy.concurrency import AdaptiveLimit
 from reconciler.deploy.functions import LocalFunction
-from reconciler.deploy.hashing import FileChangedError, VerifyingReader, file_digest
+from reconciler.deploy.hashing import file_digest
 from reconciler.deploy.progress import Progress
 from reconciler.deploy.scan import DeployInputError, LocalDigest, LocalFile
 from reconciler.deploy.upload import RequestCounter, UploadStats, is_transient, run_uploads, upload_jobs
+from reconciler.deploy.verifying_reader import FileChangedError, VerifyingReader
 from reconciler.deploy.zipper import ZipEntry, write_zip
 from reconciler.model.errors import ReconcilerError
 from reconciler.netlify.client import NetlifyClient

@@ -1,5 +1,5 @@
-"""SHA-1 (files) and SHA-256 (function zips) digests, streamed in bounded chunks, plus a request body that
-re-hashes a file while it is sent.
+"""SHA-1 (files) and SHA-256 (function zips) digests, streamed in bounded chunks (the upload body that
+re-hashes a file while it is sent is `verifying_reader`).
 
 Small files and large ones are hashed differently because they are limited by different things. A small
 file costs system calls and interpreter work under the GIL, so a second thread gains nothing; instead a
@@ -15,7 +15,6 @@ sha1sum`) are in benchmarks/RESULTS.md.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from reconciler.deploy import hash_worker
 from reconciler.deploy.progress import Progress
@@ -40,10 +39,6 @@ HELPER_BATCHES_IN_FLIGHT = 2  # answers (44 bytes a file) of this many batches m
 _local = threading.local()
 
 FileList = Sequence["Path | str"]
-
-
-class FileChangedError(DeployInputError):
-    """A file no longer has the content it had when it was hashed (edited during the deploy)."""
 
 
 def _buffer() -> bytearray:
@@ -324,85 +319,3 @@ class _Tally:
                 self._bytes += nbytes
                 return
         target.advance(files, nbytes)
-
-
-class VerifyingReader:
-    """A sized request body that streams a file and checks, before its last byte leaves, that the file
-    still has the digest and size it was hashed with.
-
-    A file edited between hashing and upload would otherwise ship content that disagrees with the
-    manifest; raising from `read()` aborts the request mid-body, so the server never receives a complete
-    wrong body, and the caller gets a `FileChangedError` naming the file. `len()` gives requests the
-    Content-Length, so the body is sent sized, not chunked. Opened lazily and closed at the end (or by
-    `close()`), so a factory can hand out a fresh one per attempt without leaking descriptors.
-    """
-
-    def __init__(
-        self,
-        source: str | Path,
-        size: int,
-        expected: str,
-        shown: str,
-        *,
-        algorithm: str = "sha1",
-        on_bytes: Callable[[int], None] | None = None,
-    ) -> None:
-        self._source = source
-        self._size = size
-        self._expected = expected
-        self._shown = shown
-        self._algorithm = algorithm
-        self._on_bytes = on_bytes
-        self._digest: Any = hashlib.new(algorithm)
-        self._file: Any = None
-        self._left = size
-        self.sent = 0
-
-    def __len__(self) -> int:
-        return self._size
-
-    def _open(self) -> Any:
-        if self._file is None:
-            try:
-                self._file = open(self._source, "rb", buffering=0)  # noqa: SIM115 (closed at EOF or close())
-            except OSError as exc:
-                raise FileChangedError(
-                    f"{self._shown}: cannot be read any more ({exc.strerror or exc}); "
-                    "it changed since it was hashed"
-                ) from None
-        return self._file
-
-    def read(self, size: int = -1) -> bytes:
-        if self._left == 0:
-            self.close()
-            return b""
-        want = self._left if size is None or size < 0 else min(size, self._left)
-        data: bytes = self._open().read(want)
-        if not data:
-            self.close()
-            self._changed(f"it is now {self._size - self._left:,} bytes long, it was {self._size:,}")
-        self._digest.update(data)
-        self._left -= len(data)
-        if self._left == 0:
-            grown = self._file.read(1)
-            self.close()
-            if grown:
-                self._changed(f"it grew beyond the {self._size:,} bytes it had")
-            actual = self._digest.hexdigest()
-            if actual != self._expected:
-                self._changed(f"its {self._algorithm.upper()} is now {actual}, it was {self._expected}")
-        self.sent += len(data)
-        if self._on_bytes is not None:
-            self._on_bytes(len(data))
-        return data
-
-    def _changed(self, detail: str) -> None:
-        raise FileChangedError(
-            f"{self._shown} changed since it was hashed ({detail}); nothing wrong was deployed, run again "
-            "once the files are stable"
-        )
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None

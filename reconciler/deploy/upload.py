@@ -27,9 +27,9 @@ from urllib.parse import quote
 
 from reconciler.deploy.concurrency import AdaptiveLimit
 from reconciler.deploy.functions import LocalFunction
-from reconciler.deploy.hashing import VerifyingReader
 from reconciler.deploy.progress import Progress
 from reconciler.deploy.scan import LocalFile
+from reconciler.deploy.verifying_reader import VerifyingReader
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import ApiError, NetworkError
 

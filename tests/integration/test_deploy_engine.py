@@ -16,9 +16,9 @@ import requests
 
 from reconciler.deploy import upload
 from reconciler.deploy.engine import DeployError, DeployOptions, deploy, restore
-from reconciler.deploy.hashing import FileChangedError
 from reconciler.deploy.progress import Progress
 from reconciler.deploy.scan import DeployInputError, LocalDigest, LocalFile, local_digest
+from reconciler.deploy.verifying_reader import FileChangedError
 from reconciler.emulator import EmulatorServer
 from reconciler.netlify.client import NetlifyClient
 from tests.support.deploys import TOKEN, deploy_options

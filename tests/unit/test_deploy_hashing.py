@@ -14,13 +14,12 @@ from reconciler.deploy.hashing import (
     CHUNK_SIZE,
     HELPER_MIN_FILES,
     LARGE_FILE,
-    FileChangedError,
-    VerifyingReader,
     file_digest,
     hash_files,
 )
 from reconciler.deploy.progress import Progress
 from reconciler.deploy.tree import DeployInputError
+from reconciler.deploy.verifying_reader import FileChangedError, VerifyingReader
 
 
 def test_hash_files_matches_hashlib_for_small_and_large_files(tmp_path: Path) -> None:
