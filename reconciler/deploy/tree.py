@@ -59,9 +59,8 @@ def is_skipped(name: str) -> bool:
 
 
 def name_problem(name: str) -> str | None:
-    """Why a file or directory name cannot be part of a deploy, or None."""
-    if name.isascii() and "#" not in name and "?" not in name and "\\" not in name:
-        return None  # the usual case, decided without building anything
+    """Why a file or directory name cannot be part of a deploy, or None. The walk calls it only for names
+    that are not plain ASCII without `_FORBIDDEN_CHARS` (its inline check decides the usual case)."""
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
@@ -148,7 +147,7 @@ def walk_batches(
             if name[0] in "._" and is_skipped(name):
                 continue
             relative = prefix + name
-            if not name.isascii() or "#" in name or "?" in name or "\\" in name:
+            if not name.isascii() or "#" in name or "?" in name or "\\" in name:  # _FORBIDDEN_CHARS
                 problem = name_problem(name)
                 if problem:
                     problems.append(f"{_display(relative, root)!r}: {problem}")
