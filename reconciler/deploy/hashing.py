@@ -5,34 +5,31 @@ Small files and large ones are hashed differently because they are limited by di
 file costs system calls and interpreter work under the GIL, so a second thread gains nothing; instead a
 helper process (`hash_worker`, started with `python -I -S`, never `fork`ed from this threaded program) takes
 batches of them while this thread hashes others, so both cores work. Large files are limited by hashing
-itself, and `hashlib` and `os.readv` release the GIL on megabyte buffers, so they go to a thread pool. A file
-is known to be large only once its first read fills the 1 MiB buffer: the walk does not `stat` files, and
-every size comes from reading the file to its end. Memory stays flat: one reusable 1 MiB buffer per thread,
-whatever the file sizes. Progress is reported per megabyte of a large file and per batch of small files,
-which costs nothing measurable. Figures (20,000 small files, the 2,000-file tree, against `xargs -P2
-sha1sum`) are in benchmarks/RESULTS.md.
+itself, and `hashlib` and `os.readv` release the GIL on megabyte buffers, so they go to threads
+(`large_files`). A file is known to be large only once its first read fills the 1 MiB buffer: the walk does
+not `stat` files, and every size comes from reading the file to its end. Memory stays flat: one reusable
+1 MiB buffer per thread, whatever the file sizes. Progress is reported per megabyte of a large file and per
+batch of small files, which costs nothing measurable. Figures (20,000 small files, the 2,000-file tree,
+against `xargs -P2 sha1sum`) are in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from reconciler.deploy import hash_worker
+from reconciler.deploy.helper_process import reap, spawn_helper
+from reconciler.deploy.large_files import LargeFiles
 from reconciler.deploy.progress import Progress
 from reconciler.deploy.tree import DeployInputError
 
-if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
-
 CHUNK_SIZE = hash_worker.CHUNK_SIZE
-LARGE_FILE = CHUNK_SIZE  # from this size on, a file is hashed on the thread pool
+LARGE_FILE = CHUNK_SIZE  # from this size on, a file is hashed on a `LargeFiles` thread
 PROGRESS_BATCH = 256  # small files hashed between two progress reports (and most in one helper batch)
 HELPER_MIN_FILES = 2 * PROGRESS_BATCH  # fewer files than this are hashed here: a helper would not pay
 HELPER_BATCHES_IN_FLIGHT = 2  # answers (44 bytes a file) of this many batches must fit in a pipe (64 KiB)
@@ -70,25 +67,25 @@ class HashPipeline:
     """Files are added while they are found (the walk goes on meanwhile), digests are collected at the end.
 
     With `workers` >= 2, batches of files go to a helper process as soon as there are enough of them to pay
-    for starting it, and large files (found by whoever reads them first) to a thread pool; `results` then
+    for starting it, and large files (found by whoever reads them first) to threads; `results` then
     hashes what is left here, alongside the helper. With fewer workers everything is hashed here.
     """
 
     def __init__(self, workers: int = 2) -> None:
         self._parallel = workers >= 2
         self._workers = max(workers, 1)
-        self._pool: ThreadPoolExecutor | None = None  # for large files, started by the first one
+        self._large = LargeFiles(self._workers, self._hash_large)
         self._files: list[Path | str] = []
         self._sha1s: list[str] = []
         self._sizes: list[int] = []  # -1 until hashed
-        self._large: list[Future[None]] = []
         self._batched = 0  # files up to this index are in batches
         self._queue: deque[range] = deque()
         self._ready = threading.Condition()
         self._closed = False  # no more files will be added
         self._stopped = False  # give up: take no further batch
-        self._helper: threading.Thread | None = None  # feeds the helper process
-        self._process: subprocess.Popen[bytes] | None = None
+        self._helper: threading.Thread | None = None  # feeds the helper process, then waits for its exit
+        self._fed = threading.Event()  # the feeder has recorded its last answer (or given its batches back)
+        self._helper_input: IO[bytes] | None = None
         self._progress = _Tally()
 
     def __enter__(self) -> HashPipeline:
@@ -138,10 +135,9 @@ class HashPipeline:
         try:
             self._hash_here()
             if self._helper is not None:
-                self._helper.join()
+                self._fed.wait()  # not the helper's exit: the feeder waits for that on its own
                 self._hash_here()  # a batch the helper handed back, if it failed
-            for future in self._large:
-                future.result()
+            self._large.wait()
             for i, digest in enumerate(self._sha1s):
                 if not digest:  # one the helper could not read: hashed here, for the usual error
                     self._sha1s[i], self._sizes[i] = hash_worker.digest_file(self._files[i], _buffer())
@@ -152,33 +148,18 @@ class HashPipeline:
         return self._sha1s, self._sizes
 
     def stop(self) -> None:
-        """Take no further batch, end the helper and let the threads go. The helper's input is closed first:
-        it exits once its batch is answered, which also ends a read the feeder may be blocked in."""
+        """Take no further batch and let the threads go. The helper's input is closed: it exits once its
+        batch is answered, which also ends a read the feeder may be blocked in. Its exit is awaited (and
+        enforced) by the feeder thread, not here: a scan does not wait for a process it no longer needs."""
         with self._ready:
             self._stopped = True
             self._ready.notify_all()
-        self._end_helper()
+            helper_input, self._helper_input = self._helper_input, None
+        if helper_input is not None:
+            helper_input.close()
         if self._helper is not None:
-            self._helper.join()
-        with self._ready:
-            pool = self._pool
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-    def _end_helper(self) -> None:
-        with self._ready:
-            process, self._process = self._process, None
-        if process is None:
-            return
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+            self._fed.wait()
+        self._large.stop()
 
     # -- the work -------------------------------------------------------------------------------------
     def _take(self, wait: bool) -> range | None:
@@ -193,17 +174,11 @@ class HashPipeline:
             return None
 
     def _large_found(self, i: int) -> None:
-        """A file that filled the buffer: hashed in pieces, on the pool when there is one."""
-        if not self._parallel:
+        """A file that filled the buffer: hashed in pieces, on a `LargeFiles` thread when parallel."""
+        if self._parallel:
+            self._large.submit(i)  # the caller's thread or the helper's feeder may find one
+        else:
             self._hash_large(i)
-            return
-        with self._ready:  # the caller's thread or the helper's feeder may find one
-            if self._pool is None:
-                # Imported here: a tree without large files never needs it (nor its `logging`).
-                from concurrent.futures import ThreadPoolExecutor
-
-                self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="sha1")
-            self._large.append(self._pool.submit(self._hash_large, i))
 
     def _hash_large(self, i: int) -> None:
         self._sha1s[i], self._sizes[i] = hash_worker.digest_file(
@@ -220,15 +195,27 @@ class HashPipeline:
 
     def _feed_helper(self) -> None:
         """Send batches to a helper process until none is left; a batch it cannot finish (it failed to start
-        or died) goes back to the queue for `_hash_here`."""
-        process = self._start_helper()
-        if process is None:
+        or died) goes back to the queue for `_hash_here`. Then close its input and wait for it to exit, while
+        the caller goes on with the results."""
+        started = spawn_helper()
+        if started is None:
+            self._fed.set()
             return
-        assert process.stdin is not None and process.stdout is not None
+        pid, sink, source = started
+        with self._ready:
+            stopped = self._stopped
+            if not stopped:
+                self._helper_input = sink
         try:
-            self._feed(process.stdin, process.stdout)
+            if not stopped:
+                self._feed(sink, source)
         finally:
-            self._end_helper()  # here, so its exit overlaps the last batches hashed by the caller
+            with self._ready:
+                self._helper_input = None
+            self._fed.set()
+            sink.close()  # the helper reads the end of its input and exits
+            source.close()
+            reap(pid)
 
     def _feed(self, sink: IO[bytes], source: IO[bytes]) -> None:
         """Keep HELPER_BATCHES_IN_FLIGHT batches with the helper, so it never waits for this thread (which
@@ -260,7 +247,7 @@ class HashPipeline:
 
     def _record(self, batch: range, digests: list[str], sizes: list[int]) -> None:
         """Record the digests and sizes of `batch` (hashed here or by the helper); a large file goes to the
-        pool, an unreadable one stays unhashed (hashed here at the end, for the usual error). Each slot is
+        threads, an unreadable one stays unhashed (hashed here at the end, for the usual error). Each slot is
         written once, final: `total_bytes` may read them from another thread at any time."""
         markers = (hash_worker.LARGE, hash_worker.UNREADABLE)
         large: list[int] = []
@@ -275,24 +262,6 @@ class HashPipeline:
         for i in large:
             self._large_found(i)
         self._progress.advance(hashed, nbytes)
-
-    def _start_helper(self) -> subprocess.Popen[bytes] | None:
-        if not sys.executable:
-            return None
-        command = [sys.executable, "-I", "-S", hash_worker.__file__]
-        try:
-            process = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-            )
-        except OSError:
-            return None
-        with self._ready:
-            if not self._stopped:
-                self._process = process
-                return process
-        process.kill()
-        process.wait()
-        return None
 
 
 class _Tally:

@@ -1,0 +1,99 @@
+"""The parts around the hashing helper: starting and reaping its process, and the large-file threads."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from reconciler.deploy import helper_process
+from reconciler.deploy.hashing import HELPER_MIN_FILES, hash_files
+from reconciler.deploy.large_files import LargeFiles
+
+
+def _children() -> set[int]:
+    """This process's child processes, zombies included (Linux: every thread's `children` list)."""
+    found: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        text = (task / "children").read_text()
+        found.update(int(pid) for pid in text.split())
+    return found
+
+
+def test_the_helper_is_reaped_after_the_results_are_in(tmp_path: Path) -> None:
+    before = _children()
+    files = []
+    for i in range(2 * HELPER_MIN_FILES):
+        path = tmp_path / f"f{i}"
+        path.write_bytes(b"x" * i)
+        files.append(path)
+    assert len(hash_files(files)[0]) == len(files)
+    deadline = time.monotonic() + 5
+    while _children() - before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _children() - before, "the helper process was left behind (or a zombie)"
+
+
+def test_a_helper_that_does_not_exit_is_killed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(helper_process, "HELPER_EXIT_WAIT", 0.2)
+    pid = os.posix_spawn("/bin/sleep", ["sleep", "60"], os.environ)
+    started = time.monotonic()
+    helper_process.reap(pid)
+    assert time.monotonic() - started < 5
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: not even a zombie is left
+
+
+def test_a_helper_that_cannot_be_spawned_is_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(helper_process.sys, "executable", "/nonexistent/python")
+    fds_before = len(os.listdir("/proc/self/fd"))
+    assert helper_process.spawn_helper() is None
+    assert len(os.listdir("/proc/self/fd")) == fds_before, "the pipes were closed"
+
+
+def test_large_files_are_hashed_on_at_most_the_given_threads_and_errors_come_back() -> None:
+    seen: list[int] = []
+    running = peak = 0
+    lock = threading.Lock()
+
+    def hash_one(index: int) -> None:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.01)
+        with lock:
+            running -= 1
+            seen.append(index)
+        if index == 3:
+            raise OSError(2, "No such file or directory", f"file{index}")
+
+    large = LargeFiles(2, hash_one)
+    for index in range(8):
+        large.submit(index)
+    with pytest.raises(OSError, match="No such file") as caught:
+        large.wait()
+    assert caught.value.filename == "file3"
+    assert sorted(seen) == list(range(8)), "an error does not stop the other files"
+    assert peak == 2
+
+
+def test_stopped_large_files_take_no_more() -> None:
+    gate = threading.Event()
+    seen: list[int] = []
+
+    def hash_one(index: int) -> None:
+        gate.wait(5)
+        seen.append(index)
+
+    large = LargeFiles(1, hash_one)
+    for index in range(5):
+        large.submit(index)
+    threading.Timer(0.05, gate.set).start()
+    large.stop()
+    large.submit(9)
+    large.wait()
+    assert seen == [0], "the file being hashed is finished, the pending ones and later ones are not"
