@@ -20,7 +20,6 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO
 
 from reconciler.deploy import hash_worker
 from reconciler.deploy.helper_process import reap, spawn_helper
@@ -34,6 +33,9 @@ PROGRESS_BATCH = 256  # small files hashed between two progress reports (and mos
 HELPER_MIN_FILES = 2 * PROGRESS_BATCH  # fewer files than this are hashed here: a helper would not pay
 HELPER_BATCHES_IN_FLIGHT = 2  # answers (44 bytes a file) of this many batches must fit in a pipe (64 KiB)
 _local = threading.local()
+TYPE_CHECKING = False  # type checkers read it as true: `typing` is not imported by a scan at run time
+if TYPE_CHECKING:
+    from typing import IO
 
 FileList = Sequence["Path | str"]
 

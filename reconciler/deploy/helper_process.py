@@ -8,12 +8,14 @@ not inherited, so the helper gets only its stdin, stdout and /dev/null as stderr
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
-from typing import IO
 
 from reconciler.deploy import hash_worker
+
+TYPE_CHECKING = False  # type checkers read it as true: `typing` is not imported by a scan at run time
+if TYPE_CHECKING:
+    from typing import IO
 
 HELPER_EXIT_WAIT = 5.0  # seconds a helper whose input was closed may take to exit before it is killed
 
@@ -54,6 +56,8 @@ def reap(pid: int) -> None:
     try:
         while os.waitpid(pid, os.WNOHANG) == (0, 0):
             if time.monotonic() > deadline:
+                import signal  # only here: importing it (its enums) costs a scan a millisecond
+
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
                 return

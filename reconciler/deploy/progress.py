@@ -16,7 +16,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import TextIO
+
+TYPE_CHECKING = False  # type checkers read it as true: `typing` is not imported by a scan at run time
+if TYPE_CHECKING:
+    from typing import TextIO
 
 REDRAW_EVERY = 0.1
 

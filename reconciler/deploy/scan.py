@@ -12,16 +12,19 @@ from __future__ import annotations
 import gc
 import os
 import threading
+from collections import namedtuple
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
 
 from reconciler.deploy.hashing import HashPipeline
 from reconciler.deploy.progress import Progress
 from reconciler.deploy.tree import MAX_DIR_ENTRIES, DeployInputError, TreeFile, walk_batches
 
+TYPE_CHECKING = False  # type checkers read it as true; `typing` is not imported at run time (see LocalFile)
 if TYPE_CHECKING:
+    from typing import NamedTuple
+
     from reconciler.deploy.functions import LocalFunction
 
 # Hashing shows progress (on stderr: a bar on a terminal, lines in CI) only once it has taken this long,
@@ -31,14 +34,19 @@ HASH_PROGRESS_DELAY = 1.0
 __all__ = ["MAX_DIR_ENTRIES", "DeployInputError", "LocalDigest", "LocalFile", "local_digest"]
 
 
-class LocalFile(NamedTuple):
-    """A file of the publish directory: manifest path (relative, forward slashes, no leading slash).
-    A named tuple: tens of thousands are made per plan, and a frozen dataclass is slower to build."""
+# A file of the publish directory: manifest path (relative, forward slashes, no leading slash), where to read
+# it, its size and SHA-1. A named tuple: tens of thousands are made per plan, and a frozen dataclass is slower
+# to build. Type checkers see a `typing.NamedTuple`, run time a `collections.namedtuple`, like `TreeFile`.
+if TYPE_CHECKING:
 
-    path: str
-    source: str
-    size: int
-    sha1: str
+    class LocalFile(NamedTuple):
+        path: str
+        source: str
+        size: int
+        sha1: str
+
+else:
+    LocalFile = namedtuple("LocalFile", ("path", "source", "size", "sha1"))
 
 
 _local_file = partial(tuple.__new__, LocalFile)  # LocalFile from one 4-tuple, without a Python-level call
