@@ -121,6 +121,10 @@ class EmulatorServer:
             # coarser timers end `--latency-ms` sleeps early, and the request log would show it.
             loop="asyncio",
             lifespan="on",
+            # An idle connection stays open 75 s, like common front ends (uvicorn's default is 5 s): a client
+            # that reuses one just as the server closes it sees the connection reset, and with 5 s a test
+            # session idle during an apply met that race.
+            timeout_keep_alive=75,
             timeout_graceful_shutdown=5,
         )
         ready = threading.Event()
