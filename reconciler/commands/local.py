@@ -37,7 +37,7 @@ def emulator(
     from reconciler.emulator.app import EmulatorOptions
     from reconciler.emulator.server import serve
 
-    serve(data_dir, tokens, seed, host, port, request_log, EmulatorOptions(**behaviour))
+    serve(data_dir, tokens, seed, host, port, request_log, EmulatorOptions.from_flags(behaviour))
     return EXIT_OK
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -13,9 +14,10 @@ from starlette.routing import Mount
 
 from reconciler.emulator.admin import admin_routes
 from reconciler.emulator.auth import Authenticator
-from reconciler.emulator.controls import Controls, check_options
+from reconciler.emulator.controls import Controls, EmulatorOptionError, check_options
 from reconciler.emulator.deploy_options import check_deploy_options
 from reconciler.emulator.errors import EXCEPTION_HANDLERS
+from reconciler.emulator.faults import FaultConfig
 from reconciler.emulator.limits import (
     ADMIN_PREFIX,
     DEFAULT_MAX_BODY_BYTES,
@@ -46,15 +48,7 @@ class EmulatorOptions:
     # Uploads in flight per deploy (X-Concurrent-Limit; 429 past it): see upload_limit.py.
     upload_concurrency_limit: int = DEFAULT_UPLOAD_CONCURRENCY_LIMIT
     # Faults (all off by default; changeable through /_emulator/faults): see faults.py.
-    error_rate: float = 0.0
-    burst_429_every: int = 0
-    burst_429_length: int = 3
-    latency_ms: int = 0
-    latency_jitter_ms: int = 0
-    drop_rate: float = 0.0
-    drop_after_rate: float = 0.0
-    fault_seed: int | None = None
-    fault_paths: str | None = None
+    faults: FaultConfig = field(default_factory=FaultConfig)
     # Path prefix of the Integration API (its own host on Netlify); see routes/integrations.py.
     integration_prefix: str = DEFAULT_INTEGRATION_PREFIX
     # Deploys (see routes/deploys.py): async diffing time, post-upload processing time, upload size cap.
@@ -65,6 +59,27 @@ class EmulatorOptions:
     def __post_init__(self) -> None:
         check_options(self)  # fail when the options are made, not halfway through starting a server
         check_deploy_options(self)
+
+    @classmethod
+    def from_flags(cls, flags: Mapping[str, Any]) -> EmulatorOptions:
+        """Options from the `emulator` command's flags, which name faults flat (`--error-rate`,
+        `--fault-seed`): those make the `FaultConfig`. EmulatorOptionError names a bad value."""
+        fault_fields = {item.name for item in fields(FaultConfig)}
+        faults: dict[str, Any] = {}
+        rest: dict[str, Any] = {}
+        for name, value in flags.items():
+            key = name.removeprefix("fault_")  # --fault-seed and --fault-paths are its `seed` and `paths`
+            if key in fault_fields:
+                faults[key] = value
+            else:
+                rest[name] = value
+        try:
+            config = FaultConfig(**faults)
+        except ValueError as exc:  # "<field>: <problem>", named here as the flag was
+            name, _, problem = str(exc).partition(":")
+            flag = f"fault_{name}" if f"fault_{name}" in flags else name
+            raise EmulatorOptionError(f"emulator option {flag}:{problem}") from None
+        return cls(faults=config, **rest)
 
 
 def build_app(store: Store, options: EmulatorOptions | None = None) -> Starlette:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reconciler.emulator.faults import FaultConfig, FaultPolicy
+from reconciler.emulator.faults import FaultPolicy
 from reconciler.emulator.limits import Limits
 from reconciler.emulator.middleware import RequestPolicy
 from reconciler.emulator.ratelimit import RateLimiter
@@ -32,30 +32,11 @@ class EmulatorOptionError(ReconcilerError, ValueError):
     """An emulator option is out of range; the message names it."""
 
 
-def fault_config(options: EmulatorOptions) -> FaultConfig:
-    """The options' fault settings, checked."""
-    try:
-        return FaultConfig(
-            error_rate=options.error_rate,
-            burst_429_every=options.burst_429_every,
-            burst_429_length=options.burst_429_length,
-            latency_ms=options.latency_ms,
-            latency_jitter_ms=options.latency_jitter_ms,
-            drop_rate=options.drop_rate,
-            drop_after_rate=options.drop_after_rate,
-            seed=options.fault_seed,
-            paths=options.fault_paths,
-        )
-    except ValueError as exc:
-        raise EmulatorOptionError(f"emulator option {exc}") from None
-
-
 def check_options(options: EmulatorOptions) -> None:
-    """Raise EmulatorOptionError for an out-of-range limit or fault option (run when options are made)."""
+    """Raise EmulatorOptionError for an out-of-range limit (faults are checked by `FaultConfig` itself)."""
     for name in LIMIT_OPTIONS:
         if getattr(options, name) < 0:
             raise EmulatorOptionError(f"emulator option {name}: must not be negative (0 disables)")
-    fault_config(options)
 
 
 @dataclass
@@ -72,7 +53,7 @@ class Controls:
         return cls(
             limits,
             RateLimiter(limits),
-            FaultPolicy(fault_config(options), limits),
+            FaultPolicy(options.faults, limits),
             UploadConcurrency(limits),
         )
 

@@ -12,6 +12,7 @@ import requests
 from reconciler.deploy.engine import DeployOptions, deploy
 from reconciler.deploy.scan import local_digest
 from reconciler.emulator import EmulatorServer
+from reconciler.emulator.faults import FaultConfig
 from reconciler.netlify.client import NetlifyClient
 from tests.support.deploys import TOKEN, deploy_options
 
@@ -36,8 +37,8 @@ def test_uploads_stay_within_the_announced_limit(
     log = tmp_path / "requests.jsonl"
     options = deploy_options(
         upload_concurrency_limit=server_limit,
-        latency_ms=60,  # uploads take a while (and CPU noise is small beside it): many are in flight
-        fault_paths="^PUT /api/v1/deploys/",
+        # Uploads take a while (and CPU noise is small beside it): many are in flight.
+        faults=FaultConfig(latency_ms=60, paths="^PUT /api/v1/deploys/"),
         processing_delay=0.05,
         request_log=log,
     )

@@ -9,6 +9,7 @@ import requests
 
 from reconciler.emulator import EmulatorOptions, EmulatorServer
 from reconciler.emulator.admin import is_loopback_client
+from reconciler.emulator.faults import FaultConfig
 from tests.support.http import api_session
 
 
@@ -92,7 +93,7 @@ def test_limits_change_at_run_time_and_reset_refills(emulator: EmulatorServer) -
 
 
 def test_admin_is_never_faulted_or_limited(tmp_path: Path) -> None:
-    options = EmulatorOptions(drop_rate=1.0, rate_limit_per_minute=1)
+    options = EmulatorOptions(faults=FaultConfig(drop_rate=1.0), rate_limit_per_minute=1)
     with EmulatorServer(tmp_path, tokens=["test-token"], options=options) as server:
         for _ in range(5):
             assert admin(server, "GET", "faults").status_code == 200

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from reconciler.emulator import EmulatorOptions, EmulatorServer
+from reconciler.emulator.faults import FaultConfig
 from reconciler.netlify.client import NetlifyClient
 from tests.support.http import api_session
 
@@ -17,7 +18,7 @@ NO_LIMITS = {"rate_limit_per_minute": 0, "deploy_rate_limit_per_minute": 0}
 
 
 def statuses_with_seed(data_dir: Path, seed: int, count: int = 40) -> list[int]:
-    options = EmulatorOptions(error_rate=0.4, fault_seed=seed, **NO_LIMITS)
+    options = EmulatorOptions(faults=FaultConfig(error_rate=0.4, seed=seed), **NO_LIMITS)
     with EmulatorServer(data_dir, tokens=["test-token"], options=options) as server:
         api = api_session(server)
         return [api.get("/sites").status_code for _ in range(count)]
@@ -33,7 +34,9 @@ def test_error_rate_with_a_seed_replays_the_same_statuses(tmp_path: Path) -> Non
 
 
 def test_injected_errors_have_netlifys_shape_and_rate_limit_headers(tmp_path: Path) -> None:
-    with EmulatorServer(tmp_path, tokens=["test-token"], options=EmulatorOptions(error_rate=1.0)) as server:
+    with EmulatorServer(
+        tmp_path, tokens=["test-token"], options=EmulatorOptions(faults=FaultConfig(error_rate=1.0))
+    ) as server:
         response = api_session(server).get("/accounts")
         assert response.status_code in (500, 502, 503)
         assert response.json() == {"code": response.status_code, "message": response.reason}
@@ -48,7 +51,7 @@ def test_injected_errors_have_netlifys_shape_and_rate_limit_headers(tmp_path: Pa
 
 
 def test_429_bursts_are_counted_and_say_when_to_retry(tmp_path: Path) -> None:
-    options = EmulatorOptions(burst_429_every=3, burst_429_length=2, **NO_LIMITS)
+    options = EmulatorOptions(faults=FaultConfig(burst_429_every=3, burst_429_length=2), **NO_LIMITS)
     with EmulatorServer(tmp_path, tokens=["test-token"], options=options) as server:
         api = api_session(server)
         answers = [api.get("/sites") for _ in range(9)]
@@ -62,7 +65,9 @@ def test_429_bursts_are_counted_and_say_when_to_retry(tmp_path: Path) -> None:
 
 
 def test_latency_is_added(tmp_path: Path) -> None:
-    with EmulatorServer(tmp_path, tokens=["test-token"], options=EmulatorOptions(latency_ms=150)) as server:
+    with EmulatorServer(
+        tmp_path, tokens=["test-token"], options=EmulatorOptions(faults=FaultConfig(latency_ms=150))
+    ) as server:
         api = api_session(server)
         started = time.perf_counter()
         assert api.get("/sites").status_code == 200
@@ -74,7 +79,7 @@ def test_latency_is_added(tmp_path: Path) -> None:
 
 def test_dropped_connections_are_connection_errors_and_logged(tmp_path: Path) -> None:
     log = tmp_path / "requests.jsonl"
-    options = EmulatorOptions(drop_rate=1.0, fault_paths="^GET /api/v1/sites$")
+    options = EmulatorOptions(faults=FaultConfig(drop_rate=1.0, paths="^GET /api/v1/sites$"))
     with EmulatorServer(tmp_path / "data", tokens=["test-token"], request_log=log, options=options) as server:
         api = api_session(server)
         with pytest.raises(requests.ConnectionError):
@@ -93,7 +98,9 @@ def test_dropped_connections_are_connection_errors_and_logged(tmp_path: Path) ->
 
 def test_request_log_names_every_kind_of_fault(tmp_path: Path) -> None:
     log = tmp_path / "requests.jsonl"
-    options = EmulatorOptions(rate_limit_per_minute=3, burst_429_every=2, burst_429_length=1)
+    options = EmulatorOptions(
+        rate_limit_per_minute=3, faults=FaultConfig(burst_429_every=2, burst_429_length=1)
+    )
     with EmulatorServer(tmp_path / "data", tokens=["test-token"], request_log=log, options=options) as server:
         api = api_session(server)
         statuses = [api.get("/sites").status_code for _ in range(4)]
@@ -109,9 +116,8 @@ def test_request_log_names_every_kind_of_fault(tmp_path: Path) -> None:
 
 
 def test_our_client_rides_out_injected_503s_and_429_bursts(tmp_path: Path) -> None:
-    options = EmulatorOptions(
-        error_rate=0.25, fault_seed=2024, burst_429_every=10, burst_429_length=2, **NO_LIMITS
-    )
+    faults = FaultConfig(error_rate=0.25, seed=2024, burst_429_every=10, burst_429_length=2)
+    options = EmulatorOptions(faults=faults, **NO_LIMITS)
     waits: list[float] = []
 
     def sleep(seconds: float) -> None:
@@ -134,14 +140,20 @@ def test_our_client_rides_out_injected_503s_and_429_bursts(tmp_path: Path) -> No
 def test_drop_after_carries_the_request_out_and_loses_the_answer(tmp_path):
     """A create that happened although the client saw the connection close: what read-back is for."""
     log = tmp_path / "requests.jsonl"
-    options = EmulatorOptions(drop_after_rate=1.0, fault_paths="^POST /api/v1/sites/[^/]+/snippets$")
+    options = EmulatorOptions(
+        faults=FaultConfig(drop_after_rate=1.0, paths="^POST /api/v1/sites/[^/]+/snippets$")
+    )
     with EmulatorServer(tmp_path / "data", tokens=["t"], options=options, request_log=log) as emu:
         headers = {"Authorization": "Bearer t"}
         site = requests.post(f"{emu.api_url}/demo/sites", json={"name": "lost"}, headers=headers, timeout=10)
         site_id = site.json()["id"]
         with pytest.raises(requests.ConnectionError):
-            requests.post(f"{emu.api_url}/sites/{site_id}/snippets", json={"title": "x", "general": "<p>"},
-                          headers=headers, timeout=10)
+            requests.post(
+                f"{emu.api_url}/sites/{site_id}/snippets",
+                json={"title": "x", "general": "<p>"},
+                headers=headers,
+                timeout=10,
+            )
         listed = requests.get(f"{emu.api_url}/sites/{site_id}/snippets", headers=headers, timeout=10).json()
         assert [s["title"] for s in listed] == ["x"], "carried out, although its answer was lost"
         faults = requests.get(f"{emu.url}/_emulator/faults", timeout=10).json()

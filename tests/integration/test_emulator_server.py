@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from reconciler.emulator import EmulatorOptions, EmulatorServer, EmulatorStartError, SeedError, load_seed
+from reconciler.emulator.faults import FaultConfig
 from reconciler.emulator.store import DB_FILENAME
 from tests.support.http import api_session
 
@@ -125,7 +126,7 @@ def test_request_log_records_real_start_times_and_durations(tmp_path: Path) -> N
     """Overlapping requests are logged with their own start and duration, inside the wall-clock run: the
     log can time a benchmark (a clock forced 1 ms past the previous stamp ran ahead under load)."""
     log = tmp_path / "requests.jsonl"
-    options = EmulatorOptions(latency_ms=40, rate_limit_per_minute=0)
+    options = EmulatorOptions(faults=FaultConfig(latency_ms=40), rate_limit_per_minute=0)
     with EmulatorServer(tmp_path / "data", tokens=["test-token"], request_log=log, options=options) as server:
         api = api_session(server)
         began = time.time()

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from reconciler.emulator import EmulatorServer
+from reconciler.emulator.faults import FaultConfig
 from tests.cli.conftest import start_emulator
 from tests.support.deploys import deploy_emulator, digests, make_site, session, upload, wait_state
 from tests.support.http import checked
@@ -24,8 +25,7 @@ def emu(tmp_path: Path) -> Iterator[EmulatorServer]:
     with deploy_emulator(
         tmp_path / "emu",
         upload_concurrency_limit=2,
-        latency_ms=400,
-        fault_paths=UPLOAD_FAULTS,
+        faults=FaultConfig(latency_ms=400, paths=UPLOAD_FAULTS),
         request_log=tmp_path / "requests.jsonl",
     ) as server:
         yield server
