@@ -51,10 +51,7 @@ def mark(log: Path) -> int:
 
 def test_first_deploy_unchanged_redeploy_and_one_changed_file(logged, tmp_path):
     client, log = logged
-    make_tree(
-        tmp_path / "public",
-        {"index.html": "<h1>hi</h1>", "a/b.css": "b{}", "dup1.txt": "same", "dup2.txt": "same"},
-    )
+    make_tree(tmp_path / "public", {"index.html": "<h1>hi</h1>", "a/b.css": "b{}", "dup1.txt": "same", "dup2.txt": "same"})
     manifest = tmp_path / "m.yaml"
     manifest.write_text(MANIFEST.format(extra=""))
 
@@ -63,9 +60,7 @@ def test_first_deploy_unchanged_redeploy_and_one_changed_file(logged, tmp_path):
     assert deploy.action is Action.DEPLOY
     assert "production deploy: 4 file(s) added, 0 changed, 0 removed" in deploy.note
     assert "in 3 blob(s)" in deploy.note, "duplicate contents are one blob"
-    assert "Plan: 1 to add, 0 to change, 0 to destroy, 1 deploy, 2 ledger writes." in render_text(
-        planned.plan
-    )
+    assert "Plan: 1 to add, 0 to change, 0 to destroy, 1 deploy, 2 ledger writes." in render_text(planned.plan)
     document = plan_document(planned.plan)
     (entry,) = [c for c in document["changes"] if c["kind"] == "deploy"]
     assert {tuple(f["path"]) for f in entry["fields"]} >= {("files", "index.html"), ("files", "a/b.css")}
@@ -81,9 +76,7 @@ def test_first_deploy_unchanged_redeploy_and_one_changed_file(logged, tmp_path):
     again = make_plan(client, manifest)
     assert again.plan.changes == []
     apply_plan(client, again.plan, again.procedures)
-    assert not [c for c in calls_since(log, start) if "/deploys" in c["path"]], (
-        "unchanged tree: no deploy calls"
-    )
+    assert not [c for c in calls_since(log, start) if "/deploys" in c["path"]], "unchanged tree: no deploy calls"
 
     (tmp_path / "public" / "index.html").write_text("<h1>changed</h1>")
     planned = make_plan(client, manifest)
@@ -168,9 +161,7 @@ def test_a_pin_must_be_a_deploy_of_that_site(client, tmp_path):
     manifest.write_text(f"version: 1\nsites:\n  web:\n    team: demo\n    deploy: {{pin: {foreign}}}\n")
     with pytest.raises(ManifestError) as info:
         make_plan(client, manifest)
-    assert f"m.yaml:5:14: sites.web.deploy.pin: deploy {foreign} is not a deploy of site 'web'" in str(
-        info.value
-    )
+    assert f"m.yaml:5:14: sites.web.deploy.pin: deploy {foreign} is not a deploy of site 'web'" in str(info.value)
 
     manifest.write_text(f"version: 1\nsites:\n  fresh:\n    team: demo\n    deploy: {{pin: {foreign}}}\n")
     with pytest.raises(ManifestError, match="not a deploy of the new site 'fresh'"):

@@ -90,9 +90,7 @@ def test_invalid_updates_are_422(api: ApiSession) -> None:
     error = checked(api.put(path, json={"title": None}), "updateSiteBuildHook", 422)
     assert "title" in error["message"]
     checked(api.put(path, json="title"), "updateSiteBuildHook", 422)
-    checked(
-        api.put(path, data=b"{", headers={"Content-Type": "application/json"}), "updateSiteBuildHook", 400
-    )
+    checked(api.put(path, data=b"{", headers={"Content-Type": "application/json"}), "updateSiteBuildHook", 400)
     assert api.get(path).json() == hook
 
 

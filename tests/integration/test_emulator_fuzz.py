@@ -68,14 +68,11 @@ def real_ids(emu: EmulatorServer) -> dict[str, list[str]]:
     deploy = deploy_files(api, site["id"], {"index.html": b"<h1>fuzz</h1>"})
     zone = api.post("/dns_zones", json={"name": "fuzz.dev", "account_slug": "demo"}).json()
     dns_record = api.post(
-        f"/dns_zones/{zone['id']}/dns_records",
-        json={"type": "A", "hostname": "fuzz.dev", "value": "198.18.0.1"},
+        f"/dns_zones/{zone['id']}/dns_records", json={"type": "A", "hostname": "fuzz.dev", "value": "198.18.0.1"}
     ).json()
     (member,) = api.post("/demo/members", json={"email": "fuzz@example.com", "role": "Developer"}).json()
     key = api.post("/deploy_keys").json()
-    split = api.post(
-        f"/sites/{site['id']}/traffic_splits", json={"branch_tests": {"main": 50, "next": 50}}
-    ).json()
+    split = api.post(f"/sites/{site['id']}/traffic_splits", json={"branch_tests": {"main": 50, "next": 50}}).json()
     return {
         "sites": [site["id"]],
         "doomed": [doomed["id"]],

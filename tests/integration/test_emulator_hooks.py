@@ -130,13 +130,7 @@ def test_invalid_hooks_are_422_naming_the_problem(
 
 
 def test_bodies_must_be_json_objects(api: ApiSession) -> None:
-    checked(
-        api.post(
-            "/hooks", params={"site_id": "shop"}, data=b"{", headers={"Content-Type": "application/json"}
-        ),
-        "createHookBySiteId",
-        400,
-    )
+    checked(api.post("/hooks", params={"site_id": "shop"}, data=b"{", headers={"Content-Type": "application/json"}), "createHookBySiteId", 400)
     checked(api.post("/hooks", params={"site_id": "shop"}, json=[URL_HOOK]), "createHookBySiteId", 422)
 
 

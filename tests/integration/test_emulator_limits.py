@@ -63,11 +63,7 @@ def test_chunked_oversize_body_is_413(small_bodies: EmulatorServer) -> None:
     api = api_session(small_bodies)
     assert_too_large(api.post("/sites", data=chunks(json_body(LIMIT + 1))))
     assert_too_large(api.post("/sites", data=chunks(b"x" * 5_000_000, 65536)))
-    small = api.post(
-        "/sites",
-        data=chunks(json.dumps({"name": "chunked"}).encode(), 4),
-        headers={"Content-Type": "application/json"},
-    )
+    small = api.post("/sites", data=chunks(json.dumps({"name": "chunked"}).encode(), 4), headers={"Content-Type": "application/json"})
     assert small.status_code == 201 and small.json()["name"] == "chunked"
 
 

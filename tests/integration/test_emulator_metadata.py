@@ -22,11 +22,7 @@ def test_metadata_must_be_an_object(api: ApiSession) -> None:
     for body in ([1, 2], "text", 3, None):
         error = checked(api.put("/sites/meta/metadata", json=body), "updateSiteMetadata", 422)
         assert error["code"] == 422 and "object" in error["message"]
-    checked(
-        api.put("/sites/meta/metadata", data=b"{not json", headers={"Content-Type": "application/json"}),
-        "updateSiteMetadata",
-        400,
-    )
+    checked(api.put("/sites/meta/metadata", data=b"{not json", headers={"Content-Type": "application/json"}), "updateSiteMetadata", 400)
 
 
 def test_metadata_of_missing_site_is_404(api: ApiSession) -> None:

@@ -100,11 +100,7 @@ def test_invalid_updates_are_422_and_change_nothing(api: ApiSession) -> None:
         assert fragment in error["message"]
     assert api.get("/sites/snip/snippets/1").json() == created
     checked(api.put("/sites/snip/snippets/1", json=[1]), "updateSiteSnippet", 422)
-    checked(
-        api.post("/sites/snip/snippets", data=b"{oops", headers={"Content-Type": "application/json"}),
-        "createSiteSnippet",
-        400,
-    )
+    checked(api.post("/sites/snip/snippets", data=b"{oops", headers={"Content-Type": "application/json"}), "createSiteSnippet", 400)
     checked(api.post("/sites/snip/snippets"), "createSiteSnippet", 422)
 
 

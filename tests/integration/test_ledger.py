@@ -37,11 +37,8 @@ def test_inventory_deletes_only_what_the_tool_created(client, tmp_path):
     path = write(tmp_path, SITE + "      OURS: a\n      ALSO_OURS: b\n")
     converge(client, path)
     _, site_id = site_env(client)
-    client.post(
-        "/accounts/demo/env",
-        [{"key": "HANDMADE", "values": [{"context": "all", "value": "x"}]}],
-        params={"site_id": site_id},
-    )
+    client.post("/accounts/demo/env", [{"key": "HANDMADE", "values": [{"context": "all", "value": "x"}]}],
+                params={"site_id": site_id})
     ledger = client.get("/sites/web/metadata")[LEDGER_KEY]
     assert ledger["managed"] == {"env": ["ALSO_OURS", "OURS"]}
 
@@ -73,17 +70,12 @@ def test_removing_a_whole_section_deletes_what_the_tool_created(client, tmp_path
 def test_adoption_records_without_rewriting(client, tmp_path):
     client.post("/demo/sites", {"name": "web"})
     site_id = client.get("/sites/web")["id"]
-    client.post(
-        "/accounts/demo/env",
-        [{"key": "EXISTING", "values": [{"context": "all", "value": "same"}]}],
-        params={"site_id": site_id},
-    )
+    client.post("/accounts/demo/env", [{"key": "EXISTING", "values": [{"context": "all", "value": "same"}]}],
+                params={"site_id": site_id})
     before = site_env(client)[0]["EXISTING"]["updated_at"]
     path = write(tmp_path, SITE + "      EXISTING: same\n")
     planned = make_plan(client, path)
-    assert bookkeeping(planned.plan) == ["site.web.lease", "site.web.ledger"] and not config_changes(
-        planned.plan
-    )
+    assert bookkeeping(planned.plan) == ["site.web.lease", "site.web.ledger"] and not config_changes(planned.plan)
     ledger = planned.plan.changes[-1]
     assert ledger.after["managed"] == {"env": ["EXISTING"]}
     assert "records 1 existing object(s) as adopted" in render_text(planned.plan)
@@ -98,20 +90,15 @@ def test_adoption_records_without_rewriting(client, tmp_path):
     assert deletes == ["site.web.env.EXISTING"]
 
 
-SECRET_SITE = (
-    SITE + "      PAYMENT_KEY:\n        secret: true\n        values: {production: '${PAYMENT_KEY}'}\n"
-)
+SECRET_SITE = SITE + "      PAYMENT_KEY:\n        secret: true\n        values: {production: '${PAYMENT_KEY}'}\n"
 
 
 def test_secret_changed_on_netlify_is_drift(client, tmp_path, ledger_key):
     path = write(tmp_path, SECRET_SITE)
     converge(client, path)
     _, site_id = site_env(client)
-    client.patch(
-        "/accounts/demo/env/PAYMENT_KEY",
-        {"context": "production", "value": "tampered"},
-        params={"site_id": site_id},
-    )
+    client.patch("/accounts/demo/env/PAYMENT_KEY", {"context": "production", "value": "tampered"},
+                 params={"site_id": site_id})
     planned = make_plan(client, path)
     change, ledger = config_and_ledger(planned.plan)
     assert change.action is Action.UPDATE
@@ -132,9 +119,7 @@ def test_secret_changed_in_manifest_is_an_update(client, tmp_path, ledger_key, m
     converge(client, path)
     metadata = client.get("/sites/web/metadata")
     assert "sk_live_LEDGER_PLANTED" not in str(metadata), "the ledger keeps keyed digests, never values"
-    assert metadata[LEDGER_KEY]["records"]["env"]["PAYMENT_KEY"]["digests"]["production"].startswith(
-        "hmac-sha256:"
-    )
+    assert metadata[LEDGER_KEY]["records"]["env"]["PAYMENT_KEY"]["digests"]["production"].startswith("hmac-sha256:")
 
 
 def test_secret_set_before_the_tool_is_adopted_as_declared(client, tmp_path, ledger_key, monkeypatch):
@@ -142,18 +127,13 @@ def test_secret_set_before_the_tool_is_adopted_as_declared(client, tmp_path, led
     the ledger is written, and from then on a change on either side is seen."""
     client.post("/demo/sites", {"name": "web"})
     site_id = client.get("/sites/web")["id"]
-    client.post(
-        "/accounts/demo/env",
-        [{"key": "PAYMENT_KEY", "is_secret": True, "values": [{"context": "production", "value": SECRET}]}],
-        params={"site_id": site_id},
-    )
+    client.post("/accounts/demo/env", [{"key": "PAYMENT_KEY", "is_secret": True,
+                                        "values": [{"context": "production", "value": SECRET}]}],
+                params={"site_id": site_id})
     before = site_env(client)[0]["PAYMENT_KEY"]["updated_at"]
     path = write(tmp_path, SECRET_SITE)
     planned = converge(client, path)
-    assert config_changes(planned.plan) == [] and bookkeeping(planned.plan) == [
-        "site.web.lease",
-        "site.web.ledger",
-    ]
+    assert config_changes(planned.plan) == [] and bookkeeping(planned.plan) == ["site.web.lease", "site.web.ledger"]
     assert site_env(client)[0]["PAYMENT_KEY"]["updated_at"] == before, "adopted, not rewritten"
     record = client.get("/sites/web/metadata")[LEDGER_KEY]["records"]["env"]["PAYMENT_KEY"]
     assert record["digests"]["production"].startswith("hmac-sha256:") and record["updated_at"] == before
@@ -163,9 +143,7 @@ def test_secret_set_before_the_tool_is_adopted_as_declared(client, tmp_path, led
     assert change.note == "secret value changed in the manifest"
 
 
-def test_without_a_key_manifest_changes_are_not_detected_but_netlify_changes_are(
-    client, tmp_path, monkeypatch
-):
+def test_without_a_key_manifest_changes_are_not_detected_but_netlify_changes_are(client, tmp_path, monkeypatch):
     monkeypatch.delenv(KEY_ENV, raising=False)
     monkeypatch.setenv("PAYMENT_KEY", SECRET)
     path = write(tmp_path, SECRET_SITE)
@@ -175,11 +153,8 @@ def test_without_a_key_manifest_changes_are_not_detected_but_netlify_changes_are
     assert planned.plan.changes == []
     assert any(KEY_ENV in w for w in planned.plan.warnings)
     _, site_id = site_env(client)
-    client.patch(
-        "/accounts/demo/env/PAYMENT_KEY",
-        {"context": "production", "value": "tampered"},
-        params={"site_id": site_id},
-    )
+    client.patch("/accounts/demo/env/PAYMENT_KEY", {"context": "production", "value": "tampered"},
+                 params={"site_id": site_id})
     change, _ = config_and_ledger(make_plan(client, path).plan)
     assert "changed on Netlify" in change.note
 
@@ -189,15 +164,11 @@ def test_team_ledger_needs_an_integration(client, tmp_path):
     planned = converge(client, path)
     assert any("team.demo: no ledger" in w for w in planned.plan.warnings)
 
-    path.write_text(
-        "version: 1\nteams:\n  demo:\n    env: {SHARED: a, MORE: b}\n    ledger: {integration: acme-ledger}\n"
-    )
+    path.write_text("version: 1\nteams:\n  demo:\n    env: {SHARED: a, MORE: b}\n    ledger: {integration: acme-ledger}\n")
     converge(client, path)
     stored = client.integrations().get("/team/demo/integrations/acme-ledger")["config"][LEDGER_KEY]
     assert stored["managed"] == {"env": ["MORE", "SHARED"]}
-    path.write_text(
-        "version: 1\nteams:\n  demo:\n    env: {SHARED: a}\n    ledger: {integration: acme-ledger}\n"
-    )
+    path.write_text("version: 1\nteams:\n  demo:\n    env: {SHARED: a}\n    ledger: {integration: acme-ledger}\n")
     change, _ = config_and_ledger(make_plan(client, path).plan)
     assert (change.address, change.action) == ("team.demo.env.MORE", Action.DELETE)
 

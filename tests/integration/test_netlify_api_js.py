@@ -54,9 +54,7 @@ def test_the_official_js_client_succeeds_on_every_served_operation(tmp_path: Pat
         result = subprocess.run(
             [str(NODE), str(SCRIPT)], env=env, capture_output=True, text=True, timeout=300, check=False
         )
-    assert result.returncode == 0, (
-        f"@netlify/api script failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    )
+    assert result.returncode == 0, f"@netlify/api script failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert lines[-1] == {"done": True}
     called = {line["op"] for line in lines if "op" in line}

@@ -68,13 +68,9 @@ def netlify(bin_dir: Path, emu: EmulatorServer, workdir: Path, *args: str) -> st
     return result.stdout
 
 
-def netlify_deploy(
-    bin_dir: Path, emu: EmulatorServer, workdir: Path, site: str, *flags: str
-) -> dict[str, Any]:
+def netlify_deploy(bin_dir: Path, emu: EmulatorServer, workdir: Path, site: str, *flags: str) -> dict[str, Any]:
     """`netlify deploy --no-build --json FLAGS` (no `--prod`: a draft); its JSON output."""
-    output = netlify(
-        bin_dir, emu, workdir, "deploy", "--no-build", *flags, "--dir", "site", "--site", site, "--json"
-    )
+    output = netlify(bin_dir, emu, workdir, "deploy", "--no-build", *flags, "--dir", "site", "--site", site, "--json")
     result: dict[str, Any] = json.loads(output)
     return result
 
@@ -164,30 +160,14 @@ def test_draft_alias_and_prod_deploys_publish_only_the_prod_one(
     assert draft["deploy_url"] == f"https://{draft['deploy_id']}--cli-matrix.netlify.app"
     alias_deploy = deploy(alias)
     assert alias_deploy["context"] == "branch-deploy" and alias_deploy["branch"] == "staging"
-    assert (
-        alias["deploy_url"] == "https://staging--cli-matrix.netlify.app"
-        and "published_at" not in alias_deploy
-    )
+    assert alias["deploy_url"] == "https://staging--cli-matrix.netlify.app" and "published_at" not in alias_deploy
     site_body = checked(api.get(f"/sites/{site['id']}"), "getSite", 200)
     assert site_body["published_deploy"]["id"] == prod["deploy_id"]
     assert published_files(api, site["id"])["/index.html"] == sha1(TREE["index.html"])
 
 
 def test_sites_create_list_and_env_commands(cli_bin: Path, emu: EmulatorServer, tmp_path: Path) -> None:
-    created = json.loads(
-        netlify(
-            cli_bin,
-            emu,
-            tmp_path,
-            "sites:create",
-            "--name",
-            "cli-made",
-            "--account-slug",
-            "demo",
-            "--disable-linking",
-            "--json",
-        )
-    )
+    created = json.loads(netlify(cli_bin, emu, tmp_path, "sites:create", "--name", "cli-made", "--account-slug", "demo", "--disable-linking", "--json"))
     assert created["name"] == "cli-made" and created["account_slug"] == "demo"
     listed = json.loads(netlify(cli_bin, emu, tmp_path, "sites:list", "--json"))
     assert [s["name"] for s in listed] == ["cli-made"]
@@ -200,11 +180,7 @@ def test_sites_create_list_and_env_commands(cli_bin: Path, emu: EmulatorServer, 
     (tmp_path / ".env").write_text("FROM_FILE=1\nOTHER=two\n")
     env("env:import", ".env")
     assert env("env:get", "API_URL").strip() == "https://api.example"
-    assert json.loads(env("env:list", "--json")) == {
-        "API_URL": "https://api.example",
-        "FROM_FILE": "1",
-        "OTHER": "two",
-    }
+    assert json.loads(env("env:list", "--json")) == {"API_URL": "https://api.example", "FROM_FILE": "1", "OTHER": "two"}
     env("env:unset", "API_URL")
     assert "API_URL" not in json.loads(env("env:list", "--json"))
     api = session(emu)

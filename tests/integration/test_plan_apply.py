@@ -161,9 +161,7 @@ def test_unknown_team_and_wrong_team_are_plan_errors(client, tmp_path):
 def test_personal_site_without_team_gets_env_after_creation(client, tmp_path):
     path = write(tmp_path, "version: 1\nsites:\n  mine:\n    env: {A: b}\n")
     plan = converge(client, path)
-    assert plan.calls(plan.changes[2]) == [
-        "POST /api/v1/accounts/{site.mine.account_id}/env?site_id={site.mine.id}"
-    ]
+    assert plan.calls(plan.changes[2]) == ["POST /api/v1/accounts/{site.mine.account_id}/env?site_id={site.mine.id}"]
     site = client.get("/sites/mine")
     assert site["account_slug"] != "demo"
     assert [v["key"] for v in client.get(f"/accounts/{site['account_id']}/env", {"site_id": site["id"]})] == [

@@ -71,9 +71,7 @@ def test_build_hooks_url_known_after_apply_and_masked(client, tmp_path):
     planned = make_plan(client, path)
     change = one_change(planned.plan)
     nightly = hooks["nightly"]
-    assert planned.plan.calls(change) == [
-        f"PUT /api/v1/sites/{nightly['site_id']}/build_hooks/{nightly['id']}"
-    ]
+    assert planned.plan.calls(change) == [f"PUT /api/v1/sites/{nightly['site_id']}/build_hooks/{nightly['id']}"]
     text = render_text(planned.plan)
     assert hooks["nightly"]["url"] not in text and '~ branch = "main" → "stable"' in text
     converge(client, path)
@@ -148,10 +146,7 @@ def test_integration_context_for_site_and_team(client, tmp_path, emulator):
     )
     path = write(tmp_path, text)
     planned = converge(client, path)
-    calls = {
-        c.address: [call.split(" ")[0] for call in planned.plan.calls(c)]
-        for c in config_changes(planned.plan)
-    }
+    calls = {c.address: [call.split(" ")[0] for call in planned.plan.calls(c)] for c in config_changes(planned.plan)}
     assert calls["site.web.integrations.acme-analytics"] == ["POST", "PUT"]
     assert calls["team.demo.integrations.acme-ledger"] == ["POST", "PUT"]
     site_id = client.get("/sites/web")["id"]
