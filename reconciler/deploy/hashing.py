@@ -198,26 +198,29 @@ class HashPipeline:
     def _feed_helper(self) -> None:
         """Send batches to a helper process until none is left; a batch it cannot finish (it failed to start
         or died) goes back to the queue for `_hash_here`. Then close its input and wait for it to exit, while
-        the caller goes on with the results."""
-        started = spawn_helper()
-        if started is None:
-            self._fed.set()
-            return
-        pid, sink, source = started
-        with self._ready:
-            stopped = self._stopped
-            if not stopped:
-                self._helper_input = sink
+        the caller goes on with the results. However this ends, even by an error, `_fed` is set: the caller
+        waits for it."""
         try:
-            if not stopped:
-                self._feed(sink, source)
-        finally:
+            started = spawn_helper()
+            if started is None:
+                return
+            pid, sink, source = started
             with self._ready:
-                self._helper_input = None
+                stopped = self._stopped
+                if not stopped:
+                    self._helper_input = sink
+            try:
+                if not stopped:
+                    self._feed(sink, source)
+            finally:
+                with self._ready:
+                    self._helper_input = None
+                self._fed.set()
+                sink.close()  # the helper reads the end of its input and exits
+                source.close()
+                reap(pid)
+        finally:
             self._fed.set()
-            sink.close()  # the helper reads the end of its input and exits
-            source.close()
-            reap(pid)
 
     def _feed(self, sink: IO[bytes], source: IO[bytes]) -> None:
         """Keep HELPER_BATCHES_IN_FLIGHT batches with the helper, so it never waits for this thread (which

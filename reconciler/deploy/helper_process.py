@@ -25,9 +25,11 @@ def spawn_helper() -> tuple[int, IO[bytes], IO[bytes]] | None:
     hashes everything itself). Its standard error goes to /dev/null: its failures show as missing answers."""
     if not sys.executable or not hasattr(os, "posix_spawn"):
         return None
-    to_helper, helper_stdin = os.pipe()
-    helper_stdout, from_helper = os.pipe()
+    fds: list[int] = []
     try:
+        fds.extend(os.pipe())  # the helper's stdin: its read end, our write end
+        fds.extend(os.pipe())  # its stdout: our read end, its write end
+        to_helper, helper_stdin, helper_stdout, from_helper = fds
         pid = os.posix_spawn(
             sys.executable,
             [sys.executable, "-I", "-S", hash_worker.__file__],
@@ -38,13 +40,12 @@ def spawn_helper() -> tuple[int, IO[bytes], IO[bytes]] | None:
                 (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
             ],
         )
-    except OSError:
-        os.close(helper_stdin)
-        os.close(helper_stdout)
+    except OSError:  # no file descriptors or processes left, or no interpreter to run
+        for fd in fds:
+            os.close(fd)
         return None
-    finally:
-        os.close(to_helper)
-        os.close(from_helper)
+    os.close(to_helper)
+    os.close(from_helper)
     return pid, open(helper_stdin, "wb"), open(helper_stdout, "rb")
 
 

@@ -97,3 +97,30 @@ def test_stopped_large_files_take_no_more() -> None:
     large.submit(9)
     large.wait()
     assert seen == [0], "the file being hashed is finished, the pending ones and later ones are not"
+
+
+@pytest.mark.parametrize("failing_call", [1, 2])
+def test_no_file_descriptor_left_for_the_helper_means_hashing_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing_call: int
+) -> None:
+    files = []
+    for i in range(2 * HELPER_MIN_FILES):
+        path = tmp_path / f"f{i}"
+        path.write_bytes(b"y" * i)
+        files.append(path)
+    expected = hash_files(files, workers=1)
+    real_pipe = os.pipe
+    calls = 0
+
+    def pipe() -> tuple[int, int]:
+        nonlocal calls
+        calls += 1
+        if calls == failing_call:
+            raise OSError(24, "Too many open files")
+        return real_pipe()
+
+    fds_before = len(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(helper_process.os, "pipe", pipe)
+    assert hash_files(files) == expected, "hashed here, without hanging on a helper that never started"
+    assert calls == failing_call
+    assert len(os.listdir("/proc/self/fd")) == fds_before, "the first pipe was closed"
