@@ -35,7 +35,13 @@ class LargeFiles:
             self._running += 1
             thread = threading.Thread(target=self._work, name="sha1-large", daemon=True)
             self._threads.append(thread)
-        thread.start()
+        try:
+            thread.start()
+        except RuntimeError:  # no thread can be started: the file stays unhashed, for the caller to do
+            with self._lock:
+                self._running -= 1
+                self._threads.remove(thread)
+            raise
 
     def wait(self) -> None:
         """Every file submitted is hashed (none may be submitted meanwhile); the first error, if any."""

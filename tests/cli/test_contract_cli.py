@@ -97,6 +97,59 @@ def _pattern(call: str, known: dict[str, str]) -> re.Pattern[str]:
     return re.compile("".join(parts) + "$")
 
 
+def _anchored(owner: str, call: str, known: dict[str, str]) -> bool:
+    """Whether a call names its own owner's id, known after the apply: it matches that owner's writes only."""
+    return any(name in known and name.startswith(owner + ".") for name in PLACEHOLDER.findall(call))
+
+
+def _assign(by_owner: dict[str, list[str]], writes: list[str], known: dict[str, str]) -> list[bool]:
+    """Give every planned call a logged write, each owner's in plan order; which writes were taken.
+
+    Calls that name their owner's id are matched first, in order per owner. The others (a site's creation,
+    `POST /{team}/sites`, looks the same for every site of a team, and sites are created in parallel, so
+    the log may hold them in either order) then fit between their owner's matched calls, the one whose
+    next matched call comes first taking the earliest write: a fixed order of owners could hand one site's
+    creation to another and fail although an assignment exists."""
+    used = [False] * len(writes)
+    slots: dict[str, list[int | None]] = {}
+
+    def place(owner: str, k: int, low: int, high: int) -> int | None:
+        pattern = _pattern(by_owner[owner][k], known)
+        found = next((i for i in range(low + 1, high) if not used[i] and pattern.match(writes[i])), None)
+        if found is not None:
+            used[found] = True
+            slots[owner][k] = found
+        return found
+
+    for owner, calls in by_owner.items():
+        slots[owner] = [None] * len(calls)
+        position = -1
+        for k, call in enumerate(calls):
+            if _anchored(owner, call, known):
+                found = place(owner, k, position, len(writes))
+                assert found is not None, (
+                    f"{owner}: planned {call!r} was not sent after its predecessors; sent: {writes}"
+                )
+                position = found
+
+    def deadline(item: tuple[str, int]) -> tuple[int, int]:
+        owner, k = item
+        later = [slot for slot in slots[owner][k + 1 :] if slot is not None]
+        return (min(later, default=len(writes)), k)
+
+    floating = [
+        (owner, k) for owner, calls in by_owner.items() for k in range(len(calls)) if slots[owner][k] is None
+    ]
+    for owner, k in sorted(floating, key=deadline):
+        low = max((slot for slot in slots[owner][:k] if slot is not None), default=-1)
+        found = place(owner, k, low, deadline((owner, k))[0])
+        call = by_owner[owner][k]
+        assert found is not None, (
+            f"{owner}: planned {call!r} was not sent in its place in plan order; sent: {writes}"
+        )
+    return used
+
+
 def _check_contract(document: dict, writes: list[str], uploads: int, known: dict[str, str]) -> int:
     """Every logged write is a planned call of one owner, each owner's calls appear in plan order, and no
     write is left over. Returns how many calls were matched."""
@@ -110,17 +163,7 @@ def _check_contract(document: dict, writes: list[str], uploads: int, known: dict
                 expected_uploads += int(counted.group(1))
             else:
                 by_owner.setdefault(owner, []).append(call)
-    used = [False] * len(writes)
-    for owner, calls in by_owner.items():
-        position = -1
-        for call in calls:
-            pattern = _pattern(call, known)
-            found = next(
-                (i for i in range(position + 1, len(writes)) if not used[i] and pattern.match(writes[i])), None
-            )
-            assert found is not None, f"{owner}: planned {call!r} was not sent after its predecessors; sent: {writes}"
-            used[found] = True
-            position = found
+    used = _assign(by_owner, writes, known)
     leftover = [w for w, taken in zip(writes, used, strict=True) if not taken]
     assert leftover == [], f"apply sent writes the plan did not show: {leftover}"
     # Netlify's `required` answer decides; content it already holds (from another site) is not asked for.

@@ -124,3 +124,18 @@ def test_no_file_descriptor_left_for_the_helper_means_hashing_here(
     assert hash_files(files) == expected, "hashed here, without hanging on a helper that never started"
     assert calls == failing_call
     assert len(os.listdir("/proc/self/fd")) == fds_before, "the first pipe was closed"
+
+
+def test_a_thread_that_cannot_start_is_an_error_and_leaves_nothing_to_join(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    large = LargeFiles(2, lambda index: None)
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    with pytest.raises(RuntimeError, match="can't start new thread"):
+        large.submit(0)
+    monkeypatch.undo()
+    large.wait()  # would fail joining a thread that never started
+    large.stop()
