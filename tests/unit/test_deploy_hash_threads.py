@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.deploy import helper_process
+from reconciler.deploy import hashing, helper_process
 from reconciler.deploy.hashing import HELPER_MIN_FILES, hash_files
 from reconciler.deploy.large_files import LargeFiles
 
@@ -23,7 +23,18 @@ def _children() -> set[int]:
     return found
 
 
-def test_the_helper_is_reaped_after_the_results_are_in(tmp_path: Path) -> None:
+def test_the_helper_is_reaped_after_the_results_are_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spawned: list[int] = []
+
+    def spawn() -> object:
+        started = helper_process.spawn_helper()
+        if started is not None:
+            spawned.append(started[0])
+        return started
+
+    monkeypatch.setattr(hashing, "spawn_helper", spawn)
     before = _children()
     files = []
     for i in range(2 * HELPER_MIN_FILES):
@@ -31,10 +42,13 @@ def test_the_helper_is_reaped_after_the_results_are_in(tmp_path: Path) -> None:
         path.write_bytes(b"x" * i)
         files.append(path)
     assert len(hash_files(files)[0]) == len(files)
+    assert len(spawned) == 1, "a helper was started"
     deadline = time.monotonic() + 5
     while _children() - before and time.monotonic() < deadline:
         time.sleep(0.01)
     assert not _children() - before, "the helper process was left behind (or a zombie)"
+    with pytest.raises(ChildProcessError):
+        os.waitpid(spawned[0], os.WNOHANG)  # reaped by the feeder thread
 
 
 def test_a_helper_that_does_not_exit_is_killed(monkeypatch: pytest.MonkeyPatch) -> None:
