@@ -14,8 +14,8 @@ Protocol (binary, stdin to stdout): a batch is a 4-byte big-endian length and th
 and then n sizes as native unsigned 32-bit integers (`SIZE_CODE`; the two processes share a machine), so the
 parent reads it in one call and unpacks it without a loop. A digest is `UNREADABLE` when the file could not be
 read (the parent then hashes that one itself, so the error it reports is the usual one) and `LARGE` for a file
-of at least CHUNK_SIZE bytes, which the parent hashes on its thread pool; their size is 0. A zero length or
-the end of stdin ends the process.
+of at least CHUNK_SIZE bytes, which the parent hashes on its large-file threads; their size is 0. A zero
+length or the end of stdin ends the process.
 
 `hash_batch` and `digest_file` are also what the parent uses, so both sides hash the same way.
 """
