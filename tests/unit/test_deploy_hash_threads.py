@@ -15,12 +15,19 @@ from reconciler.deploy.large_files import LargeFiles
 
 
 def _children() -> set[int]:
-    """This process's child processes, zombies included (Linux: every thread's `children` list)."""
-    found: set[int] = set()
-    for task in Path("/proc/self/task").iterdir():
-        text = (task / "children").read_text()
-        found.update(int(pid) for pid in text.split())
-    return found
+    """This process's child processes, zombies included (Linux: every thread's `children` list).
+
+    A thread left by an earlier test may end between the listing and the read; its children then
+    move to another thread, perhaps one already read, so the whole listing is read again.
+    """
+    while True:
+        found: set[int] = set()
+        try:
+            for task in Path("/proc/self/task").iterdir():
+                found.update(int(pid) for pid in (task / "children").read_text().split())
+        except FileNotFoundError:
+            continue
+        return found
 
 
 def test_the_helper_is_reaped_after_the_results_are_in(
