@@ -66,15 +66,16 @@ def test_429_bursts_are_counted_and_say_when_to_retry(tmp_path: Path) -> None:
 
 def test_latency_is_added(tmp_path: Path) -> None:
     with EmulatorServer(
-        tmp_path, tokens=["test-token"], options=EmulatorOptions(faults=FaultConfig(latency_ms=150))
+        tmp_path, tokens=["test-token"], options=EmulatorOptions(faults=FaultConfig(latency_ms=400))
     ) as server:
         api = api_session(server)
         started = time.perf_counter()
         assert api.get("/sites").status_code == 200
-        assert time.perf_counter() - started >= 0.15
+        assert time.perf_counter() - started >= 0.4
         started = time.perf_counter()
         assert requests.get(f"{server.url}/_emulator/health", timeout=5).status_code == 200
-        assert time.perf_counter() - started < 0.15, "never on the admin endpoint"
+        # Far below the added delay even on a loaded machine (a loopback request takes milliseconds).
+        assert time.perf_counter() - started < 0.4, "never on the admin endpoint"
 
 
 def test_dropped_connections_are_connection_errors_and_logged(tmp_path: Path) -> None:
