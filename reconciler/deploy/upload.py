@@ -32,6 +32,7 @@ from reconciler.deploy.scan import LocalFile
 from reconciler.deploy.verifying_reader import VerifyingReader
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import ApiError, NetworkError
+from reconciler.netlify.pacing import CONCURRENT_LIMIT, int_header, is_concurrency_refusal
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,6 @@ ROUND_BACKOFF_CAP = 10.0
 RTT_SAMPLE_MAX_BYTES = 64 * 1024
 STREAM_PROGRESS_BYTES = 1 << 20  # larger uploads report their bytes while they stream
 HEARTBEAT_EVERY = 5.0  # seconds between heartbeats while uploads run
-CONCURRENT_LIMIT = "X-Concurrent-Limit"  # on Netlify's upload answers: uploads allowed in flight
 
 
 def encode_uri(path: str) -> str:
@@ -87,27 +87,13 @@ class RequestCounter:
         if self.limit is not None:
             if status == 429 and not is_concurrency_refusal(headers):
                 self.limit.throttled()
-            self.limit.observe_remaining(_int_header(headers, "X-RateLimit-Remaining"))
+            self.limit.observe_remaining(int_header(headers, "X-RateLimit-Remaining"))
 
     def upload_answer(self, status: int, headers: Mapping[str, str]) -> None:
         """`__call__` for an upload's answer, which also announces the server's concurrency limit."""
         if self.limit is not None and status:
-            self.limit.observe_concurrency_limit(_int_header(headers, CONCURRENT_LIMIT))
+            self.limit.observe_concurrency_limit(int_header(headers, CONCURRENT_LIMIT))
         self(status, headers)
-
-
-def is_concurrency_refusal(headers: Mapping[str, str]) -> bool:
-    """A 429 for too many uploads in flight, not for a spent rate-limit budget."""
-    remaining = _int_header(headers, "X-RateLimit-Remaining")
-    return CONCURRENT_LIMIT in headers and remaining != 0
-
-
-def _int_header(headers: Mapping[str, str], name: str) -> int | None:
-    value = headers.get(name)
-    try:
-        return None if value is None else int(float(value))
-    except ValueError:
-        return None
 
 
 @dataclass

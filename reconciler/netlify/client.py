@@ -17,7 +17,7 @@ from reconciler import __version__
 from reconciler.model.errors import ReconcilerError
 from reconciler.model.request import Api
 from reconciler.netlify.errors import ApiError, ForeignOrigin, NetworkError, OutcomeUnknown
-from reconciler.netlify.pacing import RateLimitBudget
+from reconciler.netlify.pacing import RateLimitBudget, is_concurrency_refusal
 from reconciler.netlify.transport import DirectTransport, ca_bundle, direct, proxy_for
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ DEFAULT_INTEGRATION_API_URL = "https://api.netlifysdk.com"
 # PATCH too: every PATCH this tool sends sets fields to given values, so sending it twice changes nothing.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+CONCURRENCY_PAUSE_CAP = 1.0  # the longest pause after a 429 for too many uploads in flight
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 
@@ -288,10 +289,7 @@ class NetlifyClient:
             log.debug("%s %s -> %s", method, shown, status)
             if status == 429 and throttled < self._max_throttled:
                 throttled += 1
-                wait = self.budget.seconds_until_reset(response.headers, default=self._delay(throttled))
-                say = log.info if wait > 1 else log.debug
-                say("rate limit: waiting %.0f s until the window resets (%s %s)", wait, method, shown)
-                self._sleep(wait)
+                self._sleep(self._throttle_wait(response.headers, throttled, f"{method} {shown}"))
                 continue
             if status in RETRY_STATUSES:
                 failures += 1
@@ -320,6 +318,19 @@ class NetlifyClient:
         waited = self.budget.wait_turn()
         if waited > 1:
             log.info("rate limit: waited %.0f s until the window reset before %s %s", waited, method, shown)
+
+    def _throttle_wait(self, headers: Mapping[str, str], attempt: int, what: str) -> float:
+        """How long a 429 asks us to wait. Too many uploads in flight is not a spent budget: a slot frees
+        up within one upload's time, so the pause is short (a second at most) whatever reset time the
+        answer names, which may be the rate-limit window's, up to a minute away."""
+        if is_concurrency_refusal(headers):
+            wait = min(CONCURRENCY_PAUSE_CAP, self._delay(attempt))
+            log.debug("too many uploads in flight: waiting %.2f s (%s)", wait, what)
+            return wait
+        wait = self.budget.seconds_until_reset(headers, default=self._delay(attempt))
+        say = log.info if wait > 1 else log.debug
+        say("rate limit: waiting %.0f s until the window resets (%s)", wait, what)
+        return wait
 
     def _delay(self, attempt: int) -> float:
         return min(self._backoff_cap, 0.25 * 2.0 ** (attempt - 1)) * (0.5 + random.random() / 2)

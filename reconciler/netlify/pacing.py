@@ -1,10 +1,22 @@
-"""Shared rate-limit budget: every thread of one run paces itself by the same X-RateLimit headers."""
+"""Shared rate-limit budget: every thread of one run paces itself by the same X-RateLimit headers.
+
+Netlify answers 429 for two different reasons, and they call for different waits: a spent rate-limit
+budget (wait for `X-RateLimit-Reset`) and too many uploads in flight (`X-Concurrent-Limit` with budget
+left: a slot frees up within one upload's time).
+"""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable, Mapping
+
+CONCURRENT_LIMIT = "X-Concurrent-Limit"  # on Netlify's upload answers: uploads allowed in flight
+
+
+def is_concurrency_refusal(headers: Mapping[str, str]) -> bool:
+    """A 429 for too many uploads in flight, not for a spent rate-limit budget."""
+    return CONCURRENT_LIMIT in headers and int_header(headers, "X-RateLimit-Remaining") != 0
 
 
 class RateLimitBudget:
@@ -45,8 +57,8 @@ class RateLimitBudget:
         return min(max(self._reset_at - self._clock(), 0.0), self._max_wait)
 
     def observe(self, headers: Mapping[str, str]) -> None:
-        remaining = _int_header(headers, "X-RateLimit-Remaining")
-        reset = _int_header(headers, "X-RateLimit-Reset")
+        remaining = int_header(headers, "X-RateLimit-Remaining")
+        reset = int_header(headers, "X-RateLimit-Reset")
         if remaining is None:
             return
         with self._lock:
@@ -56,13 +68,14 @@ class RateLimitBudget:
 
     def seconds_until_reset(self, headers: Mapping[str, str], default: float) -> float:
         """How long a 429 asks us to wait: until the reset time, bounded."""
-        reset = _int_header(headers, "X-RateLimit-Reset")
+        reset = int_header(headers, "X-RateLimit-Reset")
         if reset is None:
             return default
         return min(max(reset - self._clock(), 0.0) + 0.05, self._max_wait)
 
 
-def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+def int_header(headers: Mapping[str, str], name: str) -> int | None:
+    """A header's whole number (Netlify's limits and reset times); None when absent or not a number."""
     value = headers.get(name)
     if value is None:
         return None

@@ -20,20 +20,31 @@ class _Scripted(QuietHandler):
     script: ClassVar[list[int]] = []
     calls: ClassVar[list[str]] = []
     reset_in: ClassVar[int] = 0  # seconds until the rate-limit window resets, said with each 429
+    refusal: ClassVar[dict[str, str]] = {}  # more headers of each 429
 
     def _next(self) -> None:
         type(self).calls.append(f"{self.command} {self.path}")
         status = type(self).script.pop(0) if type(self).script else 200
-        headers = {"X-RateLimit-Reset": str(int(time.time()) + type(self).reset_in)} if status == 429 else {}
+        headers = {}
+        if status == 429:
+            headers = {"X-RateLimit-Reset": str(int(time.time()) + type(self).reset_in), **type(self).refusal}
         self.answer(status, b"{}" if status < 300 else b'{"message": "scripted"}', headers)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _next
 
 
 @contextmanager
-def _scripted(*statuses: int, reset_in: int = 0) -> Iterator[NetlifyClient]:
+def _scripted(
+    *statuses: int,
+    reset_in: int = 0,
+    refusal: dict[str, str] | None = None,
+    sleeps: list[float] | None = None,
+) -> Iterator[NetlifyClient]:
+    """A client of a server answering `statuses` in turn (then 200); its pauses go to `sleeps`."""
     _Scripted.script, _Scripted.calls, _Scripted.reset_in = list(statuses), [], reset_in
-    with serving(_Scripted) as url, NetlifyClient(url, "t", sleep=lambda _: None) as client:
+    _Scripted.refusal = refusal or {}
+    pauses = sleeps if sleeps is not None else []
+    with serving(_Scripted) as url, NetlifyClient(url, "t", sleep=pauses.append) as client:
         yield client
 
 
@@ -41,6 +52,31 @@ def test_a_server_error_then_a_burst_of_429s_is_ridden_out():
     with _scripted(500, 429, 429, 429, 429, 429, 503) as client:
         assert client.get("/sites") == {}
     assert len(_Scripted.calls) == 8, "429s wait in their own budget, server errors in theirs"
+
+
+@pytest.mark.parametrize(
+    ("refusal", "short"),
+    [
+        ({"X-Concurrent-Limit": "5", "X-RateLimit-Remaining": "400"}, True),
+        ({"X-Concurrent-Limit": "5"}, True),  # no budget said: still a refusal for concurrency
+        ({"X-Concurrent-Limit": "5", "X-RateLimit-Remaining": "0"}, False),  # the budget is spent too
+        ({"X-RateLimit-Remaining": "0"}, False),
+        ({}, False),
+    ],
+)
+def test_too_many_uploads_in_flight_waits_a_moment_and_a_spent_budget_until_the_reset(
+    refusal: dict[str, str], short: bool
+) -> None:
+    """The window's reset may be a minute away; an upload slot frees up within one upload's time."""
+    sleeps: list[float] = []
+    with _scripted(429, 429, 429, reset_in=60, refusal=refusal, sleeps=sleeps) as client:
+        assert client.request("PUT", "/deploys/d/files/a.html", data=b"x").status_code == 200
+    assert len(_Scripted.calls) == 4
+    assert len(sleeps) >= 3
+    if short:
+        assert all(0 < pause <= 1.0 for pause in sleeps), sleeps
+    else:
+        assert all(58 < pause <= 61.1 for pause in sleeps[:3]), sleeps
 
 
 def test_patch_is_retried_and_a_create_with_an_unknown_outcome_is_not():
