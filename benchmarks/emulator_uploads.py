@@ -6,8 +6,12 @@ for each concurrency level creates a deploy of N distinct small files (1-4 KB) a
 client threads, each with its own `requests.Session`. The threads are spread over a few client processes: a
 single Python client process tops out near 1,000 requests/s on its own GIL, which would measure the client,
 not the emulator.
-Prints uploads/s and MB/s per level and records them in `benchmarks/RESULTS.md` under
-"Emulator upload throughput". Loopback only, bounded by --files.
+The floor, in alternating rounds with the emulator at every level: uvicorn with httptools (the
+emulator's own server) running a trivial ASGI app that reads the body and answers a small JSON object, in its
+own process, under the same client load: what any upload costs in this server stack before the emulator
+does anything with it.
+Prints uploads/s, MB/s and the server's CPU per upload per level and records them in
+`benchmarks/RESULTS.md` under "Emulator upload throughput". Loopback only, bounded by --files.
 
     python benchmarks/emulator_uploads.py [--files 5000] [--concurrency 8,16,32] [--processes P] [--repeat 3]
 """
@@ -16,18 +20,23 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import multiprocessing
 import os
 import platform
 import random
 import re
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -52,6 +61,51 @@ def make_files(count: int, label: str, rng: random.Random) -> dict[str, bytes]:
         + rng.randbytes(rng.randint(1024, 4096))
         for i in range(count)
     }
+
+
+async def _floor_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The floor: read the body, answer 200 with a small JSON object, nothing else."""
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        more = (await receive()).get("more_body", False)
+    body = json.dumps({"id": "floor", "path": scope["path"], "sha": "0" * 40, "size": 0}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _serve_floor(port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        _floor_app,
+        host="127.0.0.1",
+        port=port,
+        http="httptools",
+        loop="asyncio",
+        log_level="warning",
+        access_log=False,
+    )
+
+
+def start_floor(spawn: Any) -> tuple[Any, str]:
+    """The floor server in a process of its own; returns it and its base URL once it accepts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = spawn.Process(target=_serve_floor, args=(port,), daemon=True)
+    process.start()
+    deadline = time.time() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            if time.time() > deadline or not process.is_alive():
+                raise SystemExit("the floor server did not start") from None
+            time.sleep(0.05)
 
 
 def _upload_share(
@@ -87,16 +141,17 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_level(
-    api: str,
-    site_id: str,
-    files: dict[str, bytes],
-    concurrency: int,
-    pool: ProcessPoolExecutor,
-    processes: int,
-    server_pid: int,
-) -> dict[str, float]:
-    """Upload one deploy's files with `concurrency` threads spread over the client processes."""
+@dataclass(frozen=True)
+class Load:
+    """How uploads are sent: `concurrency` threads spread over the client processes of `pool`."""
+
+    pool: ProcessPoolExecutor
+    processes: int
+    concurrency: int
+
+
+def run_level(api: str, site_id: str, files: dict[str, bytes], load: Load, server_pid: int) -> dict[str, Any]:
+    """Upload one deploy's files (a new deploy of the site) under `load`."""
     manifest = {path: hashlib.sha1(body).hexdigest() for path, body in files.items()}
     control = requests.Session()
     control.headers["Authorization"] = f"Bearer {TOKEN}"
@@ -104,26 +159,33 @@ def run_level(
     deploy.raise_for_status()
     deploy_id = deploy.json()["id"]
     assert len(deploy.json()["required"]) == len(files), "every file must be required"
+    result = upload_all(api, deploy_id, files, load, server_pid)
+    result["state_after"] = control.get(f"{api}/deploys/{deploy_id}", timeout=60).json()["state"]
+    return result
+
+
+def upload_all(
+    api: str, deploy_id: str, files: dict[str, bytes], load: Load, server_pid: int
+) -> dict[str, Any]:
+    """PUT every file to `deploy_id` under `load`; the figures."""
     items = list(files.items())
     go_at = time.time() + 0.5  # every process starts at the same moment, after receiving its share
-    threads = max(1, -(-concurrency // processes))
-    jobs = [(api, deploy_id, items[i::processes], threads, go_at) for i in range(processes)]
+    threads = max(1, -(-load.concurrency // load.processes))
+    jobs = [(api, deploy_id, items[i :: load.processes], threads, go_at) for i in range(load.processes)]
     cpu_before = cpu_seconds(server_pid)
-    results = list(pool.map(_upload_share, jobs))
+    results = list(load.pool.map(_upload_share, jobs))
     cpu_after = cpu_seconds(server_pid)
     elapsed = max(end for _, end, _ in results) - min(start for start, _, _ in results)
     statuses = [status for _, _, share in results for status in share]
     failures = len(statuses) - statuses.count(200)
-    state = control.get(f"{api}/deploys/{deploy_id}", timeout=60).json()["state"]
     total_bytes = sum(len(body) for body in files.values())
     return {
-        "concurrency": concurrency,
+        "concurrency": load.concurrency,
         "uploads": len(files),
         "failures": failures,
         "seconds": elapsed,
         "uploads_per_s": len(files) / elapsed,
         "mb_per_s": total_bytes / elapsed / 1e6,
-        "state_after": state,
         "server_ms_per_upload": (
             (cpu_after - cpu_before) * 1000 / len(files)
             if cpu_before is not None and cpu_after is not None
@@ -147,6 +209,7 @@ def machine() -> str:
 def write_results(section: str) -> None:
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
     pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
+    section = section.rstrip("\n") + "\n\n"  # a blank line before the next section's heading
     text = pattern.sub(section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
     RESULTS.write_text(text, encoding="utf-8")
 
@@ -178,6 +241,7 @@ def main() -> int:
     ):
         list(pool.map(time.sleep, [0.2] * processes))  # start the client processes before any timing
         proc, base = start_emulator(Path(tmp) / "data")
+        floor, floor_url = start_floor(spawn)
         try:
             limits = requests.patch(
                 f"{base}/_emulator/limits",
@@ -199,14 +263,19 @@ def main() -> int:
                 # A fresh server process (on a fresh VM: first-touch memory, a growing SQLite WAL) runs its
                 # first few thousand requests much slower; that is start-up, not throughput.
                 warm_files = make_files(args.files, "warmup", rng)
-                warm = run_level(api, site["id"], warm_files, levels[0], pool, processes, proc.pid)
+                warm_load = Load(pool, processes, levels[0])
+                warm = run_level(api, site["id"], warm_files, warm_load, proc.pid)
                 print(f"warm-up ({levels[0]} threads): {warm['uploads_per_s']:.0f} uploads/s (not recorded)")
+                upload_all(f"{floor_url}/api/v1", "floor", warm_files, warm_load, floor.pid)
             rows = []
             for level in levels:
                 runs = []
-                for attempt in range(args.repeat):
+                floors = []
+                load = Load(pool, processes, level)
+                for attempt in range(args.repeat):  # the emulator and the floor in turn
                     files = make_files(args.files, f"c{level}r{attempt}", rng)
-                    runs.append(run_level(api, site["id"], files, level, pool, processes, proc.pid))
+                    runs.append(run_level(api, site["id"], files, load, proc.pid))
+                    floors.append(upload_all(f"{floor_url}/api/v1", "floor", files, load, floor.pid))
                 runs.sort(key=lambda run: run["uploads_per_s"])
                 # The median run is reported (this machine may be shared); the range shows the spread.
                 result = {
@@ -214,16 +283,23 @@ def main() -> int:
                     "low": runs[0]["uploads_per_s"],
                     "high": runs[-1]["uploads_per_s"],
                 }
-                result["failures"] = sum(run["failures"] for run in runs)
+                result["failures"] = sum(run["failures"] for run in runs + floors)
+                floor_ms = sorted(run["server_ms_per_upload"] for run in floors)
+                result["floor_ms"] = statistics.median(floor_ms)
+                result["floor_range"] = f"{floor_ms[0]:.2f}-{floor_ms[-1]:.2f}"
+                result["floor_uploads_per_s"] = statistics.median(run["uploads_per_s"] for run in floors)
                 rows.append(result)
                 print(
                     f"concurrency {level:3d}: {result['uploads']} uploads in {result['seconds']:.2f} s = "
                     f"{result['uploads_per_s']:.0f} uploads/s (median of {len(runs)}, "
                     f"{result['low']:.0f}-{result['high']:.0f}), {result['mb_per_s']:.2f} MB/s "
                     f"({result['failures']} failed; deploy then {result['state_after']}; "
-                    f"server CPU {result['server_ms_per_upload']:.2f} ms/upload)"
+                    f"server CPU {result['server_ms_per_upload']:.2f} ms/upload; the floor "
+                    f"{result['floor_ms']:.2f} ms/upload ({result['floor_range']}), "
+                    f"{result['floor_uploads_per_s']:.0f} uploads/s)"
                 )
         finally:
+            floor.terminate()
             proc.terminate()
             proc.wait(timeout=15)
     warmup_note = "One unrecorded warm-up deploy of N files runs first." if args.warmup else "No warm-up."
@@ -234,7 +310,7 @@ def main() -> int:
     table = "\n".join(
         f"| {r['concurrency']} | {r['uploads']} | {r['seconds']:.2f} | {r['uploads_per_s']:.0f} | "
         f"{r['low']:.0f}-{r['high']:.0f} | {r['mb_per_s']:.2f} | {r['server_ms_per_upload']:.2f} | "
-        f"{r['failures']} |"
+        f"{r['floor_ms']:.2f} ({r['floor_range']}) | {r['floor_uploads_per_s']:.0f} | {r['failures']} |"
         for r in rows
     )
     section = (
@@ -248,12 +324,17 @@ def main() -> int:
         "server share the machine's CPUs. "
         f"{warmup_note}\n\n"
         f"Each row is the median of {args.repeat} deploys (by uploads/s); the range is the slowest and "
-        "the fastest.\n\n"
-        "| client threads | uploads | seconds | uploads/s | range | MB/s | server CPU ms/upload | failed |\n"
-        "|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        "the fastest. The floor (uvicorn with httptools and a trivial ASGI app that reads the body and "
+        "answers a small JSON object, in its own process) took the same uploads under the same load, in "
+        "turn with the emulator; its figures are medians of as many rounds.\n\n"
+        "| client threads | uploads | seconds | uploads/s | range | MB/s | server CPU ms/upload "
+        "| the floor's server CPU ms/upload (range) | the floor's uploads/s | failed |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         f"{table}\n\n"
-        "Server CPU is the emulator process's user+system time during the uploads (from /proc), divided by "
-        "the uploads. A single client process caps near 1,000 uploads/s by its own GIL (requests costs about "
+        "Server CPU is the server process's user+system time during the uploads (from /proc), divided by "
+        "the uploads; what the emulator spends above the floor is its own work per upload (routing and "
+        "middleware, authentication, the limits, the database, the blob, the answer). A single client "
+        "process caps near 1,000 uploads/s by its own GIL (requests costs about "
         "1 ms of client CPU per upload), which is why the threads are spread over processes. The upload hot "
         "path is kept lean: upload routes are matched first, one query finds the deploy, its team and the "
         "expected digest, bodies up to 1 MiB stay in memory, blobs are renamed into place without fsync, "
