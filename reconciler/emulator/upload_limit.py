@@ -10,9 +10,9 @@ its own answers.
 An upload holds its slot from the moment it reaches the emulator (injected latency included: this policy
 runs before the fault injector) until its answer is sent. The refusal carries the limit and, because
 clients wait for `X-RateLimit-Reset` after a 429 (netlify-cli's API client does; ours tells this refusal
-apart and pauses briefly whatever Reset says), a Reset at the
-next whole second with the token's real `X-RateLimit-Remaining` left alone: a slot frees up within one
-upload's time, so a refused client should wait a moment, not until the rate-limit window ends. Counts live
+apart and pauses briefly whatever Reset says), a Reset at the next whole second with the token's real
+`X-RateLimit-Remaining` left alone: a slot frees up within one upload's time, so a refused client should
+wait a moment, not until the rate-limit window ends. Counts live
 on the event loop thread (policies and `on_finish` run there), so they need no lock.
 """
 
