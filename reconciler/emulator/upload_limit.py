@@ -12,8 +12,8 @@ runs before the fault injector) until its answer is sent. The refusal carries th
 clients wait for `X-RateLimit-Reset` after a 429 (netlify-cli's API client does; ours tells this refusal
 apart and pauses briefly whatever Reset says), a Reset at the next whole second with the token's real
 `X-RateLimit-Remaining` left alone: a slot frees up within one upload's time, so a refused client should
-wait a moment, not until the rate-limit window ends. Counts live
-on the event loop thread (policies and `on_finish` run there), so they need no lock.
+wait a moment, not until the rate-limit window ends. Counts live on the event loop thread (policies and
+`on_finish` run there), so they need no lock.
 """
 
 from __future__ import annotations
