@@ -240,8 +240,8 @@ def main() -> int:
         ProcessPoolExecutor(processes, spawn) as pool,
     ):
         list(pool.map(time.sleep, [0.2] * processes))  # start the client processes before any timing
+        floor, floor_url = start_floor(spawn)  # first: a daemon process, ended at exit if what follows fails
         proc, base = start_emulator(Path(tmp) / "data")
-        floor, floor_url = start_floor(spawn)
         try:
             limits = requests.patch(
                 f"{base}/_emulator/limits",
