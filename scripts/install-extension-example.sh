@@ -22,12 +22,16 @@ rm -rf "$dir/src" "$dir/test"
 cp -R "$source_dir/src" "$source_dir/test" "$dir/"
 cp "$source_dir/package.json" "$dir/package.json"
 
-if tools_node_ok "$dir" && [ -f "$sdk" ] && grep -q "\"version\": \"$pin\"" "$sdk"; then
+installed_ok() {
+    tools_node_ok "$dir" && [ -f "$sdk" ] && grep -q "\"version\": \"$pin\"" "$sdk"
+}
+
+if installed_ok; then
     echo "$TOOL: already installed in $dir (@netlify/sdk $pin)"
     exit 0
 fi
 # `npm install` with the copied package.json installs its dependencies (the pinned SDK) and the Node.
-tools_npm_install "$dir" "node@$TOOLS_NODE_SPEC"
+tools_npm_install "$dir" installed_ok "node@$TOOLS_NODE_SPEC"
 cp "$source_dir/package.json" "$dir/package.json"  # npm added node to the copy's dependencies
 tools_node_ok "$dir" || tools_fail "the installed node is missing or older than 22.13 ($dir/node_modules/.bin/node)"
 grep -q "\"version\": \"$pin\"" "$sdk" 2>/dev/null || tools_fail "@netlify/sdk $pin did not install correctly ($sdk)"

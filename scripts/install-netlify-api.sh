@@ -18,11 +18,15 @@ api_ok() {
     [ -f "$package" ] && grep -q "\"version\": \"$api_version\"" "$package"
 }
 
-if tools_node_ok "$dir" && api_ok; then
+installed_ok() {
+    tools_node_ok "$dir" && api_ok
+}
+
+if installed_ok; then
     echo "$TOOL: already installed in $dir (@netlify/api $api_version)"
     exit 0
 fi
-tools_npm_install "$dir" "node@$TOOLS_NODE_SPEC" "@netlify/api@$api_version"
+tools_npm_install "$dir" installed_ok "node@$TOOLS_NODE_SPEC" "@netlify/api@$api_version"
 tools_node_ok "$dir" || tools_fail "the installed node is missing or older than 22.13 ($dir/node_modules/.bin/node)"
 api_ok || tools_fail "@netlify/api $api_version did not install correctly ($package)"
 echo "$TOOL: installed @netlify/api $api_version with node $("$dir/node_modules/.bin/node" --version)"

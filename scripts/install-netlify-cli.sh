@@ -20,11 +20,15 @@ cli_ok() {
     PATH="$bin:$PATH" "$bin/netlify" --version 2>/dev/null | grep -q 'netlify-cli/27\.'
 }
 
-if tools_node_ok "$dir" && cli_ok; then
+installed_ok() {
+    tools_node_ok "$dir" && cli_ok
+}
+
+if installed_ok; then
     echo "$TOOL: already installed in $dir ($(PATH="$bin:$PATH" "$bin/netlify" --version))"
     exit 0
 fi
-tools_npm_install "$dir" "node@$TOOLS_NODE_SPEC" "netlify-cli@$cli_spec"
+tools_npm_install "$dir" installed_ok "node@$TOOLS_NODE_SPEC" "netlify-cli@$cli_spec"
 tools_node_ok "$dir" || tools_fail "the installed node is missing or older than 22.13 ($bin/node)"
 cli_ok || tools_fail "netlify-cli 27 did not install correctly ($bin/netlify --version failed)"
 echo "$TOOL: installed $(PATH="$bin:$PATH" "$bin/netlify" --version) with node $("$bin/node" --version)"

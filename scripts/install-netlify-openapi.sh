@@ -24,6 +24,6 @@ if openapi_ok; then
     echo "$TOOL: already installed in $dir (@netlify/open-api $version)"
     exit 0
 fi
-tools_npm_install "$dir" "@netlify/open-api@$version"
+tools_npm_install "$dir" openapi_ok "@netlify/open-api@$version"
 openapi_ok || tools_fail "@netlify/open-api $version did not install correctly ($package/dist/swagger.json)"
 echo "$TOOL: installed @netlify/open-api $version ($package/dist/swagger.json)"

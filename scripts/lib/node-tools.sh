@@ -24,11 +24,15 @@ tools_node_ok() {
         process.exit(maj > 22 || (maj === 22 && min >= 13) ? 0 : 1);' 2>/dev/null
 }
 
-# tools_npm_install DIR PACKAGE_SPEC...: npm install into DIR, log in DIR/install.log; fails with the
-# log's tail when npm (or the registry) is not there.
+# tools_npm_install DIR CHECK PACKAGE_SPEC...: npm install into DIR (log in DIR/install.log), after which the
+# command CHECK must succeed. An earlier install that was interrupted (Ctrl-C during a first test run, a
+# killed job) can leave node_modules half written, in a way npm then fails on or does not notice: when npm
+# fails or CHECK does, the install is made once more from an empty node_modules. Fails with the log's tail
+# when npm (or the registry) is not there; when only CHECK still fails, returns and leaves the message to
+# the caller, which knows what is missing.
 tools_npm_install() {
-    local dir="$1"
-    shift
+    local dir="$1" check="$2"
+    shift 2
     command -v npm >/dev/null 2>&1 || tools_fail "npm is not on PATH; install Node.js and npm first"
     mkdir -p "$dir"
     local root
@@ -37,9 +41,22 @@ tools_npm_install() {
     [ -f "$dir/package.json" ] || printf '{"name": "%s", "private": true}\n' "$(basename "$dir")-tools" >"$dir/package.json"
     local log="$dir/install.log"
     echo "$TOOL: installing $* into $dir (log: $log)"
-    if ! npm install --prefix "$dir" --no-audit --no-fund --no-update-notifier --loglevel=error "$@" \
-        >"$log" 2>&1; then
-        tail -n 15 "$log" >&2 || true
-        tools_fail "npm install failed (no access to the npm registry?); see $log"
+    if _tools_npm "$dir" "$@" >"$log" 2>&1 && "$check"; then
+        return 0
     fi
+    if [ -d "$dir/node_modules" ]; then
+        echo "$TOOL: the install in $dir is broken or incomplete (an earlier install interrupted?); installing again into an empty node_modules"
+        rm -rf "$dir/node_modules" "$dir/package-lock.json"
+        if _tools_npm "$dir" "$@" >>"$log" 2>&1; then
+            return 0
+        fi
+    fi
+    tail -n 15 "$log" >&2 || true
+    tools_fail "npm install failed (no access to the npm registry?); see $log"
+}
+
+_tools_npm() {
+    local dir="$1"
+    shift
+    npm install --prefix "$dir" --no-audit --no-fund --no-update-notifier --loglevel=error "$@"
 }
