@@ -30,6 +30,14 @@ def _children() -> set[int]:
         return found
 
 
+def _enough_for_a_helper(folder: Path, byte: bytes) -> list[Path]:
+    """Small files, enough of them that a scan starts the hashing helper (file i holds i bytes)."""
+    files = [folder / f"f{i}" for i in range(2 * HELPER_MIN_FILES)]
+    for size, path in enumerate(files):
+        path.write_bytes(byte * size)
+    return files
+
+
 def test_the_helper_is_reaped_after_the_results_are_in(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -43,11 +51,7 @@ def test_the_helper_is_reaped_after_the_results_are_in(
 
     monkeypatch.setattr(hashing, "spawn_helper", spawn)
     before = _children()
-    files = []
-    for i in range(2 * HELPER_MIN_FILES):
-        path = tmp_path / f"f{i}"
-        path.write_bytes(b"x" * i)
-        files.append(path)
+    files = _enough_for_a_helper(tmp_path, b"x")
     assert len(hash_files(files)[0]) == len(files)
     assert len(spawned) == 1, "a helper was started"
     deadline = time.monotonic() + 5
@@ -124,11 +128,7 @@ def test_stopped_large_files_take_no_more() -> None:
 def test_no_file_descriptor_left_for_the_helper_means_hashing_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing_call: int
 ) -> None:
-    files = []
-    for i in range(2 * HELPER_MIN_FILES):
-        path = tmp_path / f"f{i}"
-        path.write_bytes(b"y" * i)
-        files.append(path)
+    files = _enough_for_a_helper(tmp_path, b"y")
     expected = hash_files(files, workers=1)
     real_pipe = os.pipe
     calls = 0
