@@ -10,6 +10,7 @@ Positions are the same with either parser; the wording of syntax errors differs 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -33,6 +34,8 @@ MAX_EXPANDED_NODES = (
 
 _TAG = "tag:yaml.org,2002:"
 _DROPPED_RESOLVERS = {_TAG + "timestamp", _TAG + "value"}
+# `${NAME}` not opened by a quote: inside `{...}` or `[...]` its braces end the flow collection early.
+_BARE_REFERENCE = re.compile(r"""(?<!["'$])\$\{[^}\s,]*\}?""")
 _READ_AS = {"int": "an integer", "float": "a number", "bool": "a boolean", "null": "null"}
 
 
@@ -260,7 +263,20 @@ def _syntax_issue(file: str, text: str, error: MarkedYAMLError) -> ManifestIssue
             message += f" ({error.context} at line {where.line + 1}, column {where.column + 1})"
     if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
         message += "; tabs cannot be used for indentation"
+    message += _flow_reference_hint(text, error)
     return ManifestIssue(_loc(file, mark) if mark else None, "", message)
+
+
+def _flow_reference_hint(text: str, error: MarkedYAMLError) -> str:
+    """Why `{production: ${KEY}}` fails, which YAML alone does not say: the reference must be quoted."""
+    start, end = error.context_mark, error.problem_mark
+    if not (error.context or "").startswith("while parsing a flow") or start is None or end is None:
+        return ""
+    line_end = text.find("\n", end.index)
+    bare = _BARE_REFERENCE.search(text, start.index, len(text) if line_end < 0 else line_end)
+    if bare is None:
+        return ""
+    return f"; a ${{VAR}} reference inside {{...}} or [...] must be quoted: \"{bare.group()}\""
 
 
 def _reader_issue(file: str, text: str, error: yaml.reader.ReaderError) -> ManifestIssue:

@@ -500,6 +500,10 @@ def test_yaml_11_scalars(tmp_path: Path) -> None:
         ("é: ü\nb:\n\tc: 1\n", (3, 1), "; tabs cannot be used for indentation"),
         ("a: [1, 2\nb: 3\n", (2, 2), "(while parsing a flow sequence at line 1, column 4)"),
         ("a: *nope\n", (1, 4), "found undefined alias 'nope'"),
+        # An unquoted ${VAR} inside a flow collection: its braces end the collection; the fix is named.
+        ("a: {p: ${K}}\n", (1, 9), ' must be quoted: "${K}"'),
+        ("a: [x, ${K}]\n", (1, 9), ' must be quoted: "${K}"'),
+        ('a: {p: "${Q}",\n    r: ${K}}\n', (2, 9), ' must be quoted: "${K}"'),
         ("a: \x07\n", (1, 4), "unexpected character '\\x07'"),
     ],
 )
@@ -508,3 +512,4 @@ def test_yaml_syntax_errors(tmp_path: Path, text: str, where: tuple[int, int], f
     (issue,) = _issues(tmp_path / "s.yaml").issues
     assert issue.location is not None and (issue.location.line, issue.location.column) == where
     assert issue.message.startswith("YAML syntax error: ") and fragment in issue.message
+    assert ("must be quoted" in issue.message) == ("must be quoted" in fragment)  # no hint where none fits
