@@ -100,6 +100,7 @@ def _owners(reader: MemoReader, selection: Selection) -> DesiredState:
     teams = sorted(accounts) if selection.everything else list(dict.fromkeys(selection.teams))
     names = sorted(sites) if selection.everything else list(dict.fromkeys(selection.sites))
     if selection.targets:
+        _check_targets_match([f"team.{t}" for t in teams] + [f"site.{n}" for n in names], selection.targets)
         teams = [t for t in teams if _matches(f"team.{t}", selection.targets)]
         names = [n for n in names if _matches(f"site.{n}", selection.targets)]
     unknown = [f"team {t!r}" for t in teams if t not in accounts] + [
@@ -119,6 +120,16 @@ def _owners(reader: MemoReader, selection: Selection) -> DesiredState:
             spec["deploy"] = {"pin": PLACEHOLDER_PIN}
         desired.sites[name] = _owner("site", name, spec)
     return desired
+
+
+def _check_targets_match(addresses: list[str], targets: tuple[str, ...]) -> None:
+    """A target matching none of the teams and sites asked for is refused before anything is written."""
+    for target in targets:
+        if not any(fnmatch.fnmatchcase(address, target) for address in addresses):
+            raise ReconcilerError(
+                f"--target {target!r} matches none of the teams and sites to export "
+                f"({len(addresses)} of them; addresses are team.SLUG and site.NAME)"
+            )
 
 
 def _matches(address: str, targets: tuple[str, ...]) -> bool:

@@ -114,9 +114,22 @@ def select(desired: DesiredState, selection: Selection, manifests: Path) -> Desi
         named = set(selection.owners)
         return _kept(desired, lambda owner: owner.address in named)
     check_targets(selection.targets)
+    _check_targets_match(desired, selection.targets)
     since = selection.changed_since
     changed = _changed_owners(desired, since, manifests) if since is not None else None
     return _kept(desired, lambda owner: _keeps(owner, selection, changed))
+
+
+def _check_targets_match(desired: DesiredState, targets: tuple[str, ...]) -> None:
+    """A target that matches no declared owner is a typo, not an empty selection: refused, so a misspelt
+    name never passes as "no changes" (an empty intersection with --changed-since or --shard is fine)."""
+    addresses = [owner.address for owner in desired.owners()]
+    for target in targets:
+        if not any(fnmatch.fnmatchcase(address, target) for address in addresses):
+            raise ReconcilerError(
+                f"--target {target!r} matches no team or site declared in the manifests "
+                f"({len(addresses)} declared; addresses are team.SLUG and site.NAME)"
+            )
 
 
 def _kept(desired: DesiredState, keeps: Callable[[Owner], bool]) -> DesiredState:

@@ -229,3 +229,11 @@ def test_export_names_what_it_cannot_find(emu, tmp_path):
     )
     nothing = run_cli("export", "--out", str(tmp_path / "x"), env=emu.env())
     assert nothing.returncode == 1 and "nothing to export" in nothing.stderr
+
+
+def test_a_target_matching_nothing_is_refused_and_writes_nothing(emu, tmp_path):
+    out = tmp_path / "x"
+    result = run_cli("export", "--all", "--target", "site.no-such-*", "--out", str(out), env=emu.env())
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "--target 'site.no-such-*' matches none of the teams and sites to export" in result.stderr
+    assert not out.exists(), "nothing is written for a refused export"

@@ -76,6 +76,8 @@ def test_target_plans_and_reads_only_the_selected_sites(logged, tmp_path):
     ("args", "message"),
     [
         (("--target", "site.a.env.KEY"), "expected a team or site address"),
+        (("--target", "site.b*"), "--target 'site.b*' matches no team or site declared in the manifests"),
+        (("--target", "site.a", "--target", "team.a"), "--target 'team.a' matches no team or site"),
         (("--shard", "4/3"), "expected K/N with 1 <= K <= N"),
         (("--shard", "one"), "expected K/N"),
     ],
