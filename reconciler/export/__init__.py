@@ -18,6 +18,7 @@ from typing import Any
 
 from reconciler.live import MemoReader, read_live
 from reconciler.manifest.model import DesiredState, Owner
+from reconciler.manifest.select import unmatched_target
 from reconciler.model.errors import ReconcilerError
 from reconciler.model.owner import OwnerKind
 from reconciler.netlify.client import NetlifyClient
@@ -124,12 +125,12 @@ def _owners(reader: MemoReader, selection: Selection) -> DesiredState:
 
 def _check_targets_match(addresses: list[str], targets: tuple[str, ...]) -> None:
     """A target matching none of the teams and sites asked for is refused before anything is written."""
-    for target in targets:
-        if not any(fnmatch.fnmatchcase(address, target) for address in addresses):
-            raise ReconcilerError(
-                f"--target {target!r} matches none of the teams and sites to export "
-                f"({len(addresses)} of them; addresses are team.SLUG and site.NAME)"
-            )
+    target = unmatched_target(addresses, targets)
+    if target is not None:
+        raise ReconcilerError(
+            f"--target {target!r} matches none of the teams and sites to export "
+            f"({len(addresses)} of them; addresses are team.SLUG and site.NAME)"
+        )
 
 
 def _matches(address: str, targets: tuple[str, ...]) -> bool:

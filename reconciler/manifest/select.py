@@ -120,16 +120,24 @@ def select(desired: DesiredState, selection: Selection, manifests: Path) -> Desi
     return _kept(desired, lambda owner: _keeps(owner, selection, changed))
 
 
-def _check_targets_match(desired: DesiredState, targets: tuple[str, ...]) -> None:
-    """A target that matches no declared owner is a typo, not an empty selection: refused, so a misspelt
-    name never passes as "no changes" (an empty intersection with --changed-since or --shard is fine)."""
-    addresses = [owner.address for owner in desired.owners()]
+def unmatched_target(addresses: list[str], targets: tuple[str, ...]) -> str | None:
+    """The first target that matches none of `addresses`: a typo, not an empty selection."""
     for target in targets:
         if not any(fnmatch.fnmatchcase(address, target) for address in addresses):
-            raise ReconcilerError(
-                f"--target {target!r} matches no team or site declared in the manifests "
-                f"({len(addresses)} declared; addresses are team.SLUG and site.NAME)"
-            )
+            return target
+    return None
+
+
+def _check_targets_match(desired: DesiredState, targets: tuple[str, ...]) -> None:
+    """Refused, so a misspelt name never passes as "no changes" (an empty intersection with
+    --changed-since or --shard is fine: only each pattern on its own must match something declared)."""
+    addresses = [owner.address for owner in desired.owners()]
+    target = unmatched_target(addresses, targets)
+    if target is not None:
+        raise ReconcilerError(
+            f"--target {target!r} matches no team or site declared in the manifests "
+            f"({len(addresses)} declared; addresses are team.SLUG and site.NAME)"
+        )
 
 
 def _kept(desired: DesiredState, keeps: Callable[[Owner], bool]) -> DesiredState:
