@@ -55,6 +55,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks.fleet import LIMITS_OFF, read_log  # noqa: E402  (after the path set-up above)
+from benchmarks.proc import cpu_seconds  # noqa: E402
 from reconciler.emulator.process import spawn_emulator  # noqa: E402
 
 TOKEN = "bench-token"
@@ -159,12 +160,6 @@ def calls(entries: list[dict[str, Any]]) -> dict[str, float]:
         "upload_phase_s": upload_phase(uploads),
         "upload_ms": statistics.median([e["duration_ms"] for e in uploads]) if uploads else 0.0,
     }
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU a process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _start(entry: dict[str, Any]) -> float:

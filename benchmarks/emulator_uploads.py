@@ -41,7 +41,12 @@ from urllib.parse import quote
 
 import requests
 
-from reconciler.emulator.process import spawn_emulator
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script: `benchmarks` is importable from the repository root
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.proc import cpu_seconds  # noqa: E402  (after the path set-up above)
+from reconciler.emulator.process import spawn_emulator  # noqa: E402
 
 TOKEN = "bench-token"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -132,15 +137,6 @@ def _upload_share(
     return started, time.time(), statuses
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process (Linux /proc), to show what the server itself spends."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass(frozen=True)
 class Load:
     """How uploads are sent: `concurrency` threads spread over the client processes of `pool`."""
@@ -186,11 +182,7 @@ def upload_all(
         "seconds": elapsed,
         "uploads_per_s": len(files) / elapsed,
         "mb_per_s": total_bytes / elapsed / 1e6,
-        "server_ms_per_upload": (
-            (cpu_after - cpu_before) * 1000 / len(files)
-            if cpu_before is not None and cpu_after is not None
-            else -1
-        ),
+        "server_ms_per_upload": (cpu_after - cpu_before) * 1000 / len(files),
     }
 
 
