@@ -12,6 +12,8 @@ records in), so records of other zones are never pruned.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import re
 from collections.abc import Iterable
 from typing import Any, TypedDict, cast
 
@@ -21,6 +23,7 @@ from reconciler.model.errors import ManifestIssue
 from reconciler.model.objects import DesiredObject, LiveObject, LiveObjects, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import ReadBack, Request
+from reconciler.model.sensitive import Sensitive
 from reconciler.resources.base import (
     Exported,
     FindsManaged,
@@ -37,6 +40,10 @@ from reconciler.resources.dns_zones import SECTION, declared_zones, zone_binding
 DEFAULT_TTL = 3600
 PRIORITY_TYPES = frozenset({"MX"})
 LONG_VALUE = 64  # longer values are shortened in identities (a DKIM key would make addresses unreadable)
+HOST_VALUE_TYPES = frozenset({"ALIAS", "CNAME", "MX", "NS"})  # types whose value names another host
+_ARTICLE = {"ALIAS": "an", "CNAME": "a", "MX": "an", "NS": "an"}
+_DOTTED_QUAD = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3}){3}")
+_HOST_LABEL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 
 
 class DnsRecord(TypedDict, total=False):
@@ -217,4 +224,37 @@ def _problems(zone: str, raw: dict[str, Any], record: DnsRecord) -> list[str]:
         problems.append(f"flag and tag are only for CAA records, not {kind}")
     if kind == "NS" and hostname == zone:
         problems.append(f"the NS records of {zone} itself are Netlify's name servers, which Netlify manages")
+    if isinstance(raw.get("value"), Sensitive):
+        # Its text would be the record's address in every plan, which never shows a ${...} value.
+        problems.append("a record's value cannot come from ${...}: write it out (DNS records are public)")
+    else:
+        problems += _value_problems(kind, record["value"])
     return problems
+
+
+def _value_problems(kind: str, value: str) -> list[str]:
+    """A value no resolver could serve for its type: what Netlify would refuse, or DNS would break on.
+    Only what is certainly wrong: a zero-padded IPv4 octet (`198.51.100.07`) is let through."""
+    version = _ip_version(value)
+    if kind in ("A", "AAAA"):
+        family, example = ("IPv4", "192.0.2.10") if kind == "A" else ("IPv6", "2001:db8::10")
+        if version != (4 if kind == "A" else 6):
+            return [f"an {kind} record's value must be an {family} address such as {example}, not {value!r}"]
+    elif kind in HOST_VALUE_TYPES:
+        named = f"{_ARTICLE[kind]} {kind} record's value must be a host name"
+        if version is not None:
+            return [f"{named}, not an IP address ({value}): use an A or AAAA record"]
+        labels = value.removesuffix(".").split(".")
+        if len(value) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+            return [f"{named} such as mail.example.com, not {value!r}"]
+    return []
+
+
+def _ip_version(value: str) -> int | None:
+    """4 or 6 for an IP address, None for anything else."""
+    if _DOTTED_QUAD.fullmatch(value):
+        return 4 if all(int(octet) <= 255 for octet in value.split(".")) else None
+    try:
+        return ipaddress.IPv6Address(value).version
+    except ValueError:
+        return None

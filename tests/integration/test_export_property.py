@@ -236,7 +236,7 @@ def test_exported_manifests_plan_to_nothing(emulator, tmp_path_factory, state):
 
 labels = st.from_regex(r"[a-z0-9_]{1,10}", fullmatch=True)
 dns_values = {
-    "A": st.from_regex(r"198\.18\.[0-9]{1,2}\.[0-9]{1,3}", fullmatch=True),
+    "A": st.from_regex(r"198\.18\.[0-9]{1,2}\.(25[0-5]|2[0-4][0-9]|1?[0-9]{1,2})", fullmatch=True),
     "AAAA": st.from_regex(r"2001:db8::[0-9a-f]{1,4}", fullmatch=True),
     "MX": st.from_regex(r"mx[0-9]\.[a-z]{1,8}\.example", fullmatch=True),
     "NS": st.from_regex(r"ns[0-9]\.[a-z]{1,8}\.example", fullmatch=True),

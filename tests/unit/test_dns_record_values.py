@@ -1,0 +1,73 @@
+"""A DNS record's value is checked for its type before anything is sent, and never comes from ${...}."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.model.errors import ManifestError
+from reconciler.session import load_and_check
+
+
+def _load(tmp_path: Path, record: str, environ: dict[str, str] | None = None) -> list[str]:
+    """The messages of the issues found in a zone holding `record` (none: it loads)."""
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        "version: 1\nteams:\n  acme:\n    dns_zones:\n      acme.dev:\n        records:\n"
+        f"          - {record}\n"
+    )
+    try:
+        load_and_check(manifest, environ or {})
+    except ManifestError as error:
+        return [issue.message for issue in error.issues]
+    return []
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ("{hostname: a.acme.dev, type: A, value: not-an-ip}", "an A record's value must be an IPv4 address"),
+        ("{hostname: a.acme.dev, type: A, value: '2001:db8::1'}", "must be an IPv4 address such as"),
+        ("{hostname: a.acme.dev, type: A, value: 192.0.2.256}", "not '192.0.2.256'"),
+        ("{hostname: a.acme.dev, type: A, value: 192.0.2}", "not '192.0.2'"),
+        ("{hostname: a.acme.dev, type: AAAA, value: 192.0.2.1}", "an AAAA record's value must be an IPv6"),
+        ("{hostname: a.acme.dev, type: CNAME, value: 192.0.2.1}", "not an IP address (192.0.2.1)"),
+        (
+            "{hostname: a.acme.dev, type: CNAME, value: 'two words.example'}",
+            "a CNAME record's value must be a",
+        ),
+        ("{hostname: acme.dev, type: MX, value: mx..example.com, priority: 1}", "an MX record's value must"),
+        ("{hostname: a.acme.dev, type: NS, value: -ns.example.com}", "an NS record's value must be a host"),
+        ("{hostname: acme.dev, type: ALIAS, value: 'lb.example.com/x'}", "an ALIAS record's value must be"),
+    ],
+)
+def test_a_value_its_type_cannot_hold_is_refused(tmp_path: Path, record: str, message: str) -> None:
+    (found,) = _load(tmp_path, record)
+    assert message in found
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        "{hostname: a.acme.dev, type: A, value: 192.0.2.1}",
+        "{hostname: a.acme.dev, type: A, value: 198.18.0.037}",  # zero-padded: not certainly wrong
+        "{hostname: a.acme.dev, type: AAAA, value: '2001:DB8::1'}",
+        "{hostname: a.acme.dev, type: CNAME, value: acme-docs.netlify.app.}",  # a final dot is allowed
+        "{hostname: a.acme.dev, type: CNAME, value: s1._domainkey.mail.example}",
+        "{hostname: acme.dev, type: MX, value: mx1.mail.example, priority: 10}",
+        "{hostname: acme.dev, type: ALIAS, value: apex-loadbalancer.netlify.com}",
+        "{hostname: acme.dev, type: TXT, value: 'v=spf1 include:_spf.mail.example ~all'}",
+        "{hostname: acme.dev, type: CAA, flag: 0, tag: issue, value: letsencrypt.org}",
+    ],
+)
+def test_values_fit_for_their_type_load(tmp_path: Path, record: str) -> None:
+    assert _load(tmp_path, record) == []
+
+
+def test_a_value_from_the_environment_is_refused_without_showing_it(tmp_path: Path) -> None:
+    """A ${...} value is never shown, but a record's value is its address in every plan: the record
+    would be sent as the mask itself, so it is refused (DNS records are public anyway)."""
+    planted = "198.51.100.77"
+    (found,) = _load(tmp_path, "{hostname: a.acme.dev, type: A, value: '${EDGE_IP}'}", {"EDGE_IP": planted})
+    assert "a record's value cannot come from ${...}" in found and planted not in found
