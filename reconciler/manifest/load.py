@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from reconciler.manifest.literals import MESSAGE as LITERAL_ONLY_MESSAGE
+from reconciler.manifest.literals import literal_only
 from reconciler.manifest.model import DesiredState, Owner
 from reconciler.manifest.schema import validate_document
 from reconciler.manifest.yaml_loader import Document, parse_yaml
@@ -153,6 +155,9 @@ def _substitute(
             referenced = True
             parts.append(environ[name])
     parts.append(value[end:])
+    if referenced and literal_only(path):
+        issues.append(ManifestIssue(where, format_doc_path(path), LITERAL_ONLY_MESSAGE))
+        return value
     text = "".join(parts)
     return Sensitive(text, path) if referenced else text
 
