@@ -36,6 +36,11 @@ PLANTED = "planted-value-7f3a"
             "sites.docs.hooks[0].form",
             "5:56",
         ),
+        (  # before: an internal error (AttributeError) while the hook's identity was made
+            "sites:\n  docs:\n    hooks:\n      - {type: email, event: '${V}', data: {email: a@b.example}}\n",
+            "sites.docs.hooks[0].event",
+            "5:30",
+        ),
     ],
 )
 def test_a_reference_where_a_value_is_shown_is_refused(
