@@ -1,10 +1,10 @@
 """Where a `${NAME}` reference cannot be used: values that are part of what every plan shows.
 
 A value read through `${NAME}` is sensitive and shows only as a mask. Where the value names a thing (a
-DNS record's value is part of its address, a hook's type, event and form part of the hook's identity) or is read by this
-tool itself (a deploy's directories), a masked value would make the plan unreadable, or worse, the mask
-text would be used as the value: a DNS record was once created with the value `(sensitive)`. So these
-places take only literal text, and a reference there is an error naming the place.
+DNS record's value is part of its address; a hook's type, event and form make its identity) or is read
+by this tool itself (a deploy's directories), a masked value would make the plan unreadable, or worse,
+the mask text would be used as the value: a DNS record was once created with the value `(sensitive)`.
+So these places take only literal text, and a reference there is an error naming the place.
 """
 
 from __future__ import annotations
