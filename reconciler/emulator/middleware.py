@@ -58,6 +58,24 @@ class EdgeMiddleware:
         started = time.perf_counter()
         extra, target, fault, finishers = await self._consult(scope)
         counts = {"status": 500, "in": 0, "out": 0}
+        logged = False
+
+        def log() -> None:
+            nonlocal logged
+            if self.request_log is None or logged:
+                return
+            logged = True
+            self.request_log.write(
+                started_wall,
+                scope["method"],
+                scope["path"],
+                scope.get("query_string", b"").decode("latin-1"),
+                0 if fault in ("drop", "drop_after") else counts["status"],  # 0: no answer was sent
+                (time.perf_counter() - started) * 1000,
+                max(counts["in"], _content_length(scope)),
+                counts["out"],
+                fault=fault,
+            )
 
         async def counting_receive() -> Message:
             message = await receive()
@@ -72,6 +90,8 @@ class EdgeMiddleware:
                     message = {**message, "headers": [*message.get("headers", []), *extra]}
             elif message["type"] == "http.response.body":
                 counts["out"] += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    log()  # before the last byte leaves: a client holding its answer finds the line
             await send(message)
 
         try:
@@ -79,18 +99,7 @@ class EdgeMiddleware:
         finally:
             for finish in finishers:
                 finish()
-            if self.request_log is not None:
-                self.request_log.write(
-                    started_wall,
-                    scope["method"],
-                    scope["path"],
-                    scope.get("query_string", b"").decode("latin-1"),
-                    0 if fault in ("drop", "drop_after") else counts["status"],  # 0: no answer was sent
-                    (time.perf_counter() - started) * 1000,
-                    max(counts["in"], _content_length(scope)),
-                    counts["out"],
-                    fault=fault,
-                )
+            log()  # no complete answer was sent (a dropped connection, an error): logged at the end
 
     async def _consult(
         self, scope: Scope

@@ -4,8 +4,10 @@ Only method, path, query, status, timing and sizes are written, plus `fault` whe
 the answer ("rate_limited", "burst_429", "error_rate", "drop"; a drop is logged with status 0), so tests
 can count injected faults. `ts` is the wall-clock moment the request reached the emulator (to the
 microsecond) and `duration_ms` runs until its answer was sent, so overlapping requests can be told apart
-and a benchmark can be timed from the log. Headers and bodies are never logged since tokens and secret
-values travel there, and an `access_token` in the query string is redacted.
+and a benchmark can be timed from the log. The line is written just before the answer's last part is
+sent, so a client that has its whole answer finds the line already there (a test counting requests right
+after a command exits used to miss the last one now and then). Headers and bodies are never logged since
+tokens and secret values travel there, and an `access_token` in the query string is redacted.
 """
 
 from __future__ import annotations
