@@ -247,15 +247,11 @@ class DeployKind(
         if "published_deploy" in desired.state:
             return f"publish the earlier deploy {desired.state['published_deploy']} (pin)"
         fields = self.diff(desired, live)
-        files = [f for f in fields if f.path[0] == "files"]
-        added = sum(1 for f in files if f.before is ABSENT)
-        removed = sum(1 for f in files if f.after is ABSENT)
-        functions = sum(1 for f in fields if f.path[0] == "functions")
         blobs, size = _uploads(desired.ref, desired.state["functions"], live.state)
         kind = "draft/branch deploy, never published" if desired.ref["preview"] else "production deploy"
         return (
-            f"{kind}: {added} file(s) added, {len(files) - added - removed} changed, {removed} removed; "
-            f"{functions} function(s) changed; ~{human_bytes(size)} to upload in {blobs} blob(s)"
+            f"{kind}: {_tally(fields, 'files', 'file(s)')}; {_tally(fields, 'functions', 'function(s)')}; "
+            f"~{human_bytes(size)} to upload in {blobs} blob(s)"
         )
 
     # -- apply ---------------------------------------------------------------------------------
@@ -326,6 +322,13 @@ def _instant(value: Any) -> datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _tally(fields: list[FieldChange], section: str, noun: str) -> str:
+    """`2 file(s) added, 1 changed, 0 removed` for one section of a deploy's diff."""
+    entries = [f for f in fields if f.path[0] == section]
+    added, removed = (sum(1 for f in entries if getattr(f, end) is ABSENT) for end in ("before", "after"))
+    return f"{added} {noun} added, {len(entries) - added - removed} changed, {removed} removed"
 
 
 def _uploads(

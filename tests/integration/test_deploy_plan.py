@@ -127,7 +127,7 @@ def test_functions_are_deployed_and_compared(client, tmp_path):
     manifest = tmp_path / "m.yaml"
     manifest.write_text(MANIFEST.format(extra=", functions: functions"))
     planned = converge(client, manifest)
-    assert "1 function(s) changed" in config_changes(planned.plan)[-1].note
+    assert "1 function(s) added, 0 changed, 0 removed" in config_changes(planned.plan)[-1].note
     (tmp_path / "functions" / "hello.js").write_text("export default () => new Response('hello')")
     change = one_change(make_plan(client, manifest).plan)
     assert [f.path for f in change.fields] == [("functions", "hello")]
