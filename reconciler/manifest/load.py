@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -52,8 +53,11 @@ def load_manifests(path: Path | str, environ: Mapping[str, str] | None = None) -
                     )
                 )
             continue
-        issues += validate_document(doc)
-        data = _substitute(doc, doc.data, (), environ, issues)
+        schema_issues = validate_document(doc)
+        issues += schema_issues
+        # A value the schema refused is reported once: not also for the reference it holds.
+        refused = {issue.doc_path for issue in schema_issues}
+        data = _substitute(doc, doc.data, (), _Context(environ, refused), issues)
         _collect_owners(doc, data, state, issues)
     if issues:
         raise ManifestError(issues)
@@ -122,17 +126,27 @@ def _read(file: Path, issues: list[ManifestIssue]) -> Document | None:
     return parse_yaml(text, name)
 
 
+@dataclass(frozen=True)
+class _Context:
+    environ: Mapping[str, str]
+    refused: set[str]  # doc paths whose value the schema refused
+
+
 def _substitute(
-    doc: Document, value: Any, path: DocPath, environ: Mapping[str, str], issues: list[ManifestIssue]
+    doc: Document, value: Any, path: DocPath, context: _Context, issues: list[ManifestIssue]
 ) -> Any:
     """Replace `${NAME}` in every string value (never in keys)."""
     if isinstance(value, dict):
-        return {key: _substitute(doc, item, (*path, key), environ, issues) for key, item in value.items()}
+        return {key: _substitute(doc, item, (*path, key), context, issues) for key, item in value.items()}
     if isinstance(value, list):
-        return [_substitute(doc, item, (*path, index), environ, issues) for index, item in enumerate(value)]
-    if not isinstance(value, str) or "${" not in value:
+        return [_substitute(doc, item, (*path, index), context, issues) for index, item in enumerate(value)]
+    if not isinstance(value, str) or "${" not in value or format_doc_path(path) in context.refused:
         return value
     where = doc.value_locations.get(path) or doc.locations.get(path)
+    if literal_only(path) and any(match.group(1) is not None for match in _REFERENCE.finditer(value)):
+        issues.append(ManifestIssue(where, format_doc_path(path), LITERAL_ONLY_MESSAGE))
+        return value
+    environ = context.environ
     parts: list[str] = []
     referenced = False
     end = 0
@@ -155,9 +169,6 @@ def _substitute(
             referenced = True
             parts.append(environ[name])
     parts.append(value[end:])
-    if referenced and literal_only(path):
-        issues.append(ManifestIssue(where, format_doc_path(path), LITERAL_ONLY_MESSAGE))
-        return value
     text = "".join(parts)
     return Sensitive(text, path) if referenced else text
 

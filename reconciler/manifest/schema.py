@@ -28,6 +28,12 @@ from reconciler.manifest.yaml_loader import Document
 from reconciler.model.errors import ManifestIssue
 from reconciler.model.location import DocPath, Location, format_doc_path
 
+# Fields checked by pattern or by a list of values are checked before `${NAME}` is substituted, so a
+# reference there fails the check; the message then says why, or it would read as a typo.
+_LITERAL_KEYWORDS = frozenset({"pattern", "enum", "const"})
+_REFERENCE_START = re.compile(r"(?<!\$)\$\{")
+REFERENCE_HINT = "a ${...} reference cannot be used in this field: write the value itself"
+
 _JSON_TYPES: list[tuple[type | tuple[type, ...], str]] = [
     (bool, "boolean"),
     (int, "integer"),
@@ -172,6 +178,17 @@ def _explain(error: ValidationError) -> Iterator[tuple[DocPath, str, str]]:
 
 
 def _simple_message(error: ValidationError, got: str) -> str:
+    message = _keyword_message(error, got)
+    if error.validator in _LITERAL_KEYWORDS and _reference_in(error.instance):
+        message += f"; {REFERENCE_HINT}"
+    return message
+
+
+def _reference_in(instance: Any) -> bool:
+    return isinstance(instance, str) and _REFERENCE_START.search(instance) is not None
+
+
+def _keyword_message(error: ValidationError, got: str) -> str:
     keyword = error.validator
     value: Any = error.validator_value
     instance: Any = error.instance

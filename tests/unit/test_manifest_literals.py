@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.manifest.literals import MESSAGE as LITERAL_ONLY_MESSAGE
 from reconciler.manifest.literals import literal_only
+from reconciler.manifest.schema import REFERENCE_HINT
 from reconciler.model.errors import ManifestError
 from reconciler.session import load_and_check
 
@@ -73,3 +75,48 @@ def test_an_escaped_reference_is_literal_text(tmp_path: Path) -> None:
     (tmp_path / "site").mkdir()
     state, _ = load_and_check(manifest, {})
     assert state.sites["docs"].spec["deploy"]["title"] == "build ${N}"
+
+
+@pytest.mark.parametrize("environ", [{}, {"V": PLANTED}], ids=["unset", "set"])
+def test_a_literal_place_reports_the_reference_once_whether_or_not_it_is_set(
+    tmp_path: Path, environ: dict[str, str]
+) -> None:
+    """Before: an unset variable there gave two errors at one place ("not set", then "cannot be used")."""
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("version: 1\nsites:\n  docs:\n    deploy: {dir: '${V}'}\n")
+    with pytest.raises(ManifestError) as caught:
+        load_and_check(manifest, environ)
+    assert [issue.message for issue in caught.value.issues] == [LITERAL_ONLY_MESSAGE]
+
+
+@pytest.mark.parametrize(
+    ("field", "doc_path", "expected"),
+    [
+        ("team: '${T}'", "sites.docs.team", "team slug must be"),
+        ("custom_domain: '${T}'", "sites.docs.custom_domain", "must be a hostname"),
+        ("functions_region: 'x${T}'", "sites.docs.functions_region", "must be a region"),
+        ("snippets: {a: {html: x, position: '${T}'}}", "sites.docs.snippets.a.position", "expected one of"),
+    ],
+)
+@pytest.mark.parametrize("environ", [{}, {"T": PLANTED}], ids=["unset", "set"])
+def test_a_reference_in_a_field_checked_by_pattern_or_choice_says_why_it_fails(
+    tmp_path: Path, field: str, doc_path: str, expected: str, environ: dict[str, str]
+) -> None:
+    """Such fields are checked as written, before substitution; the pattern's message alone read as a typo."""
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(f"version: 1\nsites:\n  docs:\n    {field}\n")
+    with pytest.raises(ManifestError) as caught:
+        load_and_check(manifest, environ)
+    (issue,) = caught.value.issues  # one error, not also "environment variable T is not set"
+    assert issue.doc_path == doc_path and expected in issue.message
+    assert issue.message.endswith(REFERENCE_HINT)
+    assert PLANTED not in str(caught.value)
+
+
+def test_an_escaped_reference_in_a_checked_field_gets_no_hint(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("version: 1\nsites:\n  docs:\n    build_image: '$${X}'\n")
+    with pytest.raises(ManifestError) as caught:
+        load_and_check(manifest, {})
+    (issue,) = caught.value.issues
+    assert "build image" in issue.message and REFERENCE_HINT not in issue.message
