@@ -39,8 +39,18 @@ def resolve_integration_api_url(url: str | None) -> str:
 
 
 def _checked_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    """The URL without query or fragment; refused (never echoed when it carries a password) unless it is
+    http(s) with a host and a valid port."""
+    try:
+        parts = urlsplit(url.strip())
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        port_ok = parts.port is None or parts.port > 0  # `.port` raises for text or out of range
+    except ValueError:
+        valid = port_ok = False
+    if valid and "@" in parts.netloc:
+        # Credentials belong in NETLIFY_AUTH_TOKEN; a URL is printed (`Target: ...`) and logged.
+        raise ReconcilerError("an API URL must not carry a user name or password (the token is sent for you)")
+    if not (valid and port_ok):
         raise ReconcilerError(f"API URL {url!r} is not an http(s) URL like http://127.0.0.1:8989")
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pytest
 import requests
 
 from tests.cli.conftest import CLI_TOKEN, EXAMPLES, REPO, EmulatorProcess, clean_env, run_cli
@@ -100,6 +101,28 @@ def test_unreachable_api_is_a_clear_error() -> None:
     assert result.returncode == 1
     assert "no answer from the API" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://[::1", "http://127.0.0.1:99999", "http://127.0.0.1:0", "http://127.0.0.1:abc", "http://:80"],
+)
+def test_a_malformed_api_url_is_a_clear_error(url: str) -> None:
+    """Before: an unclosed IPv6 bracket was an internal error; a port out of range read as "connection
+    refused", as if the URL were fine."""
+    for args, env in (([], {"NETLIFY_API_URL": url}), (["--api-url", url], {})):
+        result = run_cli("plan", "examples/", *args, env=clean_env(NETLIFY_AUTH_TOKEN="t", **env))
+        assert result.returncode == 1, result.stderr
+        assert f"API URL {url!r} is not an http(s) URL" in result.stderr
+        assert "Internal error" not in result.stderr and "Target:" not in result.stderr
+
+
+def test_an_api_url_with_a_password_is_refused_without_echoing_it() -> None:
+    url = "http://ops:hunter2-pw-91c@127.0.0.1:9"
+    result = run_cli("plan", "examples/", "--api-url", url, env=clean_env(NETLIFY_AUTH_TOKEN="t"))
+    assert result.returncode == 1
+    assert "must not carry a user name or password" in result.stderr
+    assert "hunter2-pw-91c" not in result.stderr + result.stdout
 
 
 def test_python_dash_m_and_version() -> None:
