@@ -10,6 +10,7 @@ Positions are the same with either parser; the wording of syntax errors differs 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -188,7 +189,11 @@ class _Builder:
         if tag == "null":
             return None
         if tag in ("bool", "int", "float"):
-            return getattr(self.loader, f"construct_yaml_{tag}")(node)
+            value = getattr(self.loader, f"construct_yaml_{tag}")(node)
+            if tag == "float" and not math.isfinite(value):  # JSON, so the Netlify API, has no such number
+                text = node.value
+                self.issue(node.start_mark, path, f"{text} is not a number JSON can hold; quote it: '{text}'")
+            return value
         self.check_tag(node, "str", path)
         return node.value
 

@@ -493,6 +493,21 @@ def test_yaml_11_scalars(tmp_path: Path) -> None:
     assert spec["metadata"] == {"n": 16, "f": 1.5, "z": None, "d": "2024-01-02 10:00:00"}
 
 
+def test_numbers_json_cannot_hold_are_refused_where_written(tmp_path: Path) -> None:
+    """Before: `.inf` was planned, then apply failed to encode its request after creating the site."""
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nsites:\n  s:\n    metadata: {a: .inf, b: [-.Inf, .NaN], c: 1.0e+400, d: '.inf', e: 1e300}\n"
+    )
+    issues = _issues(tmp_path / "m.yaml").issues
+    assert [(str(i.location).rsplit(":", 2)[1:], i.doc_path) for i in issues] == [
+        (["4", "19"], "sites.s.metadata.a"),
+        (["4", "29"], "sites.s.metadata.b[0]"),
+        (["4", "36"], "sites.s.metadata.b[1]"),
+        (["4", "46"], "sites.s.metadata.c"),
+    ]
+    assert issues[0].message == ".inf is not a number JSON can hold; quote it: '.inf'"
+
+
 @pytest.mark.parametrize(
     ("text", "where", "fragment"),
     [
