@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any, TypedDict
 
 from reconciler.manifest.model import Owner
@@ -21,7 +22,7 @@ from reconciler.model.errors import ManifestIssue
 from reconciler.model.objects import DesiredObject, LiveObject, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import ReadBack, Request
-from reconciler.model.sensitive import reveal
+from reconciler.model.sensitive import Sensitive, reveal
 from reconciler.resources.base import (
     Exported,
     Replaces,
@@ -36,6 +37,12 @@ from reconciler.resources.base import (
 DESTINATIONS = {"email": "email", "url": "url", "slack": "url"}
 NO_DATA_SUFFIX = "_commit_status"  # commit-status hooks carry no data: type and event say it all
 SUBMISSION_EVENT = "submission_created"  # the one event that belongs to a form
+# Data fields Netlify checks by the `type` `GET /hooks/types` gives them (a value read from the environment
+# is checked too, but never shown).
+_FIELD_SHAPES = {
+    "email": (re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), "an email address"),
+    "url": (re.compile(r"^https?://[^/\s?#]+\S*$", re.IGNORECASE), "an http(s) URL"),
+}
 
 
 class Hook(TypedDict):
@@ -222,6 +229,12 @@ def _type_problem(types: dict[str, Any], spec: dict[str, Any]) -> str | None:
     ]
     if missing:
         return f"hook type {spec['type']!r} needs data field(s): {', '.join(missing)}"
+    for field in hook_type.get("fields") or []:
+        shape = _FIELD_SHAPES.get(str(field.get("type"))) if isinstance(field, dict) else None
+        value = data.get(field.get("name")) if shape else None
+        if shape and value is not None and not shape[0].match(str(reveal(value))):
+            shown = "(sensitive)" if isinstance(value, Sensitive) else repr(value)
+            return f"data.{field['name']} must be {shape[1]}, got {shown}"
     return None
 
 

@@ -55,12 +55,46 @@ ABSENT_KEEPS = frozenset(
 )  # what `state: absent` may come with  # provisioned by its own call, not a site field one can write
 
 
+DOMAINS = ("custom_domain", "branch_deploy_custom_domain", "deploy_preview_custom_domain")
+NETLIFY_DOMAIN = "netlify.app"  # every site has NAME.netlify.app; Netlify refuses it as a custom domain
+
+
 def _normalise(key: str, value: Any, source: DocPath | None = None) -> Any:
+    """Values as Netlify keeps them: domains in lower case (else a mixed-case domain never stops
+    differing), aliases as a set."""
     if key == "password" and isinstance(value, str):
         return Sensitive(value, source)
     if key == "domain_aliases":
-        return sorted(value or [])
+        return sorted({str(alias).lower() for alias in value or []})
+    if key in DOMAINS and isinstance(value, str):
+        return value.lower()
     return value
+
+
+def _domain_problems(owner: Owner) -> list[ManifestIssue]:
+    """What Netlify refuses about a site's domains, found before any request (the site would otherwise be
+    created, or half its settings applied, before the refusal)."""
+    issues = []
+    declared: list[tuple[tuple[str | int, ...], str]] = [
+        ((key,), str(owner.spec[key])) for key in DOMAINS if owner.spec.get(key)
+    ]
+    first: dict[str, int] = {}
+    for index, alias in enumerate(owner.spec.get("domain_aliases") or []):
+        declared.append((("domain_aliases", index), str(alias)))
+        _, path, where = owner.node("domain_aliases", index)
+        domain = str(alias).lower()
+        if domain == str(owner.spec.get("custom_domain") or "").lower():
+            issues.append(ManifestIssue(where, path, f"{alias} is the custom_domain: not also an alias"))
+        elif domain in first:
+            issues.append(ManifestIssue(where, path, f"{alias} is listed already, at [{first[domain]}]"))
+        first.setdefault(domain, index)
+    for node, value in declared:
+        domain = value.lower()
+        if domain == NETLIFY_DOMAIN or domain.endswith("." + NETLIFY_DOMAIN):
+            _, path, where = owner.node(*node)
+            message = f"{value} is a {NETLIFY_DOMAIN} domain: Netlify serves every site there already"
+            issues.append(ManifestIssue(where, path, message))
+    return issues
 
 
 def live_settings(site: dict[str, Any]) -> SiteSettings:
@@ -104,7 +138,7 @@ class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates):
         if owner.name in (owner.spec.get("previous_names") or []):
             _, path, where = owner.node("previous_names")
             return [ManifestIssue(where, path, "a site cannot be its own previous name")]
-        return []
+        return _domain_problems(owner)
 
     def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[SiteSettings]]:
         """The site object came with the site listing: no request of its own."""

@@ -129,13 +129,29 @@ def test_outgoing_hooks_create_disable_enable_prune(client, tmp_path):
             "{type: email, event: submission_created, form: nope, data: {email: a@b.org}}",
             "form 'nope' does not",
         ),
+        # Before: planned, then refused by Netlify after the site was created (a half-done apply).
+        ("{type: email, event: deploy_failed, data: {email: ops}}", "data.email must be an email address"),
+        ("{type: url, event: deploy_failed, data: {url: 'ftp://x.org'}}", "data.url must be an http(s) URL"),
+        ("{type: url, event: deploy_failed, data: {url: '${HOOK_URL}'}}", "data.url must be an http(s) URL, got (sensitive)"),
     ],
 )
-def test_hooks_are_checked_against_hook_types(client, tmp_path, hook, message):
+def test_hooks_are_checked_against_hook_types(client, tmp_path, monkeypatch, hook, message):
+    monkeypatch.setenv("HOOK_URL", "ftp://planted-hook-url.example")
     path = write(tmp_path, BASE + f"    hooks:\n      - {hook}\n")
     with pytest.raises(ManifestError) as info:
         make_plan(client, path)
     assert "m.yaml:6:9: sites.web.hooks[0]: " + message in str(info.value)
+    assert "planted-hook-url" not in str(info.value)
+    assert client.get("/sites", params={"filter": "all"}) == []  # nothing was created
+
+
+def test_hook_values_of_the_right_shape_are_accepted(client, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOOK_URL", "https://hooks.example.org/secret-path")
+    hooks = (
+        "    hooks:\n      - {type: url, event: deploy_failed, data: {url: '${HOOK_URL}'}}\n"
+        "      - {type: email, event: deploy_failed, data: {email: ops@example.org}}\n"
+    )
+    converge(client, write(tmp_path, BASE + hooks))
 
 
 def test_integration_context_for_site_and_team(client, tmp_path, emulator):
@@ -184,6 +200,34 @@ def test_site_lifecycle_settings_ssl_and_rename(client, tmp_path):
     assert (change.address, change.action, change.fields[0].path) == ("site.www", Action.UPDATE, ("name",))
     converge(client, path)
     assert client.get(f"/sites/{site['id']}")["name"] == "www"
+
+
+def test_mixed_case_domains_converge(client, tmp_path):
+    """Netlify keeps domains in lower case: before, `Docs.Example.org` planned a change on every run."""
+    text = BASE + "    custom_domain: Docs.Example.org\n    domain_aliases: [WWW.example.org, b.example.org]\n"
+    converge(client, write(tmp_path, text))
+    site = client.get("/sites/web")
+    assert (site["custom_domain"], sorted(site["domain_aliases"])) == (
+        "docs.example.org",
+        ["b.example.org", "www.example.org"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "where", "message"),
+    [
+        ("    custom_domain: a.example.org\n    domain_aliases: [A.example.org]\n", "6:22", "is the custom_domain"),
+        ("    domain_aliases: [b.example.org, B.example.org]\n", "5:37", "B.example.org is listed already, at [0]"),
+        ("    custom_domain: web.netlify.app\n", "5:5", "web.netlify.app is a netlify.app domain"),
+        ("    deploy_preview_custom_domain: x.Netlify.app\n", "5:5", "x.Netlify.app is a netlify.app domain"),
+    ],
+)
+def test_domains_netlify_refuses_are_manifest_errors(client, tmp_path, fields, where, message):
+    """Before: planned, then refused by Netlify when the site was created."""
+    path = write(tmp_path, BASE + fields)
+    with pytest.raises(ManifestError) as info:
+        make_plan(client, path)
+    assert f"m.yaml:{where}: sites.web." in str(info.value) and message in str(info.value)
 
 
 def test_ssl_without_custom_domain_is_a_manifest_error(client, tmp_path):
