@@ -213,6 +213,10 @@ def _keyword_message(error: ValidationError, got: str) -> str:
         return f"items must be unique ({_show(dupes[0]) if dupes else 'duplicate'} appears more than once)"
     if keyword == "pattern":
         return f"does not match the pattern {value}"
+    if keyword == "maxLength":  # jsonschema's message quotes the whole value, however long
+        return f"must be at most {value} characters, got {len(instance)}"
+    if keyword == "minLength":
+        return "must not be empty" if value == 1 else f"must be at least {value} characters"
     return error.message
 
 

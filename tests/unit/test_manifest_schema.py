@@ -197,3 +197,18 @@ def test_all_errors_are_collected() -> None:
 
 def test_non_mapping_document() -> None:
     assert _check("- just\n- a list\n") == [("1:1", "", "expected object, got array")]
+
+
+def test_length_messages_give_the_limit_not_the_value() -> None:
+    """Before: jsonschema's message quoted the whole over-long value (5,000 characters of it)."""
+    long_value = "v" * 5000
+    text = (
+        "version: 1\nteams:\n  t:\n    dns_zones:\n      ex.example:\n        records:\n"
+        f"          - {{hostname: ex.example, type: TXT, value: '{long_value}'}}\n"
+        "          - {hostname: ex.example, type: TXT, value: ''}\n"
+    )
+    issues = _check(text)
+    assert [(where, message) for where, _, message in issues] == [
+        ("7:54", "must be at most 4096 characters, got 5000"),
+        ("8:54", "must not be empty"),
+    ]
