@@ -155,9 +155,7 @@ class _OwnerPlanner:
                     ref, kind.name, identity, Action.CREATE, after=want.state, location=want.location
                 )
             elif fields := kind.diff(want, base):
-                replaced = isinstance(kind, Replaces) and any(
-                    f.path[:1] in kind.replace_paths for f in fields
-                )
+                replaced = isinstance(kind, Replaces) and kind.replaces(fields)
                 action = Action.REPLACE if replaced else Action.UPDATE
                 note = kind.explain(want, base) if isinstance(kind, Explains) else ""
                 change = Change(

@@ -98,6 +98,11 @@ class Replaces:
         """The replace fields as one-part field paths, to test a FieldChange's first part against."""
         return frozenset((name,) for name in self.replace_fields)
 
+    def replaces(self, fields: list[FieldChange]) -> bool:
+        """Whether these differences need a replace; a kind where it depends on the values decides here
+        (a secret env var can be made plain only by deleting it)."""
+        return any(f.path[:1] in self.replace_paths for f in fields)
+
     def creates_first(self, change: Change) -> bool:
         """Whether this replace creates the new object before deleting the old one; a kind whose objects
         can coexist only sometimes decides per object (a CNAME record must be alone at its name)."""

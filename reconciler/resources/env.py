@@ -24,6 +24,7 @@ from reconciler.resources.base import (
     Explains,
     Exported,
     KeepsRecord,
+    Replaces,
     ResourceKind,
     SecretRef,
     keyed_desired,
@@ -94,13 +95,18 @@ def api_value(context: str, value: Any) -> dict[str, Any]:
     return {"context": context, "value": value}
 
 
-class EnvKind(ResourceKind[EnvVar], Explains[EnvVar], KeepsRecord[EnvVar], Advises):
+class EnvKind(ResourceKind[EnvVar], Explains[EnvVar], KeepsRecord[EnvVar], Advises, Replaces):
     """Secret values are compared through the ledger: keyed digests of what we wrote (a manifest change)
     and the `updated_at` Netlify reported after our write (a change made on Netlify since)."""
 
     name = "env"
     owners = frozenset({"team", "site"})
     order = 20
+    replace_fields = frozenset()
+
+    def replaces(self, fields: list[FieldChange]) -> bool:
+        """Netlify refuses to make a secret variable plain: it is deleted and created again (`-/+`)."""
+        return any(f.path == ("secret",) and f.before is True and f.after is False for f in fields)
 
     def __init__(self, digester: Digester | None = None) -> None:
         self.digester = digester or Digester(None)  # configuration, not state: the same for every run
@@ -165,6 +171,8 @@ class EnvKind(ResourceKind[EnvVar], Explains[EnvVar], KeepsRecord[EnvVar], Advis
 
         fields = field_changes(live.state, desired.state, view(live.state), view(desired.state))
         rewrite, _ = self.secret_status(desired, live)
+        if not desired.state["secret"]:  # made plain: every value is written anew, and may be shown
+            rewrite = set(rewrite) | (hidden & set(desired.state["values"]))
         known = {f.path for f in fields}
         fields += [
             FieldChange(("values", ctx), UNREADABLE, desired.state["values"][ctx])

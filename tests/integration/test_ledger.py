@@ -122,6 +122,30 @@ def test_secret_changed_in_manifest_is_an_update(client, tmp_path, ledger_key, m
     assert metadata[LEDGER_KEY]["records"]["env"]["PAYMENT_KEY"]["digests"]["production"].startswith("hmac-sha256:")
 
 
+def test_a_secret_made_plain_is_replaced_and_made_secret_again_in_place(client, tmp_path, ledger_key):
+    """Netlify refuses to make a secret plain: before, the plan's PUT was refused mid-apply (HTTP 422)."""
+    path = write(tmp_path, SECRET_SITE)
+    converge(client, path)
+    plain = SITE + "      PAYMENT_KEY: {values: {production: pk_test_plain}}\n"
+    path.write_text(plain)
+    planned = make_plan(client, path)
+    change, ledger = config_and_ledger(planned.plan)
+    assert change.action is Action.REPLACE
+    assert [call.split(" ")[0] for call in planned.plan.calls(change)] == ["DELETE", "POST"]
+    assert {f.path for f in change.fields} == {("secret",), ("values", "production")}
+    assert SECRET not in render_text(planned.plan)
+    converge(client, path)
+    var = site_env(client)[0]["PAYMENT_KEY"]
+    assert (var["is_secret"], var["values"][0]["value"]) == (False, "pk_test_plain")
+    assert "PAYMENT_KEY" not in client.get("/sites/web/metadata")[LEDGER_KEY]["records"].get("env", {})
+
+    path.write_text(SECRET_SITE)  # plain to secret is allowed in place
+    change, _ = config_and_ledger(make_plan(client, path).plan)
+    assert change.action is Action.UPDATE
+    converge(client, path)
+    assert site_env(client)[0]["PAYMENT_KEY"]["is_secret"] is True
+
+
 def test_secret_set_before_the_tool_is_adopted_as_declared(client, tmp_path, ledger_key, monkeypatch):
     """Netlify never shows the value, so the declared one is taken to be it (as `export` writes it): only
     the ledger is written, and from then on a change on either side is seen."""
