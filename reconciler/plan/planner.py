@@ -29,6 +29,7 @@ from reconciler.resources.base import (
     KeepsRecord,
     Locates,
     NeedsConsent,
+    OrdersChanges,
     PresentsAs,
     Replaces,
     ResourceKind,
@@ -104,6 +105,8 @@ class _OwnerPlanner:
             for identity in sorted(set(desired) | set(live))
             if (change := self._change(kind, identity, desired.get(identity), live.get(identity))) is not None
         ]
+        if isinstance(kind, OrdersChanges):
+            changes = kind.ordered(changes)
         self.changes += changes
         self.plan.unmanaged += [
             Unmanaged(self.owner.ref, kind.name, i)

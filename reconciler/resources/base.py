@@ -142,6 +142,15 @@ class Validates(ABC):
         """Checks beyond the JSON Schema that need this kind's knowledge (offline: `validate` runs them)."""
 
 
+class OrdersChanges(ABC):
+    """A kind whose changes must run in an order other than by identity (an Owner is added before the
+    last one is removed or demoted, or Netlify refuses the removal)."""
+
+    @abstractmethod
+    def ordered(self, changes: list[Change]) -> list[Change]:
+        """The same changes, in the order apply must carry them out."""
+
+
 class Verifies(ABC):
     @abstractmethod
     def verify(

@@ -25,8 +25,10 @@ from reconciler.resources.base import (
     FindsManaged,
     Locates,
     NeedsConsent,
+    OrdersChanges,
     ResourceKind,
     Validates,
+    Verifies,
     index_unique,
     reads_for,
 )
@@ -67,7 +69,15 @@ def live_member(raw: dict[str, Any], names: dict[str, str], sites: dict[str, str
     return LiveObject(str(raw.get("email", "")).lower(), member, ref)
 
 
-class MembersKind(ResourceKind[Member], Locates[Member], FindsManaged[Member], NeedsConsent, Validates):
+class MembersKind(
+    ResourceKind[Member],
+    Locates[Member],
+    FindsManaged[Member],
+    NeedsConsent,
+    Validates,
+    Verifies,
+    OrdersChanges,
+):
     name = SECTION
     owners = frozenset({"team"})
     order = 15  # after DNS, before env
@@ -98,6 +108,39 @@ class MembersKind(ResourceKind[Member], Locates[Member], FindsManaged[Member], N
             message = "prune lists members but no members are declared: every member would be removed"
             issues.append(ManifestIssue(where, path, message))
         return issues
+
+    def verify(
+        self, reader: Reader, declared: list[tuple[Owner, dict[str, LiveObject[Member]]]]
+    ) -> list[ManifestIssue]:
+        """A team keeps an Owner: Netlify refuses to remove or demote its last one, so a plan that would
+        leave none is refused before anything is applied."""
+        issues = []
+        for owner, live in declared:
+            section = owner.spec.get(SECTION)
+            if section is None or not any(obj.state.get("role") == OWNER for obj in live.values()):
+                continue
+            pruned = SECTION in (owner.spec.get("prune") or ())
+            roles = {} if pruned else {email: obj.state.get("role") for email, obj in live.items()}
+            roles |= {email.lower(): spec.get("role") for email, spec in section.items()}
+            if OWNER not in roles.values():
+                _, path, where = owner.node(SECTION)
+                message = (
+                    "this would leave the team without an Owner, which Netlify refuses: "
+                    "declare at least one member with role: Owner"
+                )
+                issues.append(ManifestIssue(where, path, message))
+        return issues
+
+    def ordered(self, changes: list[Change]) -> list[Change]:
+        """Owners are added (or promoted) first and removed (or demoted) last, so that at every step the
+        team has one; otherwise by email."""
+
+        def step(change: Change) -> int:
+            before = (change.before or {}).get("role") == OWNER
+            after = change.action is not Action.DELETE and (change.after or {}).get("role") == OWNER
+            return 0 if after and not before else 2 if before and not after else 1
+
+        return sorted(changes, key=step)
 
     def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[Member]]:
         if not reads_for(owner, SECTION, self.name):

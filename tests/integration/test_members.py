@@ -138,3 +138,33 @@ def test_removing_an_owner_needs_consent_and_prune_reaches_hand_added_members(cl
 def test_member_declarations_that_cannot_work_are_manifest_errors(client, tmp_path, text, message):
     with pytest.raises(ManifestError, match=message):
         make_plan(client, write(tmp_path, text))
+
+
+def _me(client) -> str:
+    (me,) = [email for email, m in _members(client).items() if m["role"] == "Owner"]
+    return me
+
+
+def test_a_plan_leaving_the_team_without_an_owner_is_refused(client, tmp_path):
+    """Netlify refuses to remove or demote a team's last Owner: before, the plan went ahead and apply
+    stopped half-way (a new member invited, then the removal refused)."""
+    me = _me(client)
+    demoted = f"version: 1\nteams:\n  demo:\n    members:\n      {me}: {{role: Developer}}\n"
+    pruned = "version: 1\nteams:\n  demo:\n    prune: [members]\n    members:\n      dev@acme.dev: {role: Developer}\n"
+    for text in (demoted, pruned):
+        with pytest.raises(ManifestError, match="would leave the team without an Owner"):
+            make_plan(client, write(tmp_path, text))
+    assert _members(client) == {me: _members(client)[me]}  # nothing was invited
+
+
+def test_a_new_owner_is_added_before_the_old_one_is_demoted(client, tmp_path):
+    me = _me(client)
+    assert me < "zed@acme.dev"  # by email alone, the demotion would come first and be refused
+    text = f"version: 1\nteams:\n  demo:\n    members:\n      {me}: {{role: Developer}}\n      zed@acme.dev: {{role: Owner}}\n"
+    planned = make_plan(client, write(tmp_path, text))
+    assert [(c.identity, c.action) for c in config_changes(planned.plan)] == [
+        ("zed@acme.dev", Action.CREATE),
+        (me, Action.UPDATE),
+    ]
+    apply_plan(client, planned.plan, planned.procedures)
+    assert {email: m["role"] for email, m in _members(client).items()} == {me: "Developer", "zed@acme.dev": "Owner"}
