@@ -19,6 +19,7 @@ from reconciler.resources.base import (
     NeedsConsent,
     ResourceKind,
     Validates,
+    Verifies,
     index_unique,
     reads_for,
     unexpressed,
@@ -50,7 +51,7 @@ def declared_zones(owner: Owner) -> dict[str, dict[str, Any]]:
     }
 
 
-class DnsZonesKind(ResourceKind[Zone], NeedsConsent, Validates):
+class DnsZonesKind(ResourceKind[Zone], NeedsConsent, Validates, Verifies):
     name = SECTION
     owners = frozenset({"team"})
     order = 10  # before their records
@@ -83,6 +84,29 @@ class DnsZonesKind(ResourceKind[Zone], NeedsConsent, Validates):
                     "a zone declared absent is deleted with every record in it: remove what else it declares "
                     f"({', '.join(extra)})"
                 )
+                issues.append(ManifestIssue(where, path, message))
+        return issues
+
+    def verify(
+        self, reader: Reader, declared: list[tuple[Owner, dict[str, LiveObject[Zone]]]]
+    ) -> list[ManifestIssue]:
+        """A domain has one zone in all of Netlify: one the token sees in another account cannot be created
+        in this team (Netlify refuses it). Read only when a declared zone does not exist yet."""
+        pending = [
+            (owner, raw, raw.lower().rstrip("."))
+            for owner, live in declared
+            for raw, spec in (owner.spec.get(SECTION) or {}).items()
+            if (spec or {}).get("state") != "absent" and raw.lower().rstrip(".") not in live
+        ]
+        if not pending:
+            return []
+        everywhere = {str(zone.get("name")).lower(): zone for zone in reader.get("/dns_zones") or []}
+        issues = []
+        for owner, raw, name in pending:
+            if name in everywhere:
+                held = everywhere[name].get("account_slug") or "another account"
+                _, path, where = owner.node(SECTION, raw)
+                message = f"the zone {name} exists already, in {held!r}: a domain has one zone in Netlify"
                 issues.append(ManifestIssue(where, path, message))
         return issues
 

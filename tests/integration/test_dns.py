@@ -167,3 +167,12 @@ def test_what_netlify_would_refuse_is_a_manifest_error(client, tmp_path, line, m
         text = ZONES.replace("        records:\n", "        records:\n" + line)
     with pytest.raises(ManifestError, match=message):
         make_plan(client, write(tmp_path, text))
+
+
+def test_a_zone_that_exists_in_another_account_is_a_manifest_error(client, tmp_path):
+    """A domain has one zone in all of Netlify: before, the plan created it and apply was refused (422)."""
+    client.post("/dns_zones", {"name": "empty.dev"})  # in the token's personal account
+    with pytest.raises(ManifestError) as info:
+        make_plan(client, write(tmp_path, ZONES))
+    assert "dns_zones.empty.dev: the zone empty.dev exists already, in " in str(info.value)
+    assert client.get("/dns_zones", {"account_slug": "demo"}) == []  # nothing was created
