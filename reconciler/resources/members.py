@@ -54,6 +54,12 @@ def desired_member(spec: dict[str, Any]) -> Member:
     return member
 
 
+def is_personal(reader: Reader, slug: str) -> bool:
+    """Whether `slug` is a personal account, which has no members (Netlify answers 422 for its members).
+    The account listing is read once per run, and only for owners whose members are read."""
+    return any(a.get("slug") == slug and a.get("type") == "personal" for a in reader.get_all("/accounts"))
+
+
 def team_sites(reader: Reader, slug: str) -> dict[str, str]:
     """The team's sites, name -> id, from the site listing every plan reads (remembered: no request)."""
     listing = reader.get_all("/sites", {"filter": "all", "per_page": "100"})
@@ -117,6 +123,11 @@ class MembersKind(
         issues = []
         for owner, live in declared:
             section = owner.spec.get(SECTION)
+            if section is not None and is_personal(reader, owner.name):
+                _, path, where = owner.node(SECTION)
+                message = f"{owner.name!r} is a personal account, which has no members to manage"
+                issues.append(ManifestIssue(where, path, message))
+                continue
             if section is None or not any(obj.state.get("role") == OWNER for obj in live.values()):
                 continue
             pruned = SECTION in (owner.spec.get("prune") or ())
@@ -156,6 +167,8 @@ class MembersKind(
         return {email: obj for email, obj in self._read(reader, target).items() if email in identities}
 
     def _read(self, reader: Reader, target: Target) -> dict[str, LiveObject[Member]]:
+        if is_personal(reader, target.name):
+            return {}  # `verify` refuses members declared there
         sites = team_sites(reader, target.name)
         names = {site_id: name for name, site_id in sites.items()}
         items = reader.get(f"/{target.name}/members") or []

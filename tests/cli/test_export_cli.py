@@ -182,10 +182,11 @@ def test_export_round_trips_and_adopts_with_ledger_writes_only(emu, tmp_path):
     start = len(log.read_text().splitlines())
     planned = run_cli("plan", str(out), "--format", "json", env=env)
     assert planned.returncode == 0, planned.stderr
-    # What a plan of the same owners reads, plus the account listing, a look-up of each named integration
-    # on each owner where it is not enabled (3 owners x 2 integrations, 2 enabled), and the listings of
-    # kinds a plan reads only where they are declared, where none exists: blog's split test.
-    assert export_requests == _requests_since(log, start) + 1 + (3 * 2 - 2) + 1
+    # What a plan of the same owners reads (the account listing included: members are read only where the
+    # account is not a personal one), plus a look-up of each named integration on each owner where it is
+    # not enabled (3 owners x 2 integrations, 2 enabled), and the listings of kinds a plan reads only where
+    # they are declared, where none exists: blog's split test.
+    assert export_requests == _requests_since(log, start) + (3 * 2 - 2) + 1
     document = json.loads(planned.stdout)
     assert {c["action"] for c in document["changes"]} == {"record"}, [
         c["address"] for c in document["changes"]
@@ -237,3 +238,19 @@ def test_a_target_matching_nothing_is_refused_and_writes_nothing(emu, tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "--target 'site.no-such-*' matches none of the teams and sites to export" in result.stderr
     assert not out.exists(), "nothing is written for a refused export"
+
+
+def test_export_all_includes_the_personal_account_without_members(emu, tmp_path):
+    """Before: `export --all` failed on the personal account (`GET /{slug}/members`: HTTP 422)."""
+    out = tmp_path / "everything"
+    result = run_cli("export", "--all", "--out", str(out), env=emu.env())
+    assert result.returncode == 0, result.stderr
+    (personal,) = [p for p in (out / "teams").iterdir() if p.stem != "demo"]
+    assert personal.read_text().endswith(f"teams:\n  {personal.stem}: {{}}\n")
+    assert "members:" in (out / "teams" / "demo.yaml").read_text()
+
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(f"version: 1\nteams:\n  {personal.stem}:\n    members:\n      a@b.org: {{role: Owner}}\n")
+    planned = run_cli("plan", str(manifest), env=emu.env())
+    assert planned.returncode == 1
+    assert f"teams.{personal.stem}.members: '{personal.stem}' is a personal account, which has no members" in planned.stderr
