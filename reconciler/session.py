@@ -17,10 +17,10 @@ from reconciler.manifest.select import EVERYTHING, Selection, select
 from reconciler.model.errors import ManifestError, ReconcilerError
 from reconciler.model.ledger import KEY_ENV, Digester
 from reconciler.model.objects import LiveState
-from reconciler.netlify.client import (
+from reconciler.netlify.client import NetlifyClient
+from reconciler.netlify.urls import (
     DEFAULT_API_URL,
     DEFAULT_INTEGRATION_API_URL,
-    NetlifyClient,
     resolve_api_url,
     resolve_integration_api_url,
 )

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import requests
 
@@ -19,55 +19,15 @@ from reconciler.model.request import Api
 from reconciler.netlify.errors import ApiError, ForeignOrigin, NetworkError, OutcomeUnknown
 from reconciler.netlify.pacing import RateLimitBudget, is_concurrency_refusal
 from reconciler.netlify.transport import DirectTransport, ca_bundle, direct, proxy_for
+from reconciler.netlify.urls import resolve_api_url, resolve_integration_api_url
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "https://api.netlify.com/api/v1"
-DEFAULT_INTEGRATION_API_URL = "https://api.netlifysdk.com"
 # PATCH too: every PATCH this tool sends sets fields to given values, so sending it twice changes nothing.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 CONCURRENCY_PAUSE_CAP = 1.0  # the longest pause after a 429 for too many uploads in flight
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
-
-
-def resolve_integration_api_url(url: str | None) -> str:
-    """The Integration API base: used as given (no `/api/v1`), without a trailing slash."""
-    if not url:
-        return DEFAULT_INTEGRATION_API_URL
-    return _checked_url(url).rstrip("/")
-
-
-def _checked_url(url: str) -> str:
-    """The URL without query or fragment; refused (never echoed when it carries a password) unless it is
-    http(s) with a host and a valid port."""
-    try:
-        parts = urlsplit(url.strip())
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
-        port_ok = parts.port is None or parts.port > 0  # `.port` raises for text or out of range
-    except ValueError:
-        valid = port_ok = False
-    if valid and "@" in parts.netloc:
-        # Credentials belong in NETLIFY_AUTH_TOKEN; a URL is printed (`Target: ...`) and logged.
-        raise ReconcilerError("an API URL must not carry a user name or password (the token is sent for you)")
-    if not (valid and port_ok):
-        raise ReconcilerError(f"API URL {url!r} is not an http(s) URL like http://127.0.0.1:8989")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
-def resolve_api_url(url: str | None) -> str:
-    """Give `http://host:port` the `/api/v1` prefix, as netlify-cli's NETLIFY_API_URL does.
-
-    Unlike netlify-cli, a trailing slash does not drop the prefix (a known pitfall there);
-    a URL that already has a path (a proxy, say) is used as given.
-    """
-    if not url:
-        return DEFAULT_API_URL
-    parts = urlsplit(_checked_url(url))
-    path = parts.path.rstrip("/")
-    if not path:
-        path = "/api/v1"
-    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 class NetlifyClient:
