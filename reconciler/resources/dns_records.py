@@ -34,7 +34,7 @@ from reconciler.resources.base import (
     reads_for,
     unexpressed,
 )
-from reconciler.resources.dns_zones import SECTION, declared_zones, zone_binding, zone_listing
+from reconciler.resources.dns_zones import SECTION, declared_zones, zone_binding, zone_listing, zone_name
 
 DEFAULT_TTL = 3600
 PRIORITY_TYPES = frozenset({"MX"})
@@ -87,7 +87,7 @@ def _declared(owner: Owner) -> Iterable[tuple[str, str, int, dict[str, Any]]]:
     for raw_zone, spec in (owner.spec.get(SECTION) or {}).items():
         if (spec or {}).get("state") == "absent":
             continue
-        zone = raw_zone.lower().rstrip(".")
+        zone = zone_name(raw_zone)
         for index, raw in enumerate((spec or {}).get("records") or []):
             yield zone, raw_zone, index, dict(raw)
 

@@ -44,10 +44,15 @@ def zone_listing(reader: Reader, target: Target) -> list[dict[str, Any]]:
     return found
 
 
+def zone_name(raw: str) -> str:
+    """A zone's name as Netlify keeps it: lower case, no trailing dot."""
+    return raw.lower().rstrip(".")
+
+
 def declared_zones(owner: Owner) -> dict[str, dict[str, Any]]:
     """Declared zones by (normalised) name; `{state: absent}` included."""
     return {
-        name.lower().rstrip("."): dict(spec or {}) for name, spec in (owner.spec.get(SECTION) or {}).items()
+        zone_name(name): dict(spec or {}) for name, spec in (owner.spec.get(SECTION) or {}).items()
     }
 
 
@@ -62,7 +67,7 @@ class DnsZonesKind(ResourceKind[Zone], NeedsConsent, Validates, Verifies):
             return None
         out: dict[str, DesiredObject[Zone]] = {}
         for raw, spec in (owner.spec[SECTION] or {}).items():
-            name = raw.lower().rstrip(".")
+            name = zone_name(raw)
             absent = (spec or {}).get("state") == "absent"
             out[name] = DesiredObject(name, Zone(name=name), owner.location(SECTION, raw), absent=absent)
         return out
@@ -71,7 +76,7 @@ class DnsZonesKind(ResourceKind[Zone], NeedsConsent, Validates, Verifies):
         issues = []
         seen: dict[str, str] = {}
         for raw, spec in (owner.spec.get(SECTION) or {}).items():
-            name = raw.lower().rstrip(".")
+            name = zone_name(raw)
             _, path, where = owner.node(SECTION, raw)
             if name in seen:
                 issues.append(
@@ -93,10 +98,10 @@ class DnsZonesKind(ResourceKind[Zone], NeedsConsent, Validates, Verifies):
         """A domain has one zone in all of Netlify: one the token sees in another account cannot be created
         in this team (Netlify refuses it). Read only when a declared zone does not exist yet."""
         pending = [
-            (owner, raw, raw.lower().rstrip("."))
+            (owner, raw, zone_name(raw))
             for owner, live in declared
             for raw, spec in (owner.spec.get(SECTION) or {}).items()
-            if (spec or {}).get("state") != "absent" and raw.lower().rstrip(".") not in live
+            if (spec or {}).get("state") != "absent" and zone_name(raw) not in live
         ]
         if not pending:
             return []

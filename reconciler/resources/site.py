@@ -78,12 +78,13 @@ def _domain_problems(owner: Owner) -> list[ManifestIssue]:
     declared: list[tuple[tuple[str | int, ...], str]] = [
         ((key,), str(owner.spec[key])) for key in DOMAINS if owner.spec.get(key)
     ]
+    custom = str(owner.spec.get("custom_domain") or "").lower()
     first: dict[str, int] = {}
     for index, alias in enumerate(owner.spec.get("domain_aliases") or []):
         declared.append((("domain_aliases", index), str(alias)))
         _, path, where = owner.node("domain_aliases", index)
         domain = str(alias).lower()
-        if domain == str(owner.spec.get("custom_domain") or "").lower():
+        if domain == custom:
             issues.append(ManifestIssue(where, path, f"{alias} is the custom_domain: not also an alias"))
         elif domain in first:
             issues.append(ManifestIssue(where, path, f"{alias} is listed already, at [{first[domain]}]"))
