@@ -158,6 +158,14 @@ class Store:
                 raise
             conn.execute("COMMIT")
 
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """The connection for one read statement, outside any transaction: in autocommit mode a single
+        statement already sees one consistent snapshot, and BEGIN/COMMIT would double the statements of
+        the upload hot path's read. Use `tx()` for anything that reads twice or writes."""
+        with self._lock:
+            yield self._conn
+
     def register_token(
         self,
         token: str,

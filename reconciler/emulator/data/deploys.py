@@ -138,25 +138,32 @@ def start_timeline(
     )
 
 
-def mark_uploaded(db: sqlite3.Connection, seq: int, cleared: bool, now_ms: int, timing: Timing) -> None:
+def mark_uploaded(db: sqlite3.Connection, seq: int, cleared: bool, now_ms: int, timing: Timing) -> bool:
     """Record an upload; `cleared` says it satisfied a pending requirement. The last one starts processing.
+    False when the deploy no longer accepts uploads (canceled or failed while the body was arriving).
 
     The first third of the processing delay shows as `uploaded`, the rest as `processing`.
     """
     if not cleared:
-        db.execute("UPDATE deploys SET uploads_started = 1 WHERE seq = ? AND uploads_started = 0", (seq,))
-        return
+        started = db.execute(
+            "UPDATE deploys SET uploads_started = 1 WHERE seq = ? AND phase = 'active' RETURNING pending",
+            (seq,),
+        ).fetchone()
+        return started is not None
     row = db.execute(
         "UPDATE deploys SET pending = pending - 1, uploads_started = 1, updated_at = ?, "
         "prepared_at_ms = CASE WHEN prepared_at_ms > ? THEN ? ELSE prepared_at_ms END "
-        "WHERE seq = ? RETURNING pending",
+        "WHERE seq = ? AND phase = 'active' RETURNING pending",
         (now_iso(), now_ms, now_ms, seq),
     ).fetchone()
-    if row is not None and row[0] == 0:
+    if row is None:
+        return False
+    if row[0] == 0:
         db.execute(
             "UPDATE deploys SET processing_at_ms = ?, ready_at_ms = ? WHERE seq = ?",
             (now_ms + timing.processing_ms // 3, now_ms + timing.processing_ms, seq),
         )
+    return True
 
 
 def settle(db: sqlite3.Connection, site_id: str, now_ms: int) -> None:

@@ -1,10 +1,10 @@
 """Uploads of required blobs: `PUT /deploys/{id}/files/{path}` and `PUT /deploys/{id}/functions/{name}`.
 
-This is the emulator's hot path (a deploy uploads thousands of files), so it stays lean: one short read
-transaction to find what the manifest expects, the body streamed into the blob store while hashing (small
-bodies in memory, large ones spilled to disk, never the whole of a large body in memory), and one short write
-transaction. No transaction spans an await. The path comes from the raw request target, decoded exactly
-once, because the router's already-decoded path cannot tell `a%2Fb` from `a/b`.
+This is the emulator's hot path (a deploy uploads thousands of files), so it stays lean: one read
+statement to find what the manifest expects, the body streamed into the blob store while hashing (small
+bodies in memory, large ones spilled to disk, never the whole of a large body in memory), and one short
+write transaction of three statements. No transaction spans an await. The path comes from the raw request
+target, decoded exactly once, because the router's already-decoded path cannot tell `a%2Fb` from `a/b`.
 """
 
 from __future__ import annotations
@@ -90,36 +90,34 @@ async def _receive(request: Request, kind: Kind, expected: str, what: str) -> in
 
 def _record(
     request: Request,
-    deploy_id: str,
+    target: sqlite3.Row,
     kind: Kind,
     digest: str,
     size: int,
     runtime: tuple[str, str | None] | None = None,
-) -> sqlite3.Row:
-    """Credit the upload to the team and the deploy; re-checks the deploy, which may have been canceled
-    while the body was arriving."""
+) -> None:
+    """Credit the upload to the team and the deploy (`target`, as `_open_deploy` found it); refused, with
+    nothing written, when the deploy was canceled or failed while the body was arriving."""
+    seq = target["seq"]
     with store_of(request).tx() as db:
-        row = deploy_files.upload_target(db, deploy_id, kind, None)
-        if row is None or row["phase"] != "active":
-            raise unprocessable(f"Deploy {deploy_id} accepts no more uploads")
-        cleared = deploy_files.record_blob(db, row["seq"], row["account_id"], kind, digest, size)
-        deploys.mark_uploaded(db, row["seq"], cleared, now_ms(), timing_of(request))
+        cleared = deploy_files.record_blob(db, seq, target["account_id"], kind, digest, size)
+        if not deploys.mark_uploaded(db, seq, cleared, now_ms(), timing_of(request)):
+            raise unprocessable(f"Deploy {request.path_params['deploy_id']} accepts no more uploads")
         if runtime is not None:
-            deploy_files.set_function_runtime(db, row["seq"], *runtime)
-    return row
+            deploy_files.set_function_runtime(db, seq, *runtime)
 
 
 async def upload_file(request: Request) -> Response:
     principal = authenticate(request)
     deploy_id = request.path_params["deploy_id"]
     path = decode_url_path(_raw_tail(request, "files"))
-    with store_of(request).tx() as db:
-        expected = _open_deploy(db, principal, deploy_id, "file", path)["expected"]
-    if expected is None:
+    with store_of(request).read() as db:
+        target = _open_deploy(db, principal, deploy_id, "file", path)
+    if target["expected"] is None:
         raise unprocessable(f"File {path} is not part of deploy {deploy_id}")
-    size = await _receive(request, "file", expected, path)
-    _record(request, deploy_id, "file", expected, size)
-    return JSONResponse(render_file(path, expected, size, deploy_id))
+    size = await _receive(request, "file", target["expected"], path)
+    _record(request, target, "file", target["expected"], size)
+    return JSONResponse(render_file(path, target["expected"], size, deploy_id))
 
 
 async def upload_function(request: Request) -> Response:
@@ -129,15 +127,15 @@ async def upload_function(request: Request) -> Response:
     runtime = request.query_params.get("runtime") or None
     if runtime is not None and runtime not in _RUNTIMES:
         raise unprocessable(f"runtime must be one of {', '.join(_RUNTIMES)}")
-    with store_of(request).tx() as db:
-        expected = _open_deploy(db, principal, deploy_id, "function", name)["expected"]
-    if expected is None:
+    with store_of(request).read() as db:
+        target = _open_deploy(db, principal, deploy_id, "function", name)
+    if target["expected"] is None:
         raise unprocessable(f"Function {name} is not part of deploy {deploy_id}")
-    size = await _receive(request, "function", expected, f"function {name}")
-    row = _record(request, deploy_id, "function", expected, size, (name, runtime))
-    settings = json.loads(row["site_settings"] or "{}")
+    size = await _receive(request, "function", target["expected"], f"function {name}")
+    _record(request, target, "function", target["expected"], size, (name, runtime))
+    settings = json.loads(target["site_settings"] or "{}")
     region = settings.get("functions_region") if isinstance(settings, dict) else None
-    return JSONResponse(render_function(name, expected, str(region or "us-east-2")))
+    return JSONResponse(render_function(name, target["expected"], str(region or "us-east-2")))
 
 
 ROUTES = [
