@@ -22,7 +22,7 @@ from reconciler.model.request import Api
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import ApiError
 from reconciler.resources import Kinds
-from reconciler.resources.base import FindsManaged, HostsLedger, KeepsRecord, Recovers, Verifies
+from reconciler.resources.base import Declared, FindsManaged, HostsLedger, KeepsRecord, Recovers, Verifies
 
 DEFAULT_WORKERS = 4
 _MISSING = object()
@@ -170,7 +170,11 @@ def _verify(reader: MemoReader, kinds: Kinds, jobs: list[tuple[OwnerLive, Owner]
     for kind in kinds:
         if isinstance(kind, Verifies):
             declared = [
-                (owner, live.objects.get(kind.name, {})) for live, owner in jobs if owner.kind in kind.owners
+                Declared(
+                    owner, live.objects.get(kind.name, {}), frozenset(live.ledger.managed.get(kind.name, ()))
+                )
+                for live, owner in jobs
+                if owner.kind in kind.owners
             ]
             issues += kind.verify(reader, declared)
     if issues:

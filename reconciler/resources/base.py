@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, NamedTuple, Protocol, TypeVar
 
 from reconciler.manifest.model import Owner
 from reconciler.model.change import Action, Change, FieldChange
@@ -151,11 +151,18 @@ class OrdersChanges(ABC):
         """The same changes, in the order apply must carry them out."""
 
 
+class Declared(NamedTuple):
+    """One owner's share of a `Verifies` check: its manifest, this kind's live objects, and which of those
+    the ledger manages (an undeclared one of those is deleted even without `prune`)."""
+
+    owner: Owner
+    live: dict[str, LiveObject[Any]]
+    managed: frozenset[str]
+
+
 class Verifies(ABC):
     @abstractmethod
-    def verify(
-        self, reader: Reader, declared: list[tuple[Owner, dict[str, LiveObject[Any]]]]
-    ) -> list[ManifestIssue]:
+    def verify(self, reader: Reader, declared: list[Declared]) -> list[ManifestIssue]:
         """Checks that need the API (hook types, forms), once per plan, after live state is read."""
 
 

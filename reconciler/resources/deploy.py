@@ -35,6 +35,7 @@ from reconciler.model.objects import DesiredObject, LiveObject, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import Placeholder, Request
 from reconciler.resources.base import (
+    Declared,
     DiffsFromEmpty,
     Executes,
     Explains,
@@ -164,12 +165,10 @@ class DeployKind(
         )
         return {IDENTITY: LiveObject(IDENTITY, state, ref)}
 
-    def verify(
-        self, reader: Reader, declared: list[tuple[Owner, dict[str, LiveObject[Any]]]]
-    ) -> list[ManifestIssue]:
+    def verify(self, reader: Reader, declared: list[Declared]) -> list[ManifestIssue]:
         """A pinned deploy must be one of the site's: Netlify would refuse to publish anything else."""
         issues = []
-        for owner, live in declared:
+        for owner, live, _ in declared:
             pin = (owner.spec.get("deploy") or {}).get("pin")
             if pin is None or not PIN.fullmatch(str(pin)):
                 continue

@@ -15,6 +15,7 @@ from reconciler.model.objects import DesiredObject, LiveObject, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import ReadBack, Request
 from reconciler.resources.base import (
+    Declared,
     Exported,
     NeedsConsent,
     ResourceKind,
@@ -51,9 +52,7 @@ def zone_name(raw: str) -> str:
 
 def declared_zones(owner: Owner) -> dict[str, dict[str, Any]]:
     """Declared zones by (normalised) name; `{state: absent}` included."""
-    return {
-        zone_name(name): dict(spec or {}) for name, spec in (owner.spec.get(SECTION) or {}).items()
-    }
+    return {zone_name(name): dict(spec or {}) for name, spec in (owner.spec.get(SECTION) or {}).items()}
 
 
 class DnsZonesKind(ResourceKind[Zone], NeedsConsent, Validates, Verifies):
@@ -92,14 +91,12 @@ class DnsZonesKind(ResourceKind[Zone], NeedsConsent, Validates, Verifies):
                 issues.append(ManifestIssue(where, path, message))
         return issues
 
-    def verify(
-        self, reader: Reader, declared: list[tuple[Owner, dict[str, LiveObject[Zone]]]]
-    ) -> list[ManifestIssue]:
+    def verify(self, reader: Reader, declared: list[Declared]) -> list[ManifestIssue]:
         """A domain has one zone in all of Netlify: one the token sees in another account cannot be created
         in this team (Netlify refuses it). Read only when a declared zone does not exist yet."""
         pending = [
             (owner, raw, zone_name(raw))
-            for owner, live in declared
+            for owner, live, _ in declared
             for raw, spec in (owner.spec.get(SECTION) or {}).items()
             if (spec or {}).get("state") != "absent" and zone_name(raw) not in live
         ]

@@ -24,6 +24,7 @@ from reconciler.model.reader import Reader
 from reconciler.model.request import ReadBack, Request
 from reconciler.model.sensitive import Sensitive, reveal
 from reconciler.resources.base import (
+    Declared,
     Exported,
     Replaces,
     ResourceKind,
@@ -134,13 +135,11 @@ class HooksKind(ResourceKind[Hook], Replaces, Validates, Verifies):
             form_names = {str(form.get("id")): str(form.get("name")) for form in forms}
         return index_unique([live_hook(item, form_names) for item in items], "hooks")
 
-    def verify(
-        self, reader: Reader, declared: list[tuple[Owner, dict[str, LiveObject[Any]]]]
-    ) -> list[ManifestIssue]:
+    def verify(self, reader: Reader, declared: list[Declared]) -> list[ManifestIssue]:
         """Hooks to be created must name a known type, one of its events, its required fields and a form."""
         pending = [
             (owner, index, spec)
-            for owner, live in declared
+            for owner, live, _ in declared
             for index, spec in enumerate(owner.spec.get("hooks") or [])
             if spec_identity(spec) not in live
         ]

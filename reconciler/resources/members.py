@@ -21,6 +21,7 @@ from reconciler.model.objects import DesiredObject, LiveObject, LiveObjects, Tar
 from reconciler.model.reader import Reader
 from reconciler.model.request import Placeholder, ReadBack, Request
 from reconciler.resources.base import (
+    Declared,
     Exported,
     FindsManaged,
     Locates,
@@ -115,13 +116,13 @@ class MembersKind(
             issues.append(ManifestIssue(where, path, message))
         return issues
 
-    def verify(
-        self, reader: Reader, declared: list[tuple[Owner, dict[str, LiveObject[Member]]]]
-    ) -> list[ManifestIssue]:
+    def verify(self, reader: Reader, declared: list[Declared]) -> list[ManifestIssue]:
         """A team keeps an Owner: Netlify refuses to remove or demote its last one, so a plan that would
-        leave none is refused before anything is applied."""
+        leave none is refused before anything is applied. The members that stay are the declared ones and,
+        unless `prune` lists members, the undeclared ones this tool does not manage (those it manages are
+        deleted once undeclared)."""
         issues = []
-        for owner, live in declared:
+        for owner, live, managed in declared:
             section = owner.spec.get(SECTION)
             if section is not None and is_personal(reader, owner.name):
                 _, path, where = owner.node(SECTION)
@@ -130,8 +131,8 @@ class MembersKind(
                 continue
             if section is None or not any(obj.state.get("role") == OWNER for obj in live.values()):
                 continue
-            pruned = SECTION in (owner.spec.get("prune") or ())
-            roles = {} if pruned else {email: obj.state.get("role") for email, obj in live.items()}
+            staying = {} if SECTION in (owner.spec.get("prune") or ()) else live
+            roles = {email: obj.state.get("role") for email, obj in staying.items() if email not in managed}
             roles |= {email.lower(): spec.get("role") for email, spec in section.items()}
             if OWNER not in roles.values():
                 _, path, where = owner.node(SECTION)

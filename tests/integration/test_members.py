@@ -157,6 +157,26 @@ def test_a_plan_leaving_the_team_without_an_owner_is_refused(client, tmp_path):
     assert _members(client) == {me: _members(client)[me]}  # nothing was invited
 
 
+def test_undeclaring_the_owner_this_tool_made_is_refused_when_no_other_owner_stays(client, tmp_path):
+    """An undeclared member this tool created is deleted even without `prune` (the team's ledger manages
+    it): when it is the only Owner, the plan is refused instead of apply failing at the removal."""
+    me = _me(client)
+    head = f"version: 1\nteams:\n  demo:\n    ledger: {{integration: members-ledger}}\n    members:\n"
+    handed_over = f"{head}      {me}: {{role: Developer}}\n      zed@acme.dev: {{role: Owner}}\n"
+    planned = make_plan(client, write(tmp_path, handed_over))
+    apply_plan(client, planned.plan, planned.procedures)
+    forgotten = f"{head}      {me}: {{role: Developer}}\n"
+    with pytest.raises(ManifestError, match="would leave the team without an Owner"):
+        make_plan(client, write(tmp_path, forgotten))
+    assert {email: m["role"] for email, m in _members(client).items()} == {me: "Developer", "zed@acme.dev": "Owner"}
+    kept = forgotten.replace("Developer", "Owner")  # an Owner that stays: zed may go
+    planned = make_plan(client, write(tmp_path, kept))
+    assert sorted((c.identity, c.action) for c in config_changes(planned.plan)) == [
+        (me, Action.UPDATE),
+        ("zed@acme.dev", Action.DELETE),
+    ]
+
+
 def test_a_new_owner_is_added_before_the_old_one_is_demoted(client, tmp_path):
     me = _me(client)
     assert me < "zed@acme.dev"  # by email alone, the demotion would come first and be refused
