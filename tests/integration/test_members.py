@@ -140,6 +140,10 @@ def test_member_declarations_that_cannot_work_are_manifest_errors(client, tmp_pa
         make_plan(client, write(tmp_path, text))
 
 
+def _roles(client) -> dict[str, str]:
+    return {email: m["role"] for email, m in _members(client).items()}
+
+
 def _me(client) -> str:
     (me,) = [email for email, m in _members(client).items() if m["role"] == "Owner"]
     return me
@@ -161,14 +165,14 @@ def test_undeclaring_the_owner_this_tool_made_is_refused_when_no_other_owner_sta
     """An undeclared member this tool created is deleted even without `prune` (the team's ledger manages
     it): when it is the only Owner, the plan is refused instead of apply failing at the removal."""
     me = _me(client)
-    head = f"version: 1\nteams:\n  demo:\n    ledger: {{integration: members-ledger}}\n    members:\n"
+    head = "version: 1\nteams:\n  demo:\n    ledger: {integration: members-ledger}\n    members:\n"
     handed_over = f"{head}      {me}: {{role: Developer}}\n      zed@acme.dev: {{role: Owner}}\n"
     planned = make_plan(client, write(tmp_path, handed_over))
     apply_plan(client, planned.plan, planned.procedures)
     forgotten = f"{head}      {me}: {{role: Developer}}\n"
     with pytest.raises(ManifestError, match="would leave the team without an Owner"):
         make_plan(client, write(tmp_path, forgotten))
-    assert {email: m["role"] for email, m in _members(client).items()} == {me: "Developer", "zed@acme.dev": "Owner"}
+    assert _roles(client) == {me: "Developer", "zed@acme.dev": "Owner"}
     kept = forgotten.replace("Developer", "Owner")  # an Owner that stays: zed may go
     planned = make_plan(client, write(tmp_path, kept))
     assert sorted((c.identity, c.action) for c in config_changes(planned.plan)) == [
@@ -187,4 +191,4 @@ def test_a_new_owner_is_added_before_the_old_one_is_demoted(client, tmp_path):
         (me, Action.UPDATE),
     ]
     apply_plan(client, planned.plan, planned.procedures)
-    assert {email: m["role"] for email, m in _members(client).items()} == {me: "Developer", "zed@acme.dev": "Owner"}
+    assert _roles(client) == {me: "Developer", "zed@acme.dev": "Owner"}
