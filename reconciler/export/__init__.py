@@ -9,7 +9,6 @@ of them are known, so two sites' `STRIPE_KEY`s do not share one. What the manife
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -18,7 +17,7 @@ from typing import Any
 
 from reconciler.live import MemoReader, read_live
 from reconciler.manifest.model import DesiredState, Owner
-from reconciler.manifest.select import unmatched_target
+from reconciler.manifest.select import targeted, unmatched_target
 from reconciler.model.errors import ReconcilerError
 from reconciler.model.owner import OwnerKind
 from reconciler.netlify.client import NetlifyClient
@@ -102,8 +101,8 @@ def _owners(reader: MemoReader, selection: Selection) -> DesiredState:
     names = sorted(sites) if selection.everything else list(dict.fromkeys(selection.sites))
     if selection.targets:
         _check_targets_match([f"team.{t}" for t in teams] + [f"site.{n}" for n in names], selection.targets)
-        teams = [t for t in teams if _matches(f"team.{t}", selection.targets)]
-        names = [n for n in names if _matches(f"site.{n}", selection.targets)]
+        teams = [t for t in teams if targeted(f"team.{t}", selection.targets)]
+        names = [n for n in names if targeted(f"site.{n}", selection.targets)]
     unknown = [f"team {t!r}" for t in teams if t not in accounts] + [
         f"site {n!r}" for n in names if n not in sites
     ]
@@ -131,10 +130,6 @@ def _check_targets_match(addresses: list[str], targets: tuple[str, ...]) -> None
             f"--target {target!r} matches none of the teams and sites to export "
             f"({len(addresses)} of them; addresses are team.SLUG and site.NAME)"
         )
-
-
-def _matches(address: str, targets: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(address, target) for target in targets)
 
 
 def _owner(kind: OwnerKind, name: str, spec: dict[str, Any]) -> Owner:

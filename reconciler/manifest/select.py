@@ -120,6 +120,11 @@ def select(desired: DesiredState, selection: Selection, manifests: Path) -> Desi
     return _kept(desired, lambda owner: _keeps(owner, selection, changed))
 
 
+def targeted(address: str, targets: tuple[str, ...]) -> bool:
+    """Whether a `--target` pattern matches `address` (`team.SLUG`, `site.NAME`): globs, case-sensitive."""
+    return any(fnmatch.fnmatchcase(address, target) for target in targets)
+
+
 def unmatched_target(addresses: list[str], targets: tuple[str, ...]) -> str | None:
     """The first target that matches none of `addresses`: a typo, not an empty selection."""
     for target in targets:
@@ -149,7 +154,7 @@ def _kept(desired: DesiredState, keeps: Callable[[Owner], bool]) -> DesiredState
 
 
 def _keeps(owner: Owner, selection: Selection, changed: set[str] | None) -> bool:
-    if selection.targets and not any(fnmatch.fnmatchcase(owner.address, t) for t in selection.targets):
+    if selection.targets and not targeted(owner.address, selection.targets):
         return False
     if changed is not None and owner.address not in changed:
         return False
