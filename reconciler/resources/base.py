@@ -65,8 +65,8 @@ class ResourceKind(ABC, Generic[S]):
 
 @dataclass(frozen=True)
 class SecretRef:
-    """A value Netlify never shows, exported as `${NAME}`; the exporter picks the names once it has them
-    all (`wanted` when no other value wants it too)."""
+    """A secret value (one Netlify never shows, or one that must not be written into Git), exported as
+    `${NAME}`; the exporter picks the names once it has them all (`wanted` when no other value wants it)."""
 
     wanted: str  # STRIPE_KEY__PRODUCTION
     owner: str  # site.docs

@@ -67,17 +67,19 @@ def desired_var(spec: Any, doc_path: DocPath = ()) -> EnvVar:
 
 
 def live_var(raw: dict[str, Any]) -> LiveObject[EnvVar]:
+    """A variable as Netlify shows it. A secret's values that Netlify still shows (its `dev` value) are
+    wrapped as sensitive: once the manifest no longer declares them, nothing else would hide them."""
+    secret = bool(raw.get("is_secret", False))
     values: dict[str, Any] = {}
     value_ids: dict[str, str] = {}
     for item in raw.get("values") or []:
         context = item.get("context", "all")
         if context == "branch":
             context = f"branch:{item.get('context_parameter', '')}"
-        values[context] = item.get("value", UNREADABLE)
+        value = item.get("value", UNREADABLE)
+        values[context] = Sensitive(value) if secret and isinstance(value, str) else value
         value_ids[context] = str(item.get("id", ""))
-    state = EnvVar(
-        scopes=normalise_scopes(raw.get("scopes")), secret=bool(raw.get("is_secret", False)), values=values
-    )
+    state = EnvVar(scopes=normalise_scopes(raw.get("scopes")), secret=secret, values=values)
     return LiveObject(raw["key"], state, {"value_ids": value_ids, "updated_at": raw.get("updated_at")})
 
 

@@ -28,6 +28,7 @@ from reconciler.resources.base import (
     Exported,
     Replaces,
     ResourceKind,
+    SecretRef,
     Validates,
     Verifies,
     index_unique,
@@ -38,6 +39,7 @@ from reconciler.resources.base import (
 DESTINATIONS = {"email": "email", "url": "url", "slack": "url"}
 NO_DATA_SUFFIX = "_commit_status"  # commit-status hooks carry no data: type and event say it all
 SUBMISSION_EVENT = "submission_created"  # the one event that belongs to a form
+SIGNATURE_SECRET = "signature_secret"  # a URL hook's signing key (JWS): a secret, whatever the manifest says
 # Data fields Netlify checks by the `type` `GET /hooks/types` gives them (a value read from the environment
 # is checked too, but never shown).
 _FIELD_SHAPES = {
@@ -73,8 +75,12 @@ def spec_identity(spec: dict[str, Any]) -> str:
 
 
 def live_hook(raw: dict[str, Any], form_names: dict[str, str]) -> LiveObject[Hook]:
+    """A hook as Netlify shows it; its signing secret is wrapped as sensitive, so a hook no longer declared
+    (deleted, or listed as unmanaged) never shows it, and export writes a `${NAME}` in its place."""
     form = raw.get("form_name") or form_names.get(str(raw.get("form_id") or "")) or None
-    data = raw.get("data") or {}
+    data = dict(raw.get("data") or {})
+    if isinstance(data.get(SIGNATURE_SECRET), str):
+        data[SIGNATURE_SECRET] = Sensitive(data[SIGNATURE_SECRET])
     state = Hook(
         type=raw.get("type", ""),
         event=raw.get("event", ""),
@@ -177,7 +183,7 @@ class HooksKind(ResourceKind[Hook], Replaces, Validates, Verifies):
             if state["form"]:
                 hook["form"] = state["form"]
             if state["data"]:
-                hook["data"] = dict(state["data"])
+                hook["data"] = {k: _exported(owner, obj, k, v) for k, v in state["data"].items()}
             if state["disabled"]:
                 hook["disabled"] = True
             out.append(hook)
@@ -205,6 +211,15 @@ class HooksKind(ResourceKind[Hook], Replaces, Validates, Verifies):
         if state["disabled"]:
             return [Request("PUT", f"/hooks/{live_id}", body={**body, "disabled": True})]
         return [Request("POST", f"/hooks/{live_id}/enable", idempotent=True)]
+
+
+def _exported(owner: Owner, obj: LiveObject[Hook], key: str, value: Any) -> Any:
+    """A data value as export writes it: the signing secret as a `${NAME}` to set, never the value."""
+    if not isinstance(value, Sensitive):
+        return value
+    event = re.sub(r"[^A-Z0-9]+", "_", obj.state["event"].upper()).strip("_")
+    what = f"the {key} of the {obj.state['type']} hook {obj.identity}"
+    return SecretRef(f"{event}_HOOK_{key.upper()}", owner.address, what)
 
 
 def _issue(owner: Owner, index: int, message: str) -> ManifestIssue:

@@ -17,6 +17,7 @@ SECRETS = {
     "STRIPE_KEY__PRODUCTION": "sk_live_EXPORT_PLANTED_1",
     "STRIPE_KEY__DEPLOY_PREVIEW": "sk_test_EXPORT_PLANTED_2",
     "TEAM_TOKEN": "team-EXPORT-PLANTED-3",
+    "SUBMISSION_CREATED_HOOK_SIGNATURE_SECRET": "hook-signing-EXPORT-PLANTED-4",
 }
 SEED = """\
 sites:
@@ -75,7 +76,7 @@ def _build_live_state(api: ApiSession) -> None:
             "type": "url",
             "event": "submission_created",
             "form_name": "contact",
-            "data": {"url": "https://hooks.example.org/forms", "signature_secret": "s3"},
+            "data": {"url": "https://hooks.example.org/forms", "signature_secret": SECRETS["SUBMISSION_CREATED_HOOK_SIGNATURE_SECRET"]},
         },
     ):
         api.post("/hooks", params={"site_id": shop}, json={"site_id": shop, **hook}).raise_for_status()

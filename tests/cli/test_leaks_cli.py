@@ -108,3 +108,73 @@ def test_no_planted_value_leaks_anywhere(tmp_path):
     for where, text in outputs.items():
         for secret in secrets:
             assert secret not in text, f"{secret!r} leaked into {where}"
+
+
+SHOWN_BACK = {
+    "TOKEN_PROD": "prod-SHOWN_BACK_PLANTED-1",
+    "TOKEN_DEV": "dev-SHOWN_BACK_PLANTED-2",
+    "GONE_DEV": "gone-dev-SHOWN_BACK_PLANTED-3",
+    "PLAIN_DEV": "plain-dev-SHOWN_BACK_PLANTED-4",
+    "HOOK_SECRET": "hook-SHOWN_BACK_PLANTED-5",
+    "NETLIFY_RECONCILER_LEDGER_KEY": "ledger-key-SHOWN_BACK-6",
+}
+SHOWN_BEFORE = """\
+version: 1
+sites:
+  shown-site:
+    team: demo
+    env:
+      TOKEN: {secret: true, values: {production: "${TOKEN_PROD}", dev: "${TOKEN_DEV}"}}
+      GONE: {secret: true, values: {production: "${TOKEN_PROD}", dev: "${GONE_DEV}"}}
+      TURNS_PLAIN: {secret: true, values: {production: "${TOKEN_PROD}", dev: "${PLAIN_DEV}"}}
+    hooks:
+      - {type: url, event: deploy_created, data: {url: "https://hooks.example.org/d", signature_secret: "${HOOK_SECRET}"}}
+"""
+SHOWN_AFTER = """\
+version: 1
+sites:
+  shown-site:
+    team: demo
+    env:
+      TOKEN: {secret: true, values: {production: "${TOKEN_PROD}"}}
+      TURNS_PLAIN: {values: {production: public-prod, dev: public-dev}}
+    hooks: []
+"""
+
+
+def test_secret_values_netlify_shows_back_never_appear_once_undeclared(tmp_path):
+    """Netlify shows a secret variable's `dev` value, and a URL hook's signing secret; once the manifest no
+    longer declares them (a context dropped, a variable deleted or made plain, a hook deleted), the plan
+    has no declared value to take the mask from: the live value must be masked by itself."""
+    emu = start_emulator(tmp_path / "emu")
+    try:
+        env = emu.env(**SHOWN_BACK)
+        manifest = tmp_path / "m.yaml"
+        manifest.write_text(SHOWN_BEFORE)
+        applied = run_cli("apply", str(manifest), "--auto-approve", env=env)
+        assert applied.returncode == 0, applied.stderr
+        manifest.write_text(SHOWN_AFTER)
+        plan_file = tmp_path / "plan.json"
+        runs = [
+            run_cli("-v", "plan", str(manifest), "--out", str(plan_file), "--json-out", str(tmp_path / "p.json"),
+                    "--markdown-out", str(tmp_path / "p.md"), env=env),
+            run_cli("drift", str(manifest), "--format", "json", env=env),
+            run_cli("drift", str(manifest), "--format", "markdown", env=env),
+            run_cli("export", "--site", "shown-site", "--out", str(tmp_path / "exported"), env=env),
+            run_cli("apply", str(plan_file), "--allow-destroy", env=env),
+            run_cli("plan", str(manifest), "--detailed-exitcode", env=env),
+        ]
+        assert [r.returncode for r in runs] == [0, 2, 2, 0, 0, 0], [r.stderr for r in runs]
+        shown = runs[0].stdout
+        assert "- values.dev = (sensitive)" in shown and "- site.shown-site.env.GONE" in shown, shown
+        assert "- site.shown-site.hooks.url:deploy_created" in shown, shown
+        assert "${DEPLOY_CREATED_HOOK_SIGNATURE_SECRET}" in (tmp_path / "exported/sites/shown-site.yaml").read_text()
+    finally:
+        emu.process.terminate()
+        emu.process.wait(timeout=10)
+    outputs = {f"run {i} {stream}": getattr(r, stream) for i, r in enumerate([applied, *runs])
+               for stream in ("stdout", "stderr")}  # fmt: skip
+    outputs |= {str(p): p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.suffix in (".json", ".md", ".yaml")}
+    for where, text in outputs.items():
+        for name, secret in SHOWN_BACK.items():
+            assert secret not in text, f"{name} leaked into {where}"

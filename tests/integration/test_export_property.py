@@ -22,6 +22,7 @@ from reconciler.model.change import Action
 from reconciler.model.ledger import Digester
 from reconciler.netlify.client import NetlifyClient
 from reconciler.resources import all_kinds
+from reconciler.resources.hooks import hook_identity
 from reconciler.session import make_plan
 
 TOKEN = "property-token"
@@ -188,6 +189,7 @@ def _create(api_url: str, state: dict[str, Any]) -> tuple[str, dict[str, str]]:
         call("POST", "/hooks", params={"site_id": site}, json=hook)
     for url, signature in state["urls"]:
         data = {"url": url, "signature_secret": signature}
+        secrets[f"hook|{hook_identity('url', 'deploy_created', None, data)}"] = signature
         call(
             "POST",
             "/hooks",
@@ -215,6 +217,9 @@ def test_exported_manifests_plan_to_nothing(emulator, tmp_path_factory, state):
         write(exported, out, force=True)
         environ = {}
         for variable in exported.variables:  # "secret env var KEY, value for the CTX context"
+            if variable.what.startswith("the signature_secret of"):  # "... hook IDENTITY"
+                environ[variable.name] = secrets[f"hook|{variable.what.split()[-1]}"]
+                continue
             key = variable.what.split()[3].rstrip(",")
             ctx = (
                 "all"
