@@ -28,7 +28,7 @@ from reconciler.plan.model import Plan
 from reconciler.plan.planner import build_plan
 from reconciler.plan.saved import StalePlan, owner_digests
 from reconciler.resources import Kinds, all_kinds, owner_kinds, procedures
-from reconciler.resources.base import Procedure, Validates
+from reconciler.resources.base import Procedure, Validates, ValidatesAcross
 
 NO_TARGET_HELP = """\
 no Netlify API to talk to: NETLIFY_AUTH_TOKEN is not set.
@@ -115,13 +115,17 @@ def load_and_check(path: Path, environ: Mapping[str, str] | None = None) -> tupl
     all problems are reported together."""
     desired = load_manifests(path, environ)
     kinds = all_kinds(Digester.from_environment(os.environ if environ is None else environ))
+    owners = list(desired.owners())
     issues = [
         issue
-        for owner in desired.owners()
+        for owner in owners
         for kind in kinds
         if owner.kind in kind.owners and isinstance(kind, Validates)
         for issue in kind.validate(owner)
     ]
+    for kind in kinds:
+        if isinstance(kind, ValidatesAcross):
+            issues += kind.validate_across([owner for owner in owners if owner.kind in kind.owners])
     if issues:
         raise ManifestError(issues)
     return desired, kinds

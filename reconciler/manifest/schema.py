@@ -148,7 +148,8 @@ def _explain(error: ValidationError) -> Iterator[tuple[DocPath, str, str]]:
     value: Any = error.validator_value
     node = "key" if isinstance(instance, dict | list) else "value"
     if "propertyNames" in error.absolute_schema_path:  # the instance is a key of the mapping
-        yield (*path, instance), "key", _template(error) or f"invalid name {_show(instance)}"
+        named = _template(error) or f"name {_show(instance)} {_keyword_message(error, got)}"
+        yield (*path, instance), "key", named
     elif keyword in ("anyOf", "oneOf"):
         branch = _pick_branch(error)
         if branch is not None:

@@ -213,8 +213,9 @@ class _OwnerPlanner:
             if self.declares_inventory:
                 self.plan.warnings.append(
                     f"{self.owner.address}: no ledger (declare `ledger: {{integration: <slug>}}` to keep "
-                    "one): objects it created are deleted only for kinds listed under `prune:`, secret "
-                    "values changed on Netlify are not detected, and no lease keeps two applies apart"
+                    "one): objects it created are deleted only for kinds listed under `prune:`, a secret "
+                    "value changed on Netlify or in the manifests is not detected (never rewritten), and "
+                    "no lease keeps two applies apart"
                 )
             return
         self.next_ledger.managed = {k: ids for k, ids in self.next_ledger.managed.items() if ids}

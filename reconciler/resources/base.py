@@ -142,6 +142,12 @@ class Validates(ABC):
         """Checks beyond the JSON Schema that need this kind's knowledge (offline: `validate` runs them)."""
 
 
+class ValidatesAcross(ABC):
+    @abstractmethod
+    def validate_across(self, owners: list[Owner]) -> list[ManifestIssue]:
+        """Checks that need every declared owner of this kind at once (offline, like `Validates`)."""
+
+
 class OrdersChanges(ABC):
     """A kind whose changes must run in an order other than by identity (an Owner is added before the
     last one is removed or demoted, or Netlify refuses the removal)."""

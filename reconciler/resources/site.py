@@ -20,7 +20,7 @@ from reconciler.model.objects import DesiredObject, LiveObject, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import ReadBack, Request
 from reconciler.model.sensitive import Sensitive
-from reconciler.resources.base import Exported, IsOwner, ResourceKind, Validates
+from reconciler.resources.base import Exported, IsOwner, ResourceKind, Validates, ValidatesAcross
 
 
 class SiteSettings(TypedDict, total=False):
@@ -105,7 +105,7 @@ def live_settings(site: dict[str, Any]) -> SiteSettings:
     return cast(SiteSettings, settings)
 
 
-class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates):
+class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates, ValidatesAcross):
     name = "site"
     owners = frozenset({"site"})
     order = 0
@@ -140,6 +140,29 @@ class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates):
             _, path, where = owner.node("previous_names")
             return [ManifestIssue(where, path, "a site cannot be its own previous name")]
         return _domain_problems(owner)
+
+    def validate_across(self, owners: list[Owner]) -> list[ManifestIssue]:
+        """A previous name may name no declared site and belong to one site only: else a declared site
+        would be renamed away, or one live site renamed twice in one apply."""
+        declared = {owner.name for owner in owners}
+        claimed: dict[str, Owner] = {}
+        issues = []
+        for owner in owners:
+            for index, old in enumerate(owner.spec.get("previous_names") or []):
+                if old in declared and old != owner.name:
+                    problem = f"{old!r} is declared as a site of its own, so it cannot become {owner.name!r}"
+                elif old in claimed:
+                    first = claimed[old]
+                    problem = (
+                        f"{old!r} is already a previous name of site {first.name!r} "
+                        f"({first.location()}): one site cannot be renamed to two"
+                    )
+                else:
+                    claimed[old] = owner
+                    continue
+                _, path, where = owner.node("previous_names", index)
+                issues.append(ManifestIssue(where, path, problem))
+        return issues
 
     def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[SiteSettings]]:
         """The site object came with the site listing: no request of its own."""

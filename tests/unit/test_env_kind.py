@@ -32,7 +32,8 @@ def test_live_var_reads_post_processing_branch_contexts_and_hidden_values():
     }
     obj = live_var(raw)
     assert obj.state["scopes"] == ["builds", "post-processing"]
-    assert obj.state["values"] == {"branch:staging": "s", "production": UNREADABLE}
+    assert obj.state["values"] == {"branch:staging": Sensitive("s"), "production": UNREADABLE}
+    assert str(obj.state["values"]["branch:staging"]) == "(sensitive)", "a secret's shown value stays hidden"
     assert obj.ref["value_ids"] == {"branch:staging": "v1", "production": "v2"}
 
 

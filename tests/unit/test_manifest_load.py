@@ -202,6 +202,25 @@ BAD_CASES = [
         "sites.docs.state",
         "a site declared absent is deleted with everything in it: remove what else it declares (env, force_ssl)",
     ),
+    (
+        "env_name_underscore_alone.yaml",
+        "5:7",
+        "sites.docs.env._",
+        "environment variable name must be letters, digits and underscores, not starting with a digit, and not",
+    ),
+    (
+        "previous_name_is_declared.yaml",
+        "3:31",
+        "sites.docs-new.previous_names[0]",
+        "'docs' is declared as a site of its own, so it cannot become 'docs-new'",
+    ),
+    (
+        "previous_name_claimed_twice.yaml",
+        "5:32",
+        "sites.docs-b.previous_names[1]",
+        "'docs' is already a previous name of site 'docs-a' (tests/bad_manifests/previous_name_claimed_twice.yaml"
+        ":3:3): one site cannot be renamed to two",
+    ),
     ("pin_not_a_deploy_id.yaml", "4:14", "sites.docs.deploy.pin", "'latest' is not a deploy id"),
     ("zip_with_functions.yaml", "4:36", "sites.docs.deploy.method", "the zip method deploys files only"),
     # Team configuration (issue 15): DNS zones and records.
@@ -528,3 +547,13 @@ def test_yaml_syntax_errors(tmp_path: Path, text: str, where: tuple[int, int], f
     assert issue.location is not None and (issue.location.line, issue.location.column) == where
     assert issue.message.startswith("YAML syntax error: ") and fragment in issue.message
     assert ("must be quoted" in issue.message) == ("must be quoted" in fragment)  # no hint where none fits
+
+
+def test_an_env_name_longer_than_netlify_takes_is_refused_with_its_length(tmp_path: Path) -> None:
+    """Netlify keeps names to 255 characters; before, plan passed a longer one and apply stopped half-way."""
+    longest, too_long = "K" * 255, "L" * 256
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(f"version: 1\nsites:\n  docs:\n    env:\n      {longest}: a\n      {too_long}: b\n")
+    (issue,) = _issues(manifest).issues
+    assert issue.doc_path == f"sites.docs.env.{too_long}"
+    assert issue.message.endswith("must be at most 255 characters, got 256")
