@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
@@ -31,6 +32,14 @@ MAX_DEPLOY_LINES = 20  # a deploy can touch thousands of files: show the first o
 KNOWN_AFTER_APPLY_TEXT = repr(KNOWN_AFTER_APPLY)
 
 Paint = Callable[[str, str], str]
+# C0/C1 controls, line and paragraph separators, bidirectional overrides: in a name (a deployed file's,
+# say) they could forge plan lines or reorder what a reviewer reads.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with every character that could forge or reorder a plan line shown as its escape (`\\n`)."""
+    return _UNPRINTABLE.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def has_sensitive(value: Any) -> bool:
@@ -87,7 +96,7 @@ def format_value(value: Any) -> str:
         return "(absent)"
     if value is KNOWN_AFTER_APPLY or isinstance(value, Placeholder):
         return KNOWN_AFTER_APPLY_TEXT
-    return json.dumps(jsonable(value), sort_keys=True, ensure_ascii=False)
+    return printable(json.dumps(jsonable(value), sort_keys=True, ensure_ascii=False))
 
 
 def field_hidden(entry: FieldChange) -> bool:
@@ -133,9 +142,9 @@ def change_lines(change: Change, paint: Paint = _plain, calls: list[str] | None 
         header += f"  (destroy{': ' + change.note if change.note else ''})"
     elif change.note:
         header += f"  ({change.note})"
-    lines = [paint(symbol, header)]
+    lines = [paint(symbol, printable(header))]
     entries = shown_fields(change)
-    width = max((len(".".join(e.path)) for e in entries), default=0)
+    width = max((len(printable(e.dotted)) for e in entries), default=0)
     lines.extend(_field_line(entry, width, paint) for entry in entries)
     hidden = len(change.fields) - len(entries) if change.action is Action.DEPLOY else 0
     if hidden > 0:
@@ -146,7 +155,7 @@ def change_lines(change: Change, paint: Paint = _plain, calls: list[str] | None 
 
 
 def _field_line(entry: FieldChange, width: int, paint: Paint) -> str:
-    name = entry.dotted.ljust(width)
+    name = printable(entry.dotted).ljust(width)
     hide = field_hidden(entry)
     before = MASK if hide and entry.before is not ABSENT else format_value(entry.before)
     after = MASK if hide and entry.after is not ABSENT else format_value(entry.after)

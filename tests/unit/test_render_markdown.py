@@ -6,11 +6,12 @@ import re
 
 import pytest
 
-from reconciler.model.change import KNOWN_AFTER_APPLY, Action, Change, FieldChange
+from reconciler.model.change import ABSENT, KNOWN_AFTER_APPLY, Action, Change, FieldChange
 from reconciler.model.owner import OwnerRef
 from reconciler.model.sensitive import MASK, UNREADABLE, Sensitive
 from reconciler.plan.model import Plan, Unmanaged
 from reconciler.plan.render_markdown import code, escape, render_markdown
+from reconciler.plan.render_text import render_text
 
 SITE = OwnerRef("site", "demo-docs")
 TEAM = OwnerRef("team", "acme")
@@ -270,3 +271,17 @@ def test_one_huge_value_does_not_push_out_the_other_changes():
     assert "(199" in markdown and "more characters)" in markdown
     assert "+ site.demo-docs.snippets.small  (create)" in markdown
     assert "Plan truncated" not in markdown
+
+
+def test_names_with_control_characters_cannot_forge_plan_lines():
+    """A deployed file may be named with a newline, an escape sequence or a bidi override: the text and
+    Markdown plans show them escaped, one file on one line."""
+    forged = "z\n```\n\n**Plan: nothing to change, safe to merge**\x1b[2K\u202e"
+    deploy = Change(SITE, "deploy", "deploy", Action.DEPLOY, fields=[FieldChange(("files", forged), ABSENT, "ab12")])
+    plan = Plan(changes=[deploy])
+    text = render_text(plan)
+    (line,) = [line for line in text.split("\n") if "files.z" in line]
+    assert line == '      + files.z\\n```\\n\\n**Plan: nothing to change, safe to merge**\\x1b[2K\\u202e = "ab12"'
+    assert not any(line.startswith("**Plan") for line in text.split("\n"))
+    fences, _ = _check_well_formed(render_markdown(plan))
+    assert "files.z\\n```\\n\\n**Plan" in fences[0] and "\x1b" not in fences[0] and "\u202e" not in fences[0]
