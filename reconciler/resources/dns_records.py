@@ -142,10 +142,14 @@ class DnsRecordsKind(
     def read_managed(
         self, reader: Reader, target: Target, owner: Owner, identities: set[str]
     ) -> dict[str, LiveObject[DnsRecord]]:
-        """Records this tool made in zones the manifests no longer declare (so they can be deleted)."""
-        if not identities:
+        """Records this tool made in zones the manifests no longer declare (so they can be deleted). Not
+        those of a zone declared absent: the zone's deletion takes them along (a request of their own
+        after it would find them gone), and once they are not read the ledger stops listing them."""
+        absent = {zone for zone, spec in declared_zones(owner).items() if spec.get("state") == "absent"}
+        zones = {identity.split("/", 1)[0] for identity in identities} - absent
+        if not zones:
             return {}
-        found = self._read(reader, target, {identity.split("/", 1)[0] for identity in identities})
+        found = self._read(reader, target, zones)
         return {identity: obj for identity, obj in found.items() if identity in identities}
 
     def _read(

@@ -139,6 +139,22 @@ def test_a_zone_is_deleted_only_when_declared_absent_and_with_consent(client, tm
     assert [z["name"] for z in client.get("/dns_zones", {"account_slug": "demo"})] == ["acme.dev"]
 
 
+def test_a_zone_declared_absent_takes_its_managed_records_along_in_one_apply(client, tmp_path):
+    """The zone's deletion deletes its records: before, each managed record was deleted after it (404)."""
+    path = write(tmp_path, ZONES)
+    converge(client, path)
+    zone_id = _zone_id(client, "acme.dev")
+    start = ZONES.index("      acme.dev:")
+    path.write_text(ZONES[:start] + "      acme.dev: {state: absent}\n      empty.dev: {}\n")
+    planned = make_plan(client, path)
+    change = one_change(planned.plan)
+    assert (change.address, change.action) == ("team.demo.dns_zones.acme.dev", Action.DELETE)
+    assert planned.plan.calls(change) == [f"DELETE /api/v1/dns_zones/{zone_id}"]
+    apply_plan(client, planned.plan, planned.procedures)
+    assert make_plan(client, path).plan.changes == []
+    assert [z["name"] for z in client.get("/dns_zones", {"account_slug": "demo"})] == ["empty.dev"]
+
+
 BAD = [
     (
         "      empty.dev: {state: absent, records: []}\n",
