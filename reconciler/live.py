@@ -22,7 +22,15 @@ from reconciler.model.request import Api
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import ApiError
 from reconciler.resources import Kinds
-from reconciler.resources.base import Declared, FindsManaged, HostsLedger, KeepsRecord, Recovers, Verifies
+from reconciler.resources.base import (
+    Declared,
+    FindsManaged,
+    HostsLedger,
+    KeepsRecord,
+    Recovers,
+    Verifies,
+    site_listing,
+)
 
 DEFAULT_WORKERS = 4
 _MISSING = object()
@@ -89,7 +97,7 @@ def read_live(
     are not manifests); `on_owner_read` is called as each owner is read (progress); `reader`: one that
     already holds answers (the site listing `export` read to choose its owners)."""
     reader = reader or MemoReader(client)
-    sites = {s["name"]: s for s in reader.get_all("/sites", {"filter": "all", "per_page": "100"})}
+    sites = {s["name"]: s for s in site_listing(reader)}
     accounts = _Accounts(reader)
     for site in sites.values():
         accounts.remember(site)

@@ -22,7 +22,7 @@ from reconciler.model.errors import ReconcilerError
 from reconciler.model.owner import OwnerKind
 from reconciler.netlify.client import NetlifyClient
 from reconciler.resources import Kinds
-from reconciler.resources.base import SecretRef
+from reconciler.resources.base import SecretRef, site_listing
 
 PLACEHOLDER_PIN = "0" * 24  # asks the deploy kind to read the published deploy (`--pin-deploys`)
 
@@ -95,7 +95,7 @@ def _owners(reader: MemoReader, selection: Selection) -> DesiredState:
     the one live reading uses (same reader, same query): read once."""
     if not (selection.teams or selection.sites or selection.everything):
         raise ReconcilerError("nothing to export: name teams (--team SLUG), sites (--site NAME), or --all")
-    sites = {s["name"]: s for s in reader.get_all("/sites", {"filter": "all", "per_page": "100"})}
+    sites = {s["name"]: s for s in site_listing(reader)}
     accounts = {a["slug"]: a for a in reader.get_all("/accounts")}
     teams = sorted(accounts) if selection.everything else list(dict.fromkeys(selection.teams))
     names = sorted(sites) if selection.everything else list(dict.fromkeys(selection.sites))

@@ -301,6 +301,11 @@ def reads_for(owner: Owner, section: str, kind: str) -> bool:
     return owner.exporting or section in owner.spec or kind in (owner.spec.get("prune") or ())
 
 
+def site_listing(reader: Reader) -> list[dict[str, Any]]:
+    """Every site the token sees: the listing each plan reads first (remembered, so no request more)."""
+    return reader.get_all("/sites", {"filter": "all", "per_page": "100"})
+
+
 def unexpressed(owner: Owner, kind: str, live: dict[str, LiveObject[S]]) -> list[str]:
     """The live objects whose identity is held by several (a manifest can declare only one of them)."""
     return [

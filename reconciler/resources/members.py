@@ -32,6 +32,7 @@ from reconciler.resources.base import (
     Verifies,
     index_unique,
     reads_for,
+    site_listing,
 )
 
 SECTION = "members"
@@ -63,7 +64,7 @@ def is_personal(reader: Reader, slug: str) -> bool:
 
 def team_sites(reader: Reader, slug: str) -> dict[str, str]:
     """The team's sites, name -> id, from the site listing every plan reads (remembered: no request)."""
-    listing = reader.get_all("/sites", {"filter": "all", "per_page": "100"})
+    listing = site_listing(reader)
     return {str(site["name"]): str(site["id"]) for site in listing if site.get("account_slug") == slug}
 
 

@@ -8,6 +8,7 @@ sensitive. `ssl: true` provisions a certificate once the site has a custom domai
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypedDict, cast
 
 from reconciler.manifest.model import Owner
@@ -20,7 +21,16 @@ from reconciler.model.objects import DesiredObject, LiveObject, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import ReadBack, Request
 from reconciler.model.sensitive import Sensitive
-from reconciler.resources.base import Exported, IsOwner, ResourceKind, Validates, ValidatesAcross
+from reconciler.resources.base import (
+    Declared,
+    Exported,
+    IsOwner,
+    ResourceKind,
+    Validates,
+    ValidatesAcross,
+    Verifies,
+    site_listing,
+)
 
 
 class SiteSettings(TypedDict, total=False):
@@ -71,17 +81,26 @@ def _normalise(key: str, value: Any, source: DocPath | None = None) -> Any:
     return value
 
 
+def _domains(settings: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every domain of a site's settings (declared or live) with the node holding it: the ones Netlify
+    lets only one site hold, aliases included."""
+    found: list[tuple[tuple[str | int, ...], str]] = [
+        ((key,), str(settings[key])) for key in DOMAINS if settings.get(key)
+    ]
+    return found + [
+        (("domain_aliases", index), str(alias))
+        for index, alias in enumerate(settings.get("domain_aliases") or [])
+    ]
+
+
 def _domain_problems(owner: Owner) -> list[ManifestIssue]:
     """What Netlify refuses about a site's domains, found before any request (the site would otherwise be
     created, or half its settings applied, before the refusal)."""
     issues = []
-    declared: list[tuple[tuple[str | int, ...], str]] = [
-        ((key,), str(owner.spec[key])) for key in DOMAINS if owner.spec.get(key)
-    ]
+    declared = _domains(owner.spec)
     custom = str(owner.spec.get("custom_domain") or "").lower()
     first: dict[str, int] = {}
     for index, alias in enumerate(owner.spec.get("domain_aliases") or []):
-        declared.append((("domain_aliases", index), str(alias)))
         _, path, where = owner.node("domain_aliases", index)
         domain = str(alias).lower()
         if domain == custom:
@@ -105,7 +124,7 @@ def live_settings(site: dict[str, Any]) -> SiteSettings:
     return cast(SiteSettings, settings)
 
 
-class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates, ValidatesAcross):
+class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates, ValidatesAcross, Verifies):
     name = "site"
     owners = frozenset({"site"})
     order = 0
@@ -162,6 +181,37 @@ class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates, ValidatesAcross):
                     continue
                 _, path, where = owner.node("previous_names", index)
                 issues.append(ManifestIssue(where, path, problem))
+        return issues
+
+    def verify(self, reader: Reader, declared: list[Declared]) -> list[ManifestIssue]:
+        """A domain belongs to one site in all of Netlify (aliases too): one that another site holds, or
+        another declared site wants, is refused by the POST or PATCH, half-way through an apply. Sites are
+        applied concurrently, so even a domain the other site gives up in this plan cannot be taken in it."""
+        held: dict[str, tuple[str, str, str]] = {}  # domain -> (site name, id, field)
+        for site in site_listing(reader):
+            for node, domain in _domains(site):
+                held.setdefault(domain.lower(), (str(site.get("name")), str(site.get("id")), str(node[0])))
+        wanted: dict[str, str] = {}  # domain -> the declared site that takes it
+        issues = []
+        for owner, live, _ in declared:
+            if owner.spec.get("state") == "absent":
+                continue
+            own = next((str(obj.ref.get("id")) for obj in live.values()), None)
+            for node, value in _domains(owner.spec):
+                domain = value.lower()
+                holder = held.get(domain)
+                if holder is not None and holder[1] != own:
+                    message = (
+                        f"{domain} is already used by site {holder[0]!r} (its {holder[2]}), and Netlify "
+                        f"lets one site hold a domain: remove it from {holder[0]!r} first (a domain moving "
+                        "between sites takes two applies)"
+                    )
+                elif wanted.setdefault(domain, owner.name) != owner.name:
+                    message = f"{domain} is declared for site {wanted[domain]!r} too: one site holds a domain"
+                else:
+                    continue
+                _, path, where = owner.node(*node)
+                issues.append(ManifestIssue(where, path, message))
         return issues
 
     def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[SiteSettings]]:
