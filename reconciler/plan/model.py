@@ -71,7 +71,7 @@ class Plan:
         if self.mode == "drift":
             return self._drift_summary()
         if not self.changes:
-            return "No changes. Live state matches the manifests."
+            return self._nothing_to_do("No changes")
         c = self.counts()
         text = "Plan: " + ", ".join(f"{c[action.value]} {words}" for action, words in SUMMARY_WORDS)
         if c["replace"]:
@@ -82,10 +82,17 @@ class Plan:
             text += f", {c['record']} ledger write{'s' if c['record'] != 1 else ''}"
         return text + "."
 
+    def _nothing_to_do(self, nothing: str) -> str:
+        """An empty plan or drift: a match, unless conflicts kept objects out of the comparison."""
+        if self.conflicts:
+            conflicts = len(self.conflicts)
+            return f"{nothing}, but live state does not match the manifests: {conflicts} conflict(s)."
+        return f"{nothing}. Live state matches the manifests."
+
     def _drift_summary(self) -> str:
         changes = self.config_changes
         if not changes:
-            return "No drift. Live state matches the manifests."
+            return self._nothing_to_do("No drift")
         c = self.counts()
         return (
             f"Drift: {len(changes)} object(s) on Netlify differ from the manifests "

@@ -71,3 +71,18 @@ def test_drift_errors_are_exit_1_even_with_fail_on_none(tmp_path):
     result = run_cli("drift", str(manifest), "--fail-on", "none", env=env)
     assert result.returncode == 1
     assert "no answer from the API" in result.stderr
+
+
+def test_a_conflict_is_not_summed_up_as_a_match(emulator_process, tmp_path):
+    """Before: "No drift. Live state matches the manifests." right above "Error: 1 conflict(s)"."""
+    env = emulator_process.env(DRIFT_SECRET="x")
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(MANIFEST + "    snippets:\n      goal: {goal_html: '<p>thanks</p>'}\n")
+    assert run_cli("apply", str(manifest), "--auto-approve", env=env).returncode == 0
+    emulator_process.api("POST", "/sites/drift-site/snippets", json={"title": "goal", "goal": "<p>again</p>"})
+    for command in ("drift", "plan"):
+        result = run_cli(command, str(manifest), env=env)
+        assert result.returncode == 1 and "Error: 1 conflict(s)" in result.stderr, result.stderr
+        assert "2 live snippets share the identity 'goal'" in result.stdout
+        assert "matches the manifests" not in result.stdout
+        assert "live state does not match the manifests: 1 conflict(s)" in result.stdout
