@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from reconciler.manifest.model import DesiredState, Owner
@@ -115,6 +116,10 @@ def read_live(
             live.sites[name] = OwnerLive(target)
     if problems:
         raise ReconcilerError("\n".join(["cannot plan:", *(f"  {p}" for p in problems)]))
+    found = {name: str(o.target.site.get("name")) for name, o in live.sites.items() if o.target.site}
+    renames = {old: name for name, old in found.items() if old != name}  # by `previous_names`
+    for team in live.teams.values():
+        team.target = replace(team.target, renames=renames)
 
     jobs = [
         (owner_live, desired.owner(owner_live.target.kind, owner_live.target.name))

@@ -44,6 +44,9 @@ class Target:
     account: str | None = None  # account id or slug (Netlify accepts both)
     site_id: str | None = None
     site: Mapping[str, Any] = field(default_factory=dict)  # the live site object, when there is one
+    # A team's sites this plan renames (`previous_names`), live name -> declared name: what the team's
+    # objects name a site by (a member's site access) follows the manifests, not the old name.
+    renames: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def ref(self) -> OwnerRef:

@@ -62,10 +62,11 @@ def is_personal(reader: Reader, slug: str) -> bool:
     return any(a.get("slug") == slug and a.get("type") == "personal" for a in reader.get_all("/accounts"))
 
 
-def team_sites(reader: Reader, slug: str) -> dict[str, str]:
-    """The team's sites, name -> id, from the site listing every plan reads (remembered: no request)."""
-    listing = site_listing(reader)
-    return {str(site["name"]): str(site["id"]) for site in listing if site.get("account_slug") == slug}
+def team_sites(reader: Reader, target: Target) -> dict[str, str]:
+    """The team's sites, name -> id, from the site listing every plan reads (remembered: no request); a
+    site this plan renames by its new name, so that a member declaring it keeps its access."""
+    listing = [site for site in site_listing(reader) if site.get("account_slug") == target.name]
+    return {target.renames.get(str(site["name"]), str(site["name"])): str(site["id"]) for site in listing}
 
 
 def live_member(raw: dict[str, Any], names: dict[str, str], sites: dict[str, str]) -> LiveObject[Member]:
@@ -171,7 +172,7 @@ class MembersKind(
     def _read(self, reader: Reader, target: Target) -> dict[str, LiveObject[Member]]:
         if is_personal(reader, target.name):
             return {}  # `verify` refuses members declared there
-        sites = team_sites(reader, target.name)
+        sites = team_sites(reader, target)
         names = {site_id: name for name, site_id in sites.items()}
         items = reader.get(f"/{target.name}/members") or []
         return index_unique([live_member(raw, names, sites) for raw in items], "members")

@@ -192,3 +192,20 @@ def test_a_new_owner_is_added_before_the_old_one_is_demoted(client, tmp_path):
     ]
     apply_plan(client, planned.plan, planned.procedures)
     assert _roles(client) == {me: "Developer", "zed@acme.dev": "Owner"}
+
+
+def test_a_renamed_site_keeps_its_members_access(client, tmp_path):
+    """Before: `sites: [new-name]` with the rename in the same plan resolved to no site, and apply took the
+    member's access away before renaming the site."""
+    path = _converged_team(client, tmp_path)
+    site_id = client.get("/sites/team-docs")["id"]
+    path.write_text(TEAM.replace("  team-docs:\n", "  team-docs2:\n    previous_names: [team-docs]\n").replace(
+        "sites: [team-docs]", "sites: [team-docs2]"
+    ))  # fmt: skip
+    planned = make_plan(client, path)
+    assert not planned.plan.warnings, planned.plan.warnings
+    change = one_change(planned.plan)
+    assert (change.address, change.fields[0].path) == ("site.team-docs2", ("name",))
+    converge(client, path)
+    assert client.get(f"/sites/{site_id}")["name"] == "team-docs2"
+    assert _members(client)["dev@acme.dev"]["site_ids"] == [site_id]
