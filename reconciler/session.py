@@ -63,6 +63,10 @@ class ApiTarget:
         material = ledger_key if ledger_key else f"token\0{self.token}"
         return hashlib.sha256(b"netlify-reconciler/plan-fingerprint\0" + material.encode()).digest()
 
+    def fingerprint_key_source(self) -> str:
+        """Where `fingerprint_key` comes from (ledger-key or token): a plan sealed with another is told so."""
+        return "ledger-key" if os.environ.get(KEY_ENV) else "token"
+
     def client(self) -> NetlifyClient:
         return NetlifyClient(self.url, self.token, integration_api_url=self.integration_url)
 

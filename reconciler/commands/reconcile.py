@@ -79,7 +79,7 @@ def plan(
     if out is not None:
         saved.save(
             out, planned.plan, planned.live, planned.desired, path, target.url, target.fingerprint_key(),
-            owner_kinds(planned.kinds), selection.resolved(planned.desired),
+            owner_kinds(planned.kinds), selection.resolved(planned.desired), target.fingerprint_key_source(),
         )  # fmt: skip
         click.echo(f"Saved plan: {out} (no secret values; `apply {out}` reads them again)", err=True)
     _warn_safety(planned.plan, planned.desired)
@@ -178,7 +178,8 @@ def apply(
     check_slug(publish_status)
     settle_seconds()  # a bad NETLIFY_RECONCILER_LEASE_SETTLE is refused before anything is read
     target = _target(api_url, integration_api_url)
-    plan_file = saved.load(path) if saved.is_saved_plan(path) else None
+    key, key_source = target.fingerprint_key(), target.fingerprint_key_source()
+    plan_file = saved.load(path, key, key_source) if saved.is_saved_plan(path) else None
     if plan_file is not None and not selection.everything:
         raise ReconcilerError(f"{path} is a saved plan: it applies the selection it was made with, no other")
     with target.client() as client:

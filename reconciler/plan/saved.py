@@ -6,6 +6,9 @@ Apply refuses the plan when the live state it was computed from moved, or when t
 secret values they read) changed: what runs is exactly what was reviewed. Digests are keyed (HMAC), so
 even a per-object digest of a sensitive live value reveals nothing; the key is the ledger key when
 set, else derived from the API token (never stored).
+
+The file itself is sealed with the same key (a MAC over everything apply reads from it): its requests,
+inventory and conflicts are trusted only because nobody without the key could have written them.
 """
 
 from __future__ import annotations
@@ -32,7 +35,14 @@ from reconciler.plan.model import Plan
 from reconciler.plan.render_json import render_json
 
 SAVED_KEY = "saved_plan"
-SAVED_FORMAT = 2  # 2: requests carried in the file (1 re-planned at apply time)
+SEAL_KEY = "saved_plan_seal"  # outside what it seals: {"key": source, "key_check": ..., "mac": ...}
+SAVED_FORMAT = 3  # 3: sealed; 2: requests carried in the file; 1: re-planned at apply time
+_KEY_DIFFERS = {  # (when sealed, now): how the key differs, never what it is
+    ("ledger-key", "token"): "with NETLIFY_RECONCILER_LEDGER_KEY set, and it is not set here",
+    ("ledger-key", "ledger-key"): "with another NETLIFY_RECONCILER_LEDGER_KEY than the one set here",
+    ("token", "ledger-key"): "without NETLIFY_RECONCILER_LEDGER_KEY (keyed by the token), and it is set here",
+    ("token", "token"): "with another API token (and no NETLIFY_RECONCILER_LEDGER_KEY)",
+}
 
 
 class StalePlan(ReconcilerError):
@@ -111,6 +121,7 @@ def save(
     key: bytes,
     owner_kinds: frozenset[str],
     selection: Selection,
+    key_source: str,
 ) -> None:
     printed = fingerprint(live, key, owner_kinds)
     saved = {
@@ -124,7 +135,21 @@ def save(
         "changes": [_saved_change(change) for change in plan.changes],
     }
     extra = {"fingerprint": printed.digest, "manifests": str(manifests), SAVED_KEY: saved}
-    path.write_text(render_json(plan, extra=extra), encoding="utf-8")
+    document = json.loads(render_json(plan, extra=extra))
+    document[SEAL_KEY] = seal(document, key, key_source)
+    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def seal(document: dict[str, Any], key: bytes, key_source: str) -> dict[str, str]:
+    """The MAC of a saved plan (its seal left out), and a check value of the key that reveals nothing of
+    it, so a plan applied with another key is told so rather than called stale."""
+    unsealed = {k: v for k, v in document.items() if k != SEAL_KEY}
+    return {"key": key_source, "key_check": _key_check(key), "mac": _mac(key, unsealed)}
+
+
+def _key_check(key: bytes) -> str:
+    return _mac(key, "netlify-reconciler/saved-plan-key-check")[:16]
 
 
 def _saved_change(change: Change) -> dict[str, Any]:
@@ -172,13 +197,20 @@ def is_saved_plan(path: Path) -> bool:
     return isinstance(document, dict) and SAVED_KEY in document
 
 
-def load(path: Path) -> SavedPlan:
+def load(path: Path, key: bytes, key_source: str) -> SavedPlan:
+    """The saved plan at `path`, refused unless its seal matches `key`: nothing in it is used before."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         saved = document[SAVED_KEY]
         if saved.get("format") != SAVED_FORMAT:
             raise ValueError(f"saved-plan format {saved.get('format')!r}, this version reads {SAVED_FORMAT}")
-        return SavedPlan(
+        if not isinstance(document.get(SEAL_KEY), dict):
+            raise ValueError("it has no seal")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise _not_saved_plan(path, exc) from None
+    _check_seal(path, document, key, key_source)
+    try:
+        plan_file = SavedPlan(
             path,
             document,
             Path(document["manifests"]),
@@ -187,10 +219,28 @@ def load(path: Path) -> SavedPlan:
             str(saved["manifests_digest"]),
             Selection.from_json(saved.get("selection")),
         )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, ReconcilerError) as exc:
-        raise ReconcilerError(
-            f"{path}: not a saved plan written by this version's `plan --out` ({exc})"
-        ) from None
+    except (ValueError, KeyError, TypeError, AttributeError, ReconcilerError) as exc:
+        raise _not_saved_plan(path, exc) from None
+    return plan_file
+
+
+def _not_saved_plan(path: Path, exc: Exception) -> ReconcilerError:
+    return ReconcilerError(f"{path}: not a saved plan written by this version's `plan --out` ({exc})")
+
+
+def _check_seal(path: Path, document: dict[str, Any], key: bytes, key_source: str) -> None:
+    found = document[SEAL_KEY]
+    if found.get("key_check") != _key_check(key):
+        differs = _KEY_DIFFERS.get((str(found.get("key")), key_source), "with another key")
+        raise StalePlan(
+            f"{path}: the saved plan was written {differs}: "
+            "apply it with the key the plan was made with, or make a new plan. Nothing was applied."
+        )
+    if not hmac.compare_digest(str(found.get("mac")), seal(document, key, key_source)["mac"]):
+        raise StalePlan(
+            f"{path}: the saved plan was modified after it was written, or was written with another "
+            "key/token; it is refused whole. Nothing was applied; make a new plan and review it."
+        )
 
 
 def check_fresh(

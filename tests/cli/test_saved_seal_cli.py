@@ -1,0 +1,122 @@
+"""A saved plan is applied only as it was written: sealed with a keyed MAC, refused whole once edited, and
+refused with the reason when it was sealed with another key. Nothing is sent to Netlify in either case."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli.conftest import EmulatorProcess, run_cli, start_emulator
+
+SECRET = "seal-secret-value-93k"
+MANIFEST = """\
+version: 1
+sites:
+  seal-site:
+    team: demo
+    env:
+      A: one
+      SECRET: {secret: true, values: {all: "${SEAL_SECRET}"}}
+  other-site:
+    team: demo
+"""
+MODIFIED = "the saved plan was modified after it was written, or was written with another key/token"
+
+
+@pytest.fixture
+def logged(tmp_path: Path) -> Iterator[tuple[EmulatorProcess, Path]]:
+    log = tmp_path / "requests.jsonl"
+    with start_emulator(tmp_path / "emu-data", "--request-log", str(log)) as emu:
+        yield emu, log
+
+
+def _writes(log: Path) -> list[str]:
+    entries = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return [f"{e['method']} {e['path']}" for e in entries if e["method"] not in ("GET", "HEAD", "OPTIONS")]
+
+
+def _saved_plan(emu: EmulatorProcess, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """Both sites exist; the plan saved adds an env var B to seal-site."""
+    env = emu.env(SEAL_SECRET=SECRET)
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(MANIFEST)
+    created = run_cli("apply", str(manifest), "--auto-approve", env=env)
+    assert created.returncode == 0, created.stderr
+    manifest.write_text(MANIFEST.replace("      A: one\n", "      A: one\n      B: two\n"))
+    plan_file = tmp_path / "plan.json"
+    made = run_cli("plan", str(manifest), "--out", str(plan_file), env=env)
+    assert made.returncode == 0, made.stderr
+    return plan_file, env
+
+
+def _delete_other_site(document: dict[str, Any]) -> None:
+    change = next(c for c in document["saved_plan"]["changes"] if c["kind"] == "env")
+    change["requests"][0] = {**change["requests"][0], "method": "DELETE", "path": "/sites/other-site", "body": None}
+
+
+def _secret_into_ledger(document: dict[str, Any]) -> None:
+    ledger = next(c for c in document["saved_plan"]["changes"] if c["kind"] == "ledger")
+    ledger["requests"][0]["body"]["leak"] = {"$sensitive": ["sites", "seal-site", "env", "SECRET", "values", "all"]}
+
+
+def _drop_conflicts(document: dict[str, Any]) -> None:
+    document["conflicts"] = []
+    document["warnings"].append("edited")
+
+
+def _forget_managed(document: dict[str, Any]) -> None:
+    document["saved_plan"]["managed"] = {}
+
+
+EDITS: list[Callable[[dict[str, Any]], None]] = [
+    _delete_other_site, _secret_into_ledger, _drop_conflicts, _forget_managed,
+]
+
+
+def test_an_edited_saved_plan_is_refused_whole_before_any_request(logged, tmp_path):
+    emu, log = logged
+    plan_file, env = _saved_plan(emu, tmp_path)
+    before = len(_writes(log))
+    for edit in EDITS:
+        document = json.loads(plan_file.read_text())
+        edit(document)
+        edited = tmp_path / f"{edit.__name__}.json"
+        edited.write_text(json.dumps(document))
+        refused = run_cli("apply", str(edited), "--allow-destroy", env=env)
+        assert refused.returncode == 1, (edit.__name__, refused.stdout, refused.stderr)
+        assert MODIFIED in refused.stderr and "Nothing was applied" in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr and "Internal error" not in refused.stderr
+    assert _writes(log)[before:] == [], "nothing sent"
+    assert emu.api("GET", "/sites/other-site").json()["name"] == "other-site"
+
+    applied = run_cli("apply", str(plan_file), env=env)  # the plan as written still applies
+    assert applied.returncode == 0, applied.stderr
+    metadata = json.dumps(emu.api("GET", f"/sites/{emu.api('GET', '/sites/seal-site').json()['id']}/metadata").json())
+    assert SECRET not in metadata
+
+
+def test_a_saved_plan_applied_with_another_key_says_the_key_differs(logged, tmp_path):
+    emu, log = logged
+    plan_file, env = _saved_plan(emu, tmp_path)
+    keyed = {**env, "NETLIFY_RECONCILER_LEDGER_KEY": "key-one"}
+    assert run_cli("plan", str(tmp_path / "m.yaml"), "--out", str(tmp_path / "keyed.json"), env=keyed).returncode == 0
+    before = len(_writes(log))
+    cases = [
+        (tmp_path / "keyed.json", env, "with NETLIFY_RECONCILER_LEDGER_KEY set, and it is not set here"),
+        (tmp_path / "keyed.json", {**env, "NETLIFY_RECONCILER_LEDGER_KEY": "key-two"},
+         "with another NETLIFY_RECONCILER_LEDGER_KEY than the one set here"),
+        (plan_file, keyed, "without NETLIFY_RECONCILER_LEDGER_KEY (keyed by the token), and it is set here"),
+    ]
+    for path, run_env, reason in cases:
+        refused = run_cli("apply", str(path), env=run_env)
+        assert refused.returncode == 1
+        assert f"the saved plan was written {reason}" in refused.stderr, refused.stderr
+        assert "stale" not in refused.stderr and "changed:" not in refused.stderr
+        assert "key-one" not in refused.stderr + refused.stdout
+    assert _writes(log)[before:] == []
+    assert "key-one" not in (tmp_path / "keyed.json").read_text()
+
