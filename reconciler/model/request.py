@@ -49,6 +49,9 @@ class ReadBack:
     delete: str | None = None
 
 
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")  # what a planned request may send
+
+
 @dataclass(frozen=True)
 class Request:
     """One API call. `via` names a procedure that carries it out (a deploy: create, upload what
@@ -196,7 +199,7 @@ def _encode_read_back(read_back: ReadBack | None, sensitive: Callable[[Sensitive
     }
 
 
-def _api(value: Any) -> Api:
+def api_named(value: Any) -> Api:
     if value not in ("netlify", "integrations"):
         raise ValueError(f"unknown API {value!r}")
     return "netlify" if value == "netlify" else "integrations"
@@ -209,7 +212,7 @@ def _decode_read_back(data: Any, sensitive: Callable[[Any], Sensitive]) -> ReadB
         path=str(data["path"]),
         params={str(k): str(v) for k, v in dict(data.get("params") or {}).items()},
         match=decode_value(data.get("match") or {}, sensitive),
-        api=_api(data.get("api", "netlify")),
+        api=api_named(data.get("api", "netlify")),
         single=bool(data.get("single")),
         wrap=bool(data.get("wrap")),
         delete=data.get("delete"),
@@ -217,12 +220,15 @@ def _decode_read_back(data: Any, sensitive: Callable[[Any], Sensitive]) -> ReadB
 
 
 def decode_request(data: Mapping[str, Any], sensitive: Callable[[Any], Sensitive]) -> Request:
+    method, path = data["method"], data["path"]
+    if method not in METHODS or not isinstance(path, str) or not path.startswith("/"):
+        raise ValueError(f"not a request: {method!r} {path!r}")
     return Request(
-        method=str(data["method"]),
-        path=str(data["path"]),
+        method=method,
+        path=path,
         params={str(k): str(v) for k, v in dict(data.get("params") or {}).items()},
         body=decode_value(data.get("body"), sensitive),
-        api=_api(data.get("api", "netlify")),
+        api=api_named(data.get("api", "netlify")),
         idempotent=data.get("idempotent"),
         binds={str(k): str(v) for k, v in dict(data.get("binds") or {}).items()},
         via=data.get("via"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from reconciler.model.errors import ReconcilerError
 from reconciler.model.location import DocPath
 from reconciler.model.objects import LiveState, OwnerLive
 from reconciler.model.owner import OwnerRef
-from reconciler.model.request import decode_request, encode_request, source_path
+from reconciler.model.request import api_named, decode_request, encode_request, source_path
 from reconciler.model.sensitive import UNREADABLE, Sensitive, reveal
 from reconciler.model.status import STATUS_KEY
 from reconciler.plan.document import restore_display
@@ -219,7 +220,8 @@ def load(path: Path, key: bytes, key_source: str) -> SavedPlan:
             str(saved["manifests_digest"]),
             Selection.from_json(saved.get("selection")),
         )
-    except (ValueError, KeyError, TypeError, AttributeError, ReconcilerError) as exc:
+        _decode(plan_file, _checked_reference)  # every part decodes before anything is read or sent
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, ReconcilerError) as exc:
         raise _not_saved_plan(path, exc) from None
     return plan_file
 
@@ -241,6 +243,13 @@ def _check_seal(path: Path, document: dict[str, Any], key: bytes, key_source: st
             f"{path}: the saved plan was modified after it was written, or was written with another "
             "key/token; it is refused whole. Nothing was applied; make a new plan and review it."
         )
+
+
+def _checked_reference(reference: Any) -> Sensitive:
+    """A sensitive reference's shape, checked before the manifests are read (see `saved_plan`)."""
+    if not isinstance(reference, list) or not all(isinstance(part, str | int) for part in reference):
+        raise ValueError(f"a sensitive reference {reference!r} is not a manifest path")
+    return Sensitive("", tuple(reference))
 
 
 def check_fresh(
@@ -283,18 +292,28 @@ def saved_plan(saved: SavedPlan, desired: DesiredState) -> Plan:
             raise StalePlan(f"{saved.path}: the manifests no longer hold a value the plan sends") from None
         return value if isinstance(value, Sensitive) else Sensitive(str(value), source)
 
+    try:
+        return _decode(saved, sensitive)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise _not_saved_plan(saved.path, exc) from None
+
+
+def _decode(saved: SavedPlan, sensitive: Callable[[Any], Sensitive]) -> Plan:
     section = saved.saved
     plan = Plan(
-        warnings=list(saved.document.get("warnings") or []),
-        conflicts=list(saved.document.get("conflicts") or []),
-        prefixes=dict(section.get("prefixes") or {}),
-        managed={address: {(k, i) for k, i in pairs} for address, pairs in section["managed"].items()},
+        warnings=[str(w) for w in saved.document["warnings"]],
+        conflicts=[str(c) for c in saved.document["conflicts"]],
+        prefixes={api_named(k): str(v) for k, v in dict(section["prefixes"]).items()},
+        managed={str(address): {(k, i) for k, i in pairs} for address, pairs in section["managed"].items()},
     )
-    shown = {entry["address"]: entry for entry in saved.document.get("changes") or []}
+    shown = {entry["address"]: entry for entry in saved.document["changes"]}
     for entry in section["changes"]:
+        kind, name = entry["owner"]
+        if kind not in ("team", "site") or not isinstance(name, str):
+            raise ValueError(f"owner {entry['owner']!r} is not a team or site")
         change = Change(
-            OwnerRef(entry["owner"][0], entry["owner"][1]),
-            entry["kind"],
+            OwnerRef(kind, name),
+            str(entry["kind"]),
             entry["identity"],
             Action(entry["action"]),
             requests=[decode_request(request, sensitive) for request in entry["requests"]],

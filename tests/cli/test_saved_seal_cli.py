@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from reconciler.plan import saved
+from reconciler.session import resolve_target
 from tests.cli.conftest import EmulatorProcess, run_cli, start_emulator
 
 SECRET = "seal-secret-value-93k"
@@ -120,3 +122,49 @@ def test_a_saved_plan_applied_with_another_key_says_the_key_differs(logged, tmp_
     assert _writes(log)[before:] == []
     assert "key-one" not in (tmp_path / "keyed.json").read_text()
 
+
+def _set(path: tuple[str | int, ...], value: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(document: dict[str, Any]) -> None:
+        node: Any = document["saved_plan"]
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = value
+
+    return edit
+
+
+MALFORMED = {
+    "action": _set(("changes", 0, "action"), "bogus"),
+    "owner": _set(("changes", 0, "owner"), "x"),
+    "managed": _set(("managed",), []),
+    "api": _set(("changes", 0, "requests", 0, "api"), "bogus"),
+    "requests": _set(("changes", 0, "requests"), None),
+    "method": _set(("changes", 0, "requests", 0, "method"), 5),
+    "reference": _set(("changes", 0, "requests", 0, "body"), {"$sensitive": "sites"}),
+}
+
+
+def test_a_malformed_saved_plan_with_a_valid_seal_is_refused_before_any_request(logged, tmp_path, monkeypatch):
+    """Only someone with the key can write one (or an older version): still one clear line, nothing sent."""
+    monkeypatch.delenv("NETLIFY_RECONCILER_LEDGER_KEY", raising=False)
+    emu, log = logged
+    plan_file, env = _saved_plan(emu, tmp_path)
+    key = resolve_target(emu.url, environ=env).fingerprint_key()
+    before = len(_writes(log))
+    for name, edit in MALFORMED.items():
+        document = json.loads(plan_file.read_text())
+        edit(document)
+        document[saved.SEAL_KEY] = saved.seal(document, key, "token")
+        edited = tmp_path / f"{name}.json"
+        edited.write_text(json.dumps(document))
+        refused = run_cli("apply", str(edited), env=env)
+        assert refused.returncode == 1, (name, refused.stdout, refused.stderr)
+        assert "not a saved plan written by this version" in refused.stderr, (name, refused.stderr)
+        assert "Traceback" not in refused.stderr and "Internal error" not in refused.stderr
+    older = json.loads(plan_file.read_text())
+    older["saved_plan"]["format"] = 2
+    del older[saved.SEAL_KEY]
+    (tmp_path / "older.json").write_text(json.dumps(older))
+    refused = run_cli("apply", str(tmp_path / "older.json"), env=env)
+    assert refused.returncode == 1 and "not a saved plan written by this version" in refused.stderr
+    assert _writes(log)[before:] == [], "nothing sent"
