@@ -12,6 +12,7 @@ import click
 
 from reconciler.apply import DEFAULT_LEASE_WAIT, ApplyReport, apply_plan
 from reconciler.model.change import Action, Change
+from reconciler.model.errors import ReconcilerError
 from reconciler.netlify.client import NetlifyClient
 from reconciler.plan.model import Plan
 from reconciler.plan.render_json import render_json
@@ -56,12 +57,30 @@ def show(plan: Plan, fmt: str = "text") -> None:
     click.echo(render(plan, fmt), nl=False)
 
 
+def check_outputs(**outputs: Path | None) -> None:
+    """Refuse an output file whose directory does not exist before anything is read: a run that reads a
+    fleet for minutes should not end in a file it cannot write. Keywords name flags (json_out: --json-out)."""
+    for name, path in outputs.items():
+        if path is not None and not path.parent.is_dir():
+            flag = "--" + name.replace("_", "-")
+            raise ReconcilerError(f"{flag} {path}: {path.parent} is not an existing directory")
+
+
+def write_output(path: Path, text: str, flag: str) -> None:
+    """Write an output file; a failure (a full disk, no permission) is one line naming it."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ReconcilerError(f"{flag} {path}: cannot write it ({reason})") from None
+
+
 def write_reports(plan: Plan, json_out: Path | None, markdown_out: Path | None) -> None:
     """Machine- and reviewer-readable copies for CI (the GitHub Action reads these), besides stdout."""
     if json_out is not None:
-        json_out.write_text(render(plan, "json"), encoding="utf-8")
+        write_output(json_out, render(plan, "json"), "--json-out")
     if markdown_out is not None:
-        markdown_out.write_text(render(plan, "markdown"), encoding="utf-8")
+        write_output(markdown_out, render(plan, "markdown"), "--markdown-out")
 
 
 def run_apply(
@@ -112,4 +131,4 @@ def outputs(report: ApplyReport) -> dict[str, str]:
 def write_applied_report(plan: Plan, report: ApplyReport, json_out: Path | None) -> None:
     """Once apply is done, its JSON report is the plan it applied plus the outputs it learned."""
     if json_out is not None:
-        json_out.write_text(render_json(plan, extra={"outputs": outputs(report)}), encoding="utf-8")
+        write_output(json_out, render_json(plan, extra={"outputs": outputs(report)}), "--json-out")

@@ -12,9 +12,11 @@ from reconciler.apply import DEFAULT_LEASE_WAIT
 from reconciler.commands.output import (
     EXIT_CHANGES,
     EXIT_OK,
+    check_outputs,
     run_apply,
     show,
     write_applied_report,
+    write_output,
     write_reports,
 )
 from reconciler.commands.publish import check_slug, publish_after_apply, publish_after_drift
@@ -72,15 +74,17 @@ def plan(
     markdown_out: Path | None = None,
     selection: Selection = EVERYTHING,
 ) -> int:
+    check_outputs(out=out, json_out=json_out, markdown_out=markdown_out)
     target = _target(api_url, integration_api_url)
     planned = _read_and_plan(path, target, selection)
     show(planned.plan, fmt)
     write_reports(planned.plan, json_out, markdown_out)
     if out is not None:
-        saved.save(
-            out, planned.plan, planned.live, planned.desired, path, target.url, target.fingerprint_key(),
+        text = saved.save(
+            planned.plan, planned.live, planned.desired, path, target.url, target.fingerprint_key(),
             owner_kinds(planned.kinds), selection.resolved(planned.desired), target.fingerprint_key_source(),
         )  # fmt: skip
+        write_output(out, text, "--out")
         click.echo(f"Saved plan: {out} (no secret values; `apply {out}` reads them again)", err=True)
     _warn_safety(planned.plan, planned.desired)
     _refuse_conflicts(planned.plan)
@@ -101,6 +105,7 @@ def drift(
 ) -> int:
     """A plan read the other way round: exit 2 when Netlify departs from the manifests (unless told)."""
     check_slug(publish_status)
+    check_outputs(json_out=json_out, markdown_out=markdown_out)
     target = _target(api_url, integration_api_url)
     planned = _read_and_plan(path, target, selection)
     _show_drift(planned.plan, fmt, json_out, markdown_out)
@@ -118,6 +123,7 @@ def merge_drift_reports(
 ) -> int:
     """One drift report from the JSON reports of shards (`drift --shard K/N --json-out F`), as if one run
     had read everything: the drift issue and the exit code see the whole fleet."""
+    check_outputs(json_out=json_out, markdown_out=markdown_out)
     merged = Plan(mode="drift")
     for report in _report_files(reports):
         try:
@@ -177,6 +183,7 @@ def apply(
 ) -> int:
     check_slug(publish_status)
     settle_seconds()  # a bad NETLIFY_RECONCILER_LEASE_SETTLE is refused before anything is read
+    check_outputs(json_out=json_out, markdown_out=markdown_out)
     target = _target(api_url, integration_api_url)
     key, key_source = target.fingerprint_key(), target.fingerprint_key_source()
     plan_file = saved.load(path, key, key_source) if saved.is_saved_plan(path) else None

@@ -113,7 +113,6 @@ def _mac(key: bytes, value: Any) -> str:
 
 
 def save(
-    path: Path,
     plan: Plan,
     live: LiveState,
     desired: DesiredState,
@@ -123,7 +122,8 @@ def save(
     owner_kinds: frozenset[str],
     selection: Selection,
     key_source: str,
-) -> None:
+) -> str:
+    """The saved plan's text (`plan --out`), sealed."""
     printed = fingerprint(live, key, owner_kinds)
     saved = {
         "format": SAVED_FORMAT,
@@ -138,8 +138,7 @@ def save(
     extra = {"fingerprint": printed.digest, "manifests": str(manifests), SAVED_KEY: saved}
     document = json.loads(render_json(plan, extra=extra))
     document[SEAL_KEY] = seal(document, key, key_source)
-    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
-    path.write_text(text, encoding="utf-8")
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def seal(document: dict[str, Any], key: bytes, key_source: str) -> dict[str, str]:
