@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from reconciler.manifest.select import Selection, check_targets, parse_shard
+from reconciler.manifest.select import Selection, check_ref, check_targets, parse_shard
 
 manifest_path = click.argument("path", type=click.Path(path_type=Path), metavar="MANIFESTS")
 api_url_option = click.option(
@@ -84,4 +84,5 @@ def with_selection(function: Any) -> Any:
 def selection_of(targets: tuple[str, ...], changed_since: str | None, shard: str | None) -> Selection:
     """The selection flags as one `Selection`, checked before anything is read."""
     check_targets(targets)
+    check_ref(changed_since)
     return Selection(targets, changed_since, parse_shard(shard))

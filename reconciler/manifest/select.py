@@ -101,6 +101,16 @@ def check_targets(targets: tuple[str, ...]) -> None:
             )
 
 
+def check_ref(ref: str | None) -> None:
+    """A `--changed-since` ref that starts with `-` would reach git as an option (`--output=FILE` writes
+    a file): no Git ref does, so it is refused."""
+    if ref is not None and (not ref.strip() or ref.startswith("-")):
+        raise ReconcilerError(
+            f"--changed-since {ref!r}: expected a Git ref such as origin/main or a commit "
+            "(a ref cannot start with '-')"
+        )
+
+
 def shard_of(address: str, shards: int) -> int:
     """1-based shard of an owner address: the same on every machine and every run."""
     return int.from_bytes(hashlib.sha256(address.encode()).digest()[:8], "big") % shards + 1
@@ -163,8 +173,9 @@ def _keeps(owner: Owner, selection: Selection, changed: set[str] | None) -> bool
 
 def _changed_owners(desired: DesiredState, ref: str, manifests: Path) -> set[str]:
     """Owners declared in a changed file, or deploying a directory that holds a changed file."""
+    check_ref(ref)
     root = Path(_git(manifests, "rev-parse", "--show-toplevel").strip())
-    names = _git(root, "diff", "--name-only", "-z", ref, "--").split("\0")
+    names = _git(root, "diff", "--name-only", "-z", "--end-of-options", ref, "--").split("\0")
     names += _git(root, "ls-files", "--others", "--exclude-standard", "-z").split("\0")
     changed = {(root / name).resolve() for name in names if name}
     owners: set[str] = set()

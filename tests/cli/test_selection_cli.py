@@ -204,3 +204,21 @@ def test_merging_reports_refuses_what_only_a_read_can_do(tmp_path, extra):
     report.write_text("{}")
     result = run_cli("drift", "--merge-reports", str(report), *extra)
     assert result.returncode == 1 and "--merge-reports reads only the reports" in result.stderr
+
+
+@pytest.mark.parametrize("ref", ["--output={victim}", "-p", "--no-index"])
+def test_a_changed_since_ref_is_never_read_as_a_git_option(tmp_path, ref):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "m.yaml").write_text("version: 1\nsites:\n" + _site("a"))
+    _git(repo, "init", "-q")
+    _git(repo, "-c", "user.email=t@example.org", "-c", "user.name=t", "add", ".")
+    _git(repo, "-c", "user.email=t@example.org", "-c", "user.name=t", "commit", "-qm", "base")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("kept")
+    env = {"NETLIFY_API_URL": "http://127.0.0.1:9", "NETLIFY_AUTH_TOKEN": "t"}
+    result = run_cli("plan", str(repo / "m.yaml"), f"--changed-since={ref.format(victim=victim)}", env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "a ref cannot start with '-'" in result.stderr, result.stderr
+    assert "127.0.0.1:9" not in result.stderr.split("Error:")[-1], "refused before anything was read"
+    assert victim.read_text() == "kept"
