@@ -22,7 +22,7 @@ from reconciler.commands.output import (
 from reconciler.commands.publish import check_slug, publish_after_apply, publish_after_drift
 from reconciler.live import read_live
 from reconciler.manifest.model import DesiredState
-from reconciler.manifest.select import EVERYTHING, Selection
+from reconciler.manifest.select import EVERYTHING, Selection, parse_shard
 from reconciler.model.errors import ReconcilerError
 from reconciler.model.objects import LiveState
 from reconciler.netlify.client import NetlifyClient
@@ -108,6 +108,7 @@ def drift(
     check_outputs(json_out=json_out, markdown_out=markdown_out)
     target = _target(api_url, integration_api_url)
     planned = _read_and_plan(path, target, selection)
+    planned.plan.shard = selection.shard
     _show_drift(planned.plan, fmt, json_out, markdown_out)
     publish_after_drift(planned, target, publish_status)  # a separate write, after the report
     return _drift_exit(planned.plan, fail_on)
@@ -125,15 +126,15 @@ def merge_drift_reports(
     had read everything: the drift issue and the exit code see the whole fleet."""
     check_outputs(json_out=json_out, markdown_out=markdown_out)
     merged = Plan(mode="drift")
+    shards: list[tuple[Path, tuple[int, int] | None]] = []
     for report in _report_files(reports):
-        try:
-            part = plan_from_document(json.loads(report.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ReconcilerError(f"{report}: not a JSON report of `drift` ({exc})") from None
+        shard, part = _drift_report(report)
+        shards.append((report, shard))
         merged.changes += part.changes
         merged.unmanaged += part.unmanaged
         merged.conflicts += part.conflicts
         merged.warnings += [w for w in part.warnings if not w.startswith("only ")]
+    _check_shards(shards)
     # Each owner is in one shard: a stable sort by owner gives the order of one run (teams, then sites,
     # each by name), so the report (and the drift issue's digest) does not depend on the shard count.
     merged.changes.sort(key=lambda change: (change.owner.kind != "team", change.owner.name))
@@ -155,6 +156,43 @@ def _report_files(paths: list[Path]) -> list[Path]:
         else:
             files.append(path)
     return files
+
+
+def _drift_report(report: Path) -> tuple[tuple[int, int] | None, Plan]:
+    """The shard a report of `drift --json-out` covers, and its plan; anything else is refused."""
+    try:
+        document = json.loads(report.read_text(encoding="utf-8"))
+        if not isinstance(document, dict) or not isinstance(document.get("drift"), dict):
+            raise ValueError("no `drift` section: a plan's report, or not one of this tool's")
+        return parse_shard(document["drift"].get("shard")), plan_from_document(document)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, ReconcilerError) as exc:
+        reason = f"{type(exc).__name__}: {exc}" if isinstance(exc, KeyError | TypeError) else exc
+        raise ReconcilerError(f"{report}: not a JSON report of `drift` (--json-out) ({reason})") from None
+
+
+def _check_shards(shards: list[tuple[Path, tuple[int, int] | None]]) -> None:
+    """The reports are each shard of one split exactly once (or one whole report): a shard missing or
+    counted twice would make the merged report, and the drift issue it feeds, wrong without a word."""
+    seen: dict[tuple[int, int] | None, Path] = {}
+    for report, shard in shards:
+        if shard is None and len(shards) > 1:
+            raise ReconcilerError(f"{report}: a report of every owner (no --shard) merged with other reports")
+        if shard in seen:
+            raise ReconcilerError(f"{report}: the same shard ({_shard(shard)}) as {seen[shard]}")
+        seen[shard] = report
+    counts = {shard[1] for shard in seen if shard is not None}
+    if len(counts) > 1:
+        raise ReconcilerError(f"the reports come from different splits: {', '.join(map(_shard, seen))}")
+    if counts:
+        (count,) = counts
+        missing = sorted(set(range(1, count + 1)) - {shard[0] for shard in seen if shard is not None})
+        if missing:
+            listed = ", ".join(f"{k}/{count}" for k in missing)
+            raise ReconcilerError(f"missing the report of shard {listed}: every shard is needed to merge")
+
+
+def _shard(shard: tuple[int, int] | None) -> str:
+    return f"{shard[0]}/{shard[1]}" if shard else "no --shard"
 
 
 def _show_drift(plan: Plan, fmt: str, json_out: Path | None, markdown_out: Path | None) -> None:

@@ -36,6 +36,7 @@ class Plan:
     )  # owner -> (kind, id) in its ledger
     prefixes: dict[Api, str] = field(default_factory=dict)  # each API's path prefix, for showing calls
     mode: str = "plan"  # "drift": the same changes, read as how Netlify departs from the manifests
+    shard: tuple[int, int] | None = None  # a drift report of shard K of N (`drift --shard K/N`)
 
     @property
     def config_changes(self) -> list[Change]:

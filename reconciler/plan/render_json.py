@@ -57,6 +57,8 @@ def plan_document(plan: Plan, extra: dict[str, Any] | None = None) -> dict[str, 
         "conflicts": [str(c) for c in plan.conflicts],
         "warnings": [str(w) for w in plan.warnings],
     }
+    if plan.mode == "drift":  # what `drift --merge-reports` checks: a drift report, and of which shard
+        document["drift"] = {"shard": f"{plan.shard[0]}/{plan.shard[1]}" if plan.shard else None}
     for key, value in (extra or {}).items():
         if key in document:
             # Silently replacing "changes" or "summary" would make the document lie.
