@@ -26,7 +26,6 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +45,6 @@ log = logging.getLogger(__name__)
 
 MAX_ZIP_FILES = 25_000
 CREATE_ATTEMPTS = 4
-CREATE_CLOCK_MARGIN = timedelta(minutes=2)  # Netlify's clock and ours may differ a little
 FINISHED_STATES = frozenset({"ready", "error", "cancelled", "rejected"})
 # States from which `required` is known (an async deploy answers an empty list while `preparing`).
 PREPARED_STATES = frozenset({"prepared", "uploading", "uploaded", "processing", "ready"})
@@ -167,39 +165,41 @@ def zip_params(options: DeployOptions) -> dict[str, str]:
 
 
 def _create(client: NetlifyClient, site_id: str, options: DeployOptions, **send: Any) -> dict[str, Any]:
-    """Create the deploy once. A creation whose answer was lost may have happened: the site's unfinished
-    deploys with this deploy's title made since the first attempt are read back; the oldest is taken as
-    ours and any other one cancelled, and only when there is none is the creation sent again."""
-    since = datetime.now(UTC) - CREATE_CLOCK_MARGIN
+    """Create the deploy once. A creation whose answer was lost may have happened: the site's deploys with
+    this deploy's title that were not there before the first attempt are read back, whatever their state
+    (one with nothing to upload may be `ready` already); the oldest is taken as ours and any other one
+    cancelled, and only when there is none is the creation sent again."""
+    before = {str(item.get("id")) for item in _listed(client, site_id, send.get("on_response"))}
     last: OutcomeUnknown | None = None
     for _ in range(CREATE_ATTEMPTS):
         try:
             return _json(client.request("POST", f"/sites/{site_id}/deploys", **send))
         except OutcomeUnknown as unknown:
             last = unknown
-        made = _made_since(client, site_id, options.title, since)
+        made = [
+            item
+            for item in _listed(client, site_id, send.get("on_response"))
+            if item.get("title") == options.title and str(item.get("id")) not in before
+        ]
+        made.sort(key=lambda item: (str(item.get("created_at")), str(item.get("id"))))
         if made:
-            for extra in made[1:]:
-                client.request("POST", f"/deploys/{extra['id']}/cancel", idempotent=True)
+            for extra in made[1:]:  # 422: it finished meanwhile, a duplicate of the same content
+                client.request("POST", f"/deploys/{extra['id']}/cancel", idempotent=True, accept=(422,))
             return _json(client.request("GET", f"/sites/{site_id}/deploys/{made[0]['id']}"))
     assert last is not None
     raise last
 
 
-def _made_since(
-    client: NetlifyClient, site_id: str, title: str | None, since: datetime
+def _listed(
+    client: NetlifyClient, site_id: str, on_response: Callable[[int, Mapping[str, str]], None] | None
 ) -> list[dict[str, Any]]:
-    listed = client.get(f"/sites/{site_id}/deploys", {"per_page": "100"}) or []
-    found = []
-    for item in listed:
-        try:
-            created = datetime.fromisoformat(str(item.get("created_at")).replace("Z", "+00:00"))
-        except ValueError:
-            continue
-        created = created if created.tzinfo else created.replace(tzinfo=UTC)
-        if item.get("title") == title and created >= since and item.get("state") not in FINISHED_STATES:
-            found.append(item)
-    return sorted(found, key=lambda item: (str(item.get("created_at")), str(item.get("id"))))
+    """The site's newest deploys: listed before the creation too, because that is the one way to tell
+    the deploy this run made from earlier ones of the same title (clocks differ, titles repeat)."""
+    response = client.request(
+        "GET", f"/sites/{site_id}/deploys", params={"per_page": "100"}, on_response=on_response
+    )
+    listed = response.json() if response.content else None
+    return [item for item in listed if isinstance(item, dict)] if isinstance(listed, list) else []
 
 
 def restore(client: NetlifyClient, site_id: str, deploy_id: str) -> dict[str, Any]:
@@ -261,6 +261,8 @@ def _wait(
                 return current
             if state == "error":
                 raise DeployError(f"Netlify reports an error: {current.get('error_message') or 'no message'}")
+            if state in FINISHED_STATES:  # an adopted deploy (see `_create`) may have ended otherwise
+                raise DeployError(f"the deploy ended {state}")
         heartbeat()
         delay = min(next(delays, options.poll_interval), options.poll_interval)
         if time.monotonic() + delay > deadline:

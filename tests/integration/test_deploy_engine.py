@@ -355,6 +355,32 @@ def test_a_deploy_that_never_gets_ready_times_out_and_is_cancelled(tmp_path: Pat
         assert client.get(f"/deploys/{caught.value.deploy_id}")["error_message"] == "Deploy canceled"
 
 
+def test_a_lost_creation_answer_adopts_the_ready_deploy_this_run_made_not_an_earlier_one(
+    tmp_path: Path,
+) -> None:
+    """With nothing to upload and no processing delay, the deploy whose answer was lost is `ready` by the
+    time it is looked for; earlier ready deploys of the same title are not this run's."""
+    options = deploy_options(prepare_delay=0, processing_delay=0)
+    with (
+        EmulatorServer(tmp_path / "emu", tokens=[TOKEN], options=options) as emu,
+        NetlifyClient(emu.url, TOKEN) as client,
+    ):
+        site_id = site(client)
+        root = write(tmp_path / "site", {"index.html": b"v1"})
+        first = deploy(client, site_id, digest_of(tmp_path, root), DeployOptions()).deploy
+        (root / "index.html").write_bytes(b"v2")
+        second = deploy(client, site_id, digest_of(tmp_path, root), DeployOptions()).deploy
+        (root / "index.html").write_bytes(b"v1")  # nothing to upload: ready at once
+        faults(emu, drop_after_rate=1.0, paths="^POST /api/v1/sites/[^/]+/deploys$")
+        result = deploy(client, site_id, digest_of(tmp_path, root), DeployOptions())
+        faults(emu)
+        listed = client.get(f"/sites/{site_id}/deploys")
+        assert {d["id"] for d in listed} == {first["id"], second["id"], result.deploy["id"]}
+        assert result.deploy["state"] == "ready"
+        assert client.get(f"/sites/{site_id}")["published_deploy"]["id"] == result.deploy["id"]
+        assert client.get(f"/deploys/{second['id']}")["state"] == "ready"
+
+
 def test_zip_method(emu: EmulatorServer, client: NetlifyClient, tmp_path: Path) -> None:
     site_id = site(client)
     digest = digest_of(tmp_path, write(tmp_path / "site", TREE))
