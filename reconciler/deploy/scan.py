@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import threading
 from collections import namedtuple
 from collections.abc import Mapping
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 # Hashing shows progress (on stderr: a bar on a terminal, lines in CI) only once it has taken this long,
 # so a small site's plan prints nothing extra and a large tree never looks stuck.
 HASH_PROGRESS_DELAY = 1.0
+EMPTY_SHA1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709"
 
 __all__ = ["MAX_DIR_ENTRIES", "DeployInputError", "LocalDigest", "LocalFile", "local_digest"]
 
@@ -173,12 +175,20 @@ def planned_digest(
     for path, sha1 in files.items():
         source = os.path.join(publish_dir, path)
         try:
-            size = os.stat(source).st_size
+            info = os.stat(source)
         except OSError as exc:
             raise DeployInputError(
                 f"{source}: {exc.strerror or exc} since the plan was made; plan again"
             ) from None
-        local[path] = LocalFile(path, source, size, sha1)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block the upload, a device never end
+            raise DeployInputError(f"{source}: no longer a regular file since the plan was made; plan again")
+        if info.st_size == 0 and sha1 != EMPTY_SHA1:  # cheap to tell now, before anything is sent
+            from reconciler.deploy.verifying_reader import FileChangedError
+
+            raise FileChangedError(
+                f"{source} changed since it was hashed (it is now empty); nothing was sent, plan again"
+            )
+        local[path] = LocalFile(path, source, info.st_size, sha1)
     zipped: dict[str, LocalFunction] = {}
     if functions:
         if functions_dir is None:

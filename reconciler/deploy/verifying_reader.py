@@ -48,6 +48,7 @@ class VerifyingReader:
         self._digest: Any = hashlib.new(algorithm)
         self._file: Any = None
         self._left = size
+        self._checked = False
         self.sent = 0
 
     def __len__(self) -> int:
@@ -66,7 +67,9 @@ class VerifyingReader:
 
     def read(self, size: int = -1) -> bytes:
         if self._left == 0:
-            self.close()
+            if not self._checked:  # an empty body is checked too: the file may have been emptied
+                self._open()
+                self._finish()
             return b""
         want = self._left if size is None or size < 0 else min(size, self._left)
         data: bytes = self._open().read(want)
@@ -76,17 +79,22 @@ class VerifyingReader:
         self._digest.update(data)
         self._left -= len(data)
         if self._left == 0:
-            grown = self._file.read(1)
-            self.close()
-            if grown:
-                self._changed(f"it grew beyond the {self._size:,} bytes it had")
-            actual = self._digest.hexdigest()
-            if actual != self._expected:
-                self._changed(f"its {self._algorithm.upper()} is now {actual}, it was {self._expected}")
+            self._finish()
         self.sent += len(data)
         if self._on_bytes is not None:
             self._on_bytes(len(data))
         return data
+
+    def _finish(self) -> None:
+        """Every byte was read: the file must end here and have the expected digest."""
+        self._checked = True
+        grown = self._file.read(1)
+        self.close()
+        if grown:
+            self._changed(f"it grew beyond the {self._size:,} bytes it had")
+        actual = self._digest.hexdigest()
+        if actual != self._expected:
+            self._changed(f"its {self._algorithm.upper()} is now {actual}, it was {self._expected}")
 
     def _changed(self, detail: str) -> None:
         raise FileChangedError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,31 @@ def test_first_deploy_unchanged_redeploy_and_one_changed_file(logged, tmp_path):
     uploads = [c for c in calls_since(log, start) if c["method"] == "PUT" and "/files/" in c["path"]]
     assert len(uploads) == 1
     assert make_plan(client, manifest).plan.changes == []
+
+
+@pytest.mark.parametrize(
+    ("replace", "message"),
+    [
+        (lambda path: path.write_text(""), "y.txt changed since it was hashed (it is now empty)"),
+        (lambda path: (path.unlink(), os.mkfifo(path)), "y.txt: no longer a regular file"),
+    ],
+    ids=["emptied", "fifo"],
+)
+def test_a_file_emptied_or_replaced_after_the_plan_is_refused_before_any_request(
+    logged, tmp_path, replace, message
+):
+    """Sizes are read at apply: an emptied file would be sent as an empty body, a FIFO block the upload."""
+    client, log = logged
+    make_tree(tmp_path / "public", {"index.html": "x", "y.txt": "planned content"})
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(MANIFEST.format(extra=""))
+    planned = make_plan(client, manifest)
+    replace(tmp_path / "public" / "y.txt")
+    start = mark(log)
+    with pytest.raises(ReconcilerError) as caught:
+        apply_plan(client, planned.plan, planned.procedures)
+    assert message in str(caught.value)
+    assert not [c for c in calls_since(log, start) if "/deploys" in c["path"]], "nothing was sent"
 
 
 def test_draft_never_publishes_and_is_not_redeployed(client, tmp_path):

@@ -93,6 +93,15 @@ def test_verifying_reader_refuses_a_changed_file_before_its_last_byte(
     assert f"{path} changed since it was hashed" in str(caught.value) and detail in str(caught.value)
 
 
+def test_verifying_reader_checks_an_empty_body_too(tmp_path: Path) -> None:
+    path = tmp_path / "emptied.txt"
+    path.write_bytes(b"")
+    assert drain(VerifyingReader(path, 0, hashlib.sha1(b"").hexdigest(), "empty")) == b""
+    reader = VerifyingReader(path, 0, hashlib.sha1(b"hashed").hexdigest(), str(path))
+    with pytest.raises(FileChangedError, match=r"changed since it was hashed \(its SHA1 is now"):
+        reader.read(4096)
+
+
 def test_verifying_reader_checks_sha256_for_function_zips(tmp_path: Path) -> None:
     path = tmp_path / "fn.zip"
     path.write_bytes(b"zip bytes")
