@@ -6,8 +6,8 @@ offending paths named, instead of halfway through an upload. Rules (documented i
 - names starting with `.` are skipped, except `.well-known`; names starting with `__MACOSX` are skipped;
 - symlinks are followed when their target (fully resolved) stays inside the directory, and refused when it
   escapes it, dangles, or loops back into one of its own ancestors;
-- a path containing `#` or `?` (the CDN treats them as URL syntax), a backslash, or a name that is not
-  valid UTF-8 is refused;
+- a path containing `#` or `?` (the CDN treats them as URL syntax), a backslash, a literal `%2F`, `%5C`
+  or `%00` (Netlify refuses encoded separators), or a name that is not valid UTF-8 is refused;
 - a directory with more than `MAX_DIR_ENTRIES` deployed entries is refused (Netlify fails such deploys);
 - anything that is neither a file nor a directory (a socket, a FIFO, a device) is refused.
 
@@ -29,6 +29,7 @@ MAX_DIR_ENTRIES = 54_000
 MAX_PROBLEMS_SHOWN = 20
 UNKNOWN_SIZE = -1  # a file's size when the walk was asked not to `stat` files
 _FORBIDDEN_CHARS = ("#", "?", "\\")
+_ENCODED_SEPARATORS = ("%2f", "%5c", "%00")  # Netlify refuses them in any case: "encoded slashes"
 
 
 class DeployInputError(ReconcilerError):
@@ -66,7 +67,7 @@ def is_skipped(name: str) -> bool:
 
 def name_problem(name: str) -> str | None:
     """Why a file or directory name cannot be part of a deploy, or None. The walk calls it only for names
-    that are not plain ASCII without `_FORBIDDEN_CHARS` (its inline check decides the usual case)."""
+    that are not plain ASCII without `_FORBIDDEN_CHARS` and `%` (its inline check decides the usual case)."""
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
@@ -75,6 +76,10 @@ def name_problem(name: str) -> str | None:
     if bad:
         shown = " or ".join(repr(c) for c in bad)
         return f"deployed paths cannot contain {shown} (Netlify refuses them)"
+    encoded = [e for e in _ENCODED_SEPARATORS if e in name.lower()]
+    if encoded:
+        shown = " or ".join(encoded)
+        return f"deployed paths cannot contain {shown} in any case (Netlify refuses encoded separators)"
     return None
 
 
@@ -153,7 +158,7 @@ def walk_batches(
             if name[0] in "._" and is_skipped(name):
                 continue
             relative = prefix + name
-            if not name.isascii() or "#" in name or "?" in name or "\\" in name:  # _FORBIDDEN_CHARS
+            if not name.isascii() or "#" in name or "?" in name or "\\" in name or "%" in name:
                 problem = name_problem(name)
                 if problem:
                     problems.append(f"{_display(relative, root)!r}: {problem}")

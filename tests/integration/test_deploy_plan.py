@@ -165,6 +165,9 @@ def test_functions_are_deployed_and_compared(client, tmp_path):
     [
         (lambda root: (root / "public" / "a#b.html").write_text("x"), "a#b.html"),
         (lambda root: (root / "public" / "escape").symlink_to(root / "outside"), "escape"),
+        (lambda root: (root / "public" / "x%2Fy.txt").write_text("x"), "x%2Fy.txt'.*%2f"),
+        (lambda root: (root / "public" / "a%5cb.txt").write_text("x"), "a%5cb.txt'.*%5c"),
+        (lambda root: (root / "public" / "nul%00.txt").write_text("x"), "nul%00.txt'.*%00"),
     ],
 )
 def test_bad_trees_are_refused_before_any_request(client, tmp_path, setup, message):
