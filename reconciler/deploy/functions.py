@@ -9,6 +9,7 @@ Rules (each top-level entry of the functions directory; hidden and `__MACOSX` na
   an ELF binary named `NAME` or `main` → Go function NAME; the zip holds the directory's whole tree (with
   the publish directory's rules: hidden names skipped, symlinks kept inside it);
 - any other file at the top level (`package.json`, `README.md`, ...) is not a function and is ignored;
+- a dangling symlink at the top level is a `DeployInputError`, as in the publish directory;
 - a directory that matches neither rule, two entries giving the same name (`a.js` and `a.ts`), or a name
   Netlify refuses (it allows letters, digits, `-`, `_`, `.`) is a `DeployInputError`.
 
@@ -111,6 +112,9 @@ def find_functions(functions_dir: Path) -> list[FunctionSource]:
             source: FunctionSource | None = _directory(Path(entry.path))
         elif entry.is_file():
             source = _single_file(functions_dir, entry)
+        elif entry.is_symlink():  # dangling: skipping it would take the function away from production
+            target = os.path.realpath(entry.path)
+            raise DeployInputError(f"{entry.path}: symlink target {target} does not exist")
         else:
             continue
         if source is None:

@@ -160,6 +160,19 @@ def test_functions_are_deployed_and_compared(client, tmp_path):
     converge(client, manifest)
 
 
+def test_a_dangling_symlink_in_the_functions_directory_is_refused_not_dropped(client, tmp_path):
+    make_tree(tmp_path / "public", {"index.html": "x"})
+    make_tree(tmp_path / "functions", {"hello.txt": "export default () => new Response('hi')"})
+    (tmp_path / "functions" / "hello.js").symlink_to("hello.txt")
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(MANIFEST.format(extra=", functions: functions"))
+    converge(client, manifest)
+    assert client.get("/sites/web")["published_deploy"]["available_functions"][0]["n"] == "hello"
+    (tmp_path / "functions" / "hello.txt").unlink()
+    with pytest.raises(ReconcilerError, match=r"functions/hello.js: symlink target .*hello.txt does not exist"):
+        make_plan(client, manifest)
+
+
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
