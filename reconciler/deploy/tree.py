@@ -5,7 +5,8 @@ offending paths named, instead of halfway through an upload. Rules (documented i
 
 - names starting with `.` are skipped, except `.well-known`; names starting with `__MACOSX` are skipped;
 - symlinks are followed when their target (fully resolved) stays inside the directory, and refused when it
-  escapes it, dangles, or loops back into one of its own ancestors;
+  escapes it, dangles, loops back into one of its own ancestors, or is something the walk leaves out (in
+  the functions directory, or under a skipped name): a link must not publish what the rules keep private;
 - a path containing `#` or `?` (the CDN treats them as URL syntax), a backslash, a literal `%2F`, `%5C`
   or `%00` (Netlify refuses encoded separators), or a name that is not valid UTF-8 is refused;
 - a directory with more than `MAX_DIR_ENTRIES` deployed entries is refused (Netlify fails such deploys);
@@ -175,13 +176,11 @@ def walk_batches(
                     else:
                         stack.append((real, relative + "/", ancestors | {real}))
                 elif entry.is_symlink():
-                    found = _follow(entry.path, _display(relative, root), real_root, what)
+                    found = _follow(entry.path, _display(relative, root), real_root, what, exclude)
                     if isinstance(found, str):
                         problems.append(found)
                     elif isinstance(found, int):
                         files.append(TreeFile(relative, entry.path, found))
-                    elif found.target in exclude:
-                        kept -= 1
                     elif found.target in ancestors:
                         problems.append(f"{_display(relative, root)}: symlink loops back to {found.target}")
                     else:
@@ -208,11 +207,18 @@ class _LinkedDirectory:
         self.target = target
 
 
-def _follow(link: str, shown: str, real_root: str, what: str) -> str | int | _LinkedDirectory:
+def _follow(
+    link: str, shown: str, real_root: str, what: str, exclude: frozenset[str]
+) -> str | int | _LinkedDirectory:
     """Where a symlink leads: a problem (str), a file's size (int), or a directory to walk."""
     target = os.path.realpath(link)
     if not _inside(target, real_root):
         return f"{shown}: symlink points outside the {what} (to {target})"
+    if any(_inside(target, left_out) for left_out in exclude):
+        return f"{shown}: symlink points into the functions directory (to {target}), which is not published"
+    hidden = [part for part in target[len(real_root) :].split(os.sep) if part and is_skipped(part)]
+    if hidden:
+        return f"{shown}: symlink points to the skipped name {hidden[0]!r} (to {target}), not published"
     if not os.path.exists(target):
         return f"{shown}: symlink target {target} does not exist"
     if os.path.isdir(target):

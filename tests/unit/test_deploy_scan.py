@@ -106,6 +106,38 @@ def test_dangling_and_looping_symlinks_are_refused(tmp_path: Path) -> None:
     assert "2 problem(s)" in message
 
 
+@pytest.mark.parametrize(
+    ("link", "target", "detail"),
+    [
+        ("fnsrc", "functions/myfn", "points into the functions directory"),
+        ("top-src.js", "functions/top.js", "points into the functions directory"),
+        ("env.txt", ".env", "points to the skipped name '.env'"),
+        ("conf", ".git", "points to the skipped name '.git'"),
+    ],
+)
+def test_symlinks_to_what_is_never_published_are_refused(
+    tmp_path: Path, link: str, target: str, detail: str
+) -> None:
+    """Function sources and hidden files stay private, also through a link to them."""
+    root = write(
+        tmp_path / "site",
+        {
+            "index.html": b"home",
+            "functions/top.js": b"export default 1",
+            "functions/myfn/index.js": b"export default 2",
+            ".env": b"TOKEN=secret",
+            ".git/config": b"[core]",
+            ".well-known/security.txt": b"contact",
+        },
+    )
+    (root / link).symlink_to(target)
+    (root / "security.txt").symlink_to(".well-known/security.txt")  # .well-known is published: fine
+    with pytest.raises(DeployInputError) as caught:
+        local_digest(root, root / "functions", tmp_path / "work")
+    message = str(caught.value)
+    assert f"{root / link}: symlink {detail}" in message and "1 problem(s)" in message
+
+
 @pytest.mark.parametrize("name", ["a#b.html", "what?.html", "back\\slash.txt"])
 def test_names_netlify_refuses_are_refused(tmp_path: Path, name: str) -> None:
     root = write(tmp_path / "site", {"index.html": b"home", f"dir/{name}": b"x"})
