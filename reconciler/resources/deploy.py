@@ -16,20 +16,19 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sys
 import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypedDict
 
-from reconciler.deploy.engine import DeployOptions, create_body, deploy, zip_params
-from reconciler.deploy.progress import Progress, human_bytes
-from reconciler.deploy.scan import LocalDigest, local_digest, planned_digest
+from reconciler.deploy.engine import DeployOptions, create_body, zip_params
+from reconciler.deploy.progress import human_bytes
+from reconciler.deploy.scan import local_digest
 from reconciler.manifest.model import Owner
 from reconciler.model.change import ABSENT, Action, Change, FieldChange
 from reconciler.model.diff import field_changes
-from reconciler.model.errors import ManifestIssue, ReconcilerError
+from reconciler.model.errors import ManifestIssue
 from reconciler.model.lease import Lease
 from reconciler.model.objects import DesiredObject, LiveObject, Target
 from reconciler.model.reader import Reader
@@ -45,10 +44,10 @@ from reconciler.resources.base import (
     Procedure,
     Recovers,
     ResourceKind,
-    RunContext,
     Validates,
     Verifies,
 )
+from reconciler.resources.deploy_procedure import DeployProcedure
 
 IDENTITY = "deploy"
 PROCEDURE = "deploy"
@@ -340,60 +339,3 @@ def _uploads(
     blobs = {sha: size for sha, size in ref["blob_sizes"].items() if sha not in have_files}
     zips = [ref["function_sizes"][name] for name, sha in functions.items() if have_functions.get(name) != sha]
     return len(blobs) + len(zips), sum(blobs.values()) + sum(zips)
-
-
-class DeployProcedure(Procedure):
-    """The `deploy` procedure: the planned digest bound to the files again, deployed until ready."""
-
-    def check(self, request: Request) -> None:
-        """The files are still there and the functions zip to what was planned (their contents are
-        checked again while they upload)."""
-        with tempfile.TemporaryDirectory(prefix="netlify-reconciler-check-") as workdir:
-            self._digest(request, Path(workdir))
-
-    def run(self, client: Any, request: Request, context: RunContext) -> Any:
-        options = self._options(request)
-        owner = str(request.options["owner"])
-        options.heartbeat = lambda: context.keep_alive(owner)
-        with tempfile.TemporaryDirectory(prefix="netlify-reconciler-apply-") as workdir:
-            digest = self._digest(request, Path(workdir))
-            if (
-                options.method != "zip"
-                and create_body(digest.file_shas(), digest.function_shas(), options) != request.body
-            ):
-                raise ReconcilerError(
-                    f"{request.call()}: the planned request does not match its inputs; plan again"
-                )
-            result = deploy(
-                client, str(request.options["site_id"]), digest, options, Progress.for_stream(sys.stderr)
-            )
-        return result.deploy
-
-    @staticmethod
-    def _options(request: Request) -> DeployOptions:
-        inputs = request.options
-        if inputs["method"] == "zip":
-            draft, branch, title = (
-                request.params.get("draft") == "true",
-                request.params.get("branch"),
-                request.params.get("title"),
-            )
-        else:
-            body = request.body or {}
-            draft, branch, title = bool(body.get("draft")), body.get("branch"), body.get("title")
-        return DeployOptions(
-            draft=draft,
-            branch=branch,
-            title=title,
-            method=str(inputs["method"]),
-            timeout=float(inputs["timeout"]),
-        )
-
-    @staticmethod
-    def _digest(request: Request, workdir: Path) -> LocalDigest:
-        inputs = request.options
-        zip_method = inputs["method"] == "zip"
-        files: dict[str, str] = inputs["files"] if zip_method else request.body["files"]
-        functions: dict[str, str] = {} if zip_method else request.body["functions"]
-        functions_dir = Path(inputs["functions_dir"]) if inputs.get("functions_dir") else None
-        return planned_digest(Path(inputs["dir"]), files, functions_dir, functions, workdir)
