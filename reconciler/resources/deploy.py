@@ -3,7 +3,8 @@
 Production deploys compare with the published deploy's files (`GET /sites/{id}/files`) and functions
 (`available_functions` of the published deploy, which the site object already carries): an unchanged tree
 plans nothing, so apply makes no deploy call at all. Draft and branch deploys never publish, so they are
-compared with the ledger's record of the last tree this tool deployed that way. `pin` publishes an earlier
+compared with the ledger's record of the last tree this tool deployed that way and where (draft or which
+branch: the same tree sent elsewhere is deployed again). `pin` publishes an earlier
 deploy (a rollback made as a Git change).
 
 The planned request carries the whole digest (every path's SHA-1, every function's SHA-256) and the
@@ -237,8 +238,12 @@ class DeployKind(
         if not desired.ref["preview"]:
             return changes
         record = live.ref.get("record") or {}
-        if record.get("tree") == desired.ref["tree"]:
-            return []  # this very tree was already deployed as a draft/branch deploy
+        target = _target(desired.ref["spec"])
+        moved = record.get("target", target) != target  # a record from before targets were kept: unmoved
+        if record.get("tree") == desired.ref["tree"] and not moved:
+            return []  # this very tree was already deployed there as a draft/branch deploy
+        if moved and not changes:
+            return [FieldChange(("target",), record.get("target", ABSENT), target)]
         return changes or [FieldChange(("tree",), record.get("tree", ABSENT), desired.ref["tree"])]
 
     def explain(self, desired: DesiredObject[Tree], live: LiveObject[Tree]) -> str:
@@ -296,7 +301,7 @@ class DeployKind(
         pin = found.state.get("published_deploy") if found is not None else None
         return Exported({self.name: {"pin": pin}} if pin else {})
 
-    # -- ledger record: the last tree deployed as a draft/branch deploy --------------------------
+    # -- ledger record: the last tree deployed as a draft/branch deploy, and where -------------------
     def next_record(
         self,
         owner: Owner,
@@ -310,8 +315,14 @@ class DeployKind(
             return None
         deployed = [c for c in changes if c.kind == self.name]
         if deployed:
-            return {"tree": want.ref["tree"], "deploy_id": Placeholder(deployed[0].binding("id"))}
+            deploy_id = Placeholder(deployed[0].binding("id"))
+            return {"tree": want.ref["tree"], "target": _target(want.ref["spec"]), "deploy_id": deploy_id}
         return record
+
+
+def _target(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Where a draft/branch deploy goes: the same tree sent to another branch is another deploy."""
+    return {"draft": bool(spec.get("draft")), "branch": spec.get("branch")}
 
 
 def _instant(value: Any) -> datetime | None:

@@ -129,6 +129,23 @@ def test_draft_never_publishes_and_is_not_redeployed(client, tmp_path):
     assert client.get("/sites/web")["published_deploy"]["id"] == published
 
 
+def test_the_same_tree_sent_to_another_branch_or_from_draft_to_a_branch_is_deployed_again(client, tmp_path):
+    make_tree(tmp_path / "public", {"index.html": "same files everywhere"})
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(MANIFEST.format(extra=""))
+    converge(client, manifest)
+    published = client.get("/sites/web")["published_deploy"]["id"]
+    manifest.write_text(MANIFEST.format(extra=", branch: feature-x"))
+    converge(client, manifest)
+    for extra, branch in ((", branch: feature-y", "feature-y"), (", draft: true", None), (", branch: x", "x")):
+        manifest.write_text(MANIFEST.format(extra=extra))
+        change = one_change(converge(client, manifest).plan)
+        assert [f.path for f in change.fields] == [("target",)], extra
+        (newest, *_) = client.get("/sites/web/deploys")
+        assert newest.get("branch") == branch and newest["state"] == "ready", extra
+    assert client.get("/sites/web")["published_deploy"]["id"] == published
+
+
 def test_pin_publishes_an_earlier_deploy(client, tmp_path):
     make_tree(tmp_path / "public", {"index.html": "v1"})
     manifest = tmp_path / "m.yaml"
