@@ -115,12 +115,17 @@ def test_a_file_emptied_or_replaced_after_the_plan_is_refused_before_any_request
     assert not [c for c in calls_since(log, start) if "/deploys" in c["path"]], "nothing was sent"
 
 
-def test_draft_never_publishes_and_is_not_redeployed(client, tmp_path):
-    make_tree(tmp_path / "public", {"index.html": "v1"})
+def _published(client, tmp_path, content: str) -> tuple[Path, str]:
+    """Site `web` deployed to production from one index.html: its manifest and the published deploy."""
+    make_tree(tmp_path / "public", {"index.html": content})
     manifest = tmp_path / "m.yaml"
     manifest.write_text(MANIFEST.format(extra=""))
     converge(client, manifest)
-    published = client.get("/sites/web")["published_deploy"]["id"]
+    return manifest, client.get("/sites/web")["published_deploy"]["id"]
+
+
+def test_draft_never_publishes_and_is_not_redeployed(client, tmp_path):
+    manifest, published = _published(client, tmp_path, "v1")
 
     (tmp_path / "public" / "index.html").write_text("v2 draft")
     manifest.write_text(MANIFEST.format(extra=", draft: true"))
@@ -130,11 +135,7 @@ def test_draft_never_publishes_and_is_not_redeployed(client, tmp_path):
 
 
 def test_the_same_tree_sent_to_another_branch_or_from_draft_to_a_branch_is_deployed_again(client, tmp_path):
-    make_tree(tmp_path / "public", {"index.html": "same files everywhere"})
-    manifest = tmp_path / "m.yaml"
-    manifest.write_text(MANIFEST.format(extra=""))
-    converge(client, manifest)
-    published = client.get("/sites/web")["published_deploy"]["id"]
+    manifest, published = _published(client, tmp_path, "same files everywhere")
     manifest.write_text(MANIFEST.format(extra=", branch: feature-x"))
     converge(client, manifest)
     for extra, branch in ((", branch: feature-y", "feature-y"), (", draft: true", None), (", branch: x", "x")):
@@ -147,11 +148,7 @@ def test_the_same_tree_sent_to_another_branch_or_from_draft_to_a_branch_is_deplo
 
 
 def test_pin_publishes_an_earlier_deploy(client, tmp_path):
-    make_tree(tmp_path / "public", {"index.html": "v1"})
-    manifest = tmp_path / "m.yaml"
-    manifest.write_text(MANIFEST.format(extra=""))
-    converge(client, manifest)
-    first = client.get("/sites/web")["published_deploy"]["id"]
+    manifest, first = _published(client, tmp_path, "v1")
     (tmp_path / "public" / "index.html").write_text("v2")
     converge(client, manifest)
     assert client.get("/sites/web")["published_deploy"]["id"] != first
