@@ -28,7 +28,9 @@ class ManifestError(ReconcilerError):
     """All problems found in one load, reported together."""
 
     def __init__(self, issues: list[ManifestIssue]) -> None:
-        self.issues = sorted(issues, key=lambda i: (i.location or Location("", 0, 0), i.doc_path, i.message))
+        # One problem found twice (a reference repeated in one value, say) is reported once.
+        unique = dict.fromkeys(issues)
+        self.issues = sorted(unique, key=lambda i: (i.location or Location("", 0, 0), i.doc_path, i.message))
         count = len(self.issues)
         header = f"{count} error{'s' if count != 1 else ''} in manifests:"
         super().__init__("\n".join([header, *(f"  {issue}" for issue in self.issues)]))

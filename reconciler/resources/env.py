@@ -155,6 +155,8 @@ class EnvKind(ResourceKind[EnvVar], Explains[EnvVar], KeepsRecord[EnvVar], Advis
         digests = desired.ref.get("digests") or {}
         recorded = record.get("digests") or {}
         changed = {ctx for ctx in wanted if digests.get(ctx) and digests[ctx] != recorded.get(ctx)}
+        if changed and not any(recorded.get(ctx) for ctx in changed):
+            return changed, f"no digest of it recorded yet (applied without {KEY_ENV}): writing it once"
         return changed, "secret value changed in the manifest" if changed else ""
 
     def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[EnvVar]]:

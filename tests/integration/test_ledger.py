@@ -184,6 +184,18 @@ def test_without_a_key_manifest_changes_are_not_detected_but_netlify_changes_are
     assert "changed on Netlify" in change.note
 
 
+def test_a_key_set_after_an_apply_without_it_writes_the_secret_once_and_says_why(client, tmp_path, monkeypatch):
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    monkeypatch.setenv("PAYMENT_KEY", SECRET)
+    path = write(tmp_path, SECRET_SITE)
+    converge(client, path)
+    monkeypatch.setenv(KEY_ENV, "ledger-key-for-tests")
+    change, _ = config_and_ledger(make_plan(client, path).plan)
+    assert change.note == f"no digest of it recorded yet (applied without {KEY_ENV}): writing it once"
+    converge(client, path)
+    assert make_plan(client, path).plan.changes == []
+
+
 def test_team_ledger_needs_an_integration(client, tmp_path):
     path = write(tmp_path, "version: 1\nteams:\n  demo:\n    env: {SHARED: a}\n")
     planned = converge(client, path)

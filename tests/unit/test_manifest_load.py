@@ -557,3 +557,10 @@ def test_an_env_name_longer_than_netlify_takes_is_refused_with_its_length(tmp_pa
     (issue,) = _issues(manifest).issues
     assert issue.doc_path == f"sites.docs.env.{too_long}"
     assert issue.message.endswith("must be at most 255 characters, got 256")
+
+
+def test_a_reference_repeated_in_one_value_is_reported_once(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text('version: 1\nsites:\n  docs:\n    env:\n      TWO: "${DB_PASS}-${DB_PASS}"\n')
+    (issue,) = _issues(manifest).issues
+    assert issue.message == "environment variable DB_PASS is not set"
