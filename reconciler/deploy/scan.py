@@ -183,6 +183,7 @@ def planned_digest(
         if not stat.S_ISREG(info.st_mode):  # a FIFO would block the upload, a device never end
             raise DeployInputError(f"{source}: no longer a regular file since the plan was made; plan again")
         if info.st_size == 0 and sha1 != EMPTY_SHA1:  # cheap to tell now, before anything is sent
+            # Imported here: the scanner's import chain stays free of `typing` (whole-process hashing time).
             from reconciler.deploy.verifying_reader import FileChangedError
 
             raise FileChangedError(
