@@ -9,7 +9,6 @@ of them are known, so two sites' `STRIPE_KEY`s do not share one. What the manife
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from reconciler.model.errors import ReconcilerError
 from reconciler.model.owner import OwnerKind
 from reconciler.netlify.client import NetlifyClient
 from reconciler.resources import Kinds
-from reconciler.resources.base import SecretRef, site_listing
+from reconciler.resources.base import SecretRef, site_listing, variable_part
 
 PLACEHOLDER_PIN = "0" * 24  # asks the deploy kind to read the published deploy (`--pin-deploys`)
 
@@ -144,7 +143,7 @@ def _name_secrets(documents: dict[str, dict[str, Any]]) -> list[Variable]:
     wanted = Counter(ref.wanted for ref in refs)
     names: dict[SecretRef, str] = {}
     for ref in refs:
-        owner = re.sub(r"[^A-Z0-9]+", "_", ref.owner.partition(".")[2].upper()).strip("_")
+        owner = variable_part(ref.owner.partition(".")[2])
         names[ref] = ref.wanted if wanted[ref.wanted] == 1 else f"{owner}__{ref.wanted}"
     taken = Counter(names.values())
     for ref, name in list(names.items()):  # distinct owners whose names read the same when upper-cased

@@ -9,6 +9,7 @@ implement one of the small optional protocols below; the planner asks for them w
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -71,6 +72,12 @@ class SecretRef:
     wanted: str  # STRIPE_KEY__PRODUCTION
     owner: str  # site.docs
     what: str  # "the production value of the secret env var STRIPE_KEY"
+
+
+def variable_part(text: str) -> str:
+    """`text` as part of an environment variable name (`deploy-preview` → `DEPLOY_PREVIEW`), for the
+    `${NAME}` a SecretRef is exported as."""
+    return re.sub(r"[^A-Z0-9]+", "_", text.upper()).strip("_")
 
 
 @dataclass

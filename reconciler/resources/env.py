@@ -7,7 +7,6 @@ secret's values, so until the ledger knows their digests only the set of context
 
 from __future__ import annotations
 
-import re
 from typing import Any, TypedDict
 
 from reconciler.manifest.model import Owner
@@ -28,6 +27,7 @@ from reconciler.resources.base import (
     ResourceKind,
     SecretRef,
     keyed_desired,
+    variable_part,
 )
 
 ALL_SCOPES = ("builds", "functions", "post-processing", "runtime")
@@ -254,7 +254,7 @@ class EnvKind(ResourceKind[EnvVar], Explains[EnvVar], KeepsRecord[EnvVar], Advis
     def _exported_value(owner: Owner, key: str, context: str, value: Any, secret: bool) -> Any:
         if not secret:
             return str(value)
-        suffix = "" if context == "all" else "__" + re.sub(r"[^A-Z0-9]+", "_", context.upper()).strip("_")
+        suffix = "" if context == "all" else "__" + variable_part(context)
         where = "every context" if context == "all" else f"the {context} context"
         return SecretRef(f"{key}{suffix}", owner.address, f"secret env var {key}, value for {where}")
 

@@ -33,6 +33,7 @@ from reconciler.resources.base import (
     Verifies,
     index_unique,
     unexpressed,
+    variable_part,
 )
 
 # The data field that says where a hook of each type sends its notification.
@@ -217,7 +218,7 @@ def _exported(owner: Owner, obj: LiveObject[Hook], key: str, value: Any) -> Any:
     """A data value as export writes it: the signing secret as a `${NAME}` to set, never the value."""
     if not isinstance(value, Sensitive):
         return value
-    event = re.sub(r"[^A-Z0-9]+", "_", obj.state["event"].upper()).strip("_")
+    event = variable_part(obj.state["event"])
     what = f"the {key} of the {obj.state['type']} hook {obj.identity}"
     return SecretRef(f"{event}_HOOK_{key.upper()}", owner.address, what)
 
