@@ -8,7 +8,8 @@ One run, loopback only, bounded (about two minutes with three rounds; five with 
    so neither tool (nor a later round) finds the other's uploads; one unrecorded deploy warms it up;
 3. per round, alternating the tools: a first deploy and an unchanged redeploy of the tree, each as a
    fresh process (node for netlify-cli, python for ours), timed from start to exit. netlify-cli runs
-   `netlify deploy --no-build --prod --json`; ours runs `local_digest` + `engine.deploy`. For the unchanged
+   `netlify deploy --no-build --prod --json`; ours runs `local_digest` + `engine.deploy` in
+   `benchmarks/deploy_child.py`, which imports only what a deploy needs. For the unchanged
    redeploy ours does what `apply` does for an unchanged tree: the plan compares the local digest with
    `GET /sites/{id}/files` (and the published deploy's functions) and, finding nothing, makes no deploy
    call at all;
@@ -60,6 +61,7 @@ from reconciler.emulator.process import spawn_emulator  # noqa: E402
 
 TOKEN = "bench-token"
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
+CHILD = REPO / "benchmarks" / "deploy_child.py"  # our deploy, in a process of its own
 HEADING = "## Deploys: netlify-reconciler vs netlify-cli"
 CLI_BIN = Path(os.environ.get("NETLIFY_CLI_DIR") or REPO / ".tools" / "netlify-cli") / "node_modules" / ".bin"
 BIG_SIZE = 5 * 1024 * 1024
@@ -210,62 +212,13 @@ def run_cli(api: str, tree: Path, site: str, home: Path) -> float:
 
 
 def run_ours(api: str, tree: Path, site: str, workdir: Path, mode: str) -> tuple[float, dict[str, Any]]:
-    command = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--engine",
-        mode,
-        api,
-        str(tree),
-        site,
-        str(workdir),
-    ]
+    command = [sys.executable, str(CHILD), mode, api, str(tree), site, str(workdir)]
     started = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"our deploy failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
     return elapsed, json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def engine_main(mode: str, api: str, tree: str, site: str, workdir: str) -> None:
-    """The child process of `run_ours`: prints one JSON line (plus peak RSS) on stdout."""
-    from reconciler.deploy.engine import DeployOptions, deploy
-    from reconciler.deploy.scan import local_digest
-    from reconciler.netlify.client import NetlifyClient
-
-    client = NetlifyClient(api, TOKEN)
-    started = time.perf_counter()
-    digest = local_digest(Path(tree), None, Path(workdir))
-    hashed = time.perf_counter() - started
-    site_obj = client.get(f"/sites/{site}")
-    out: dict[str, Any] = {"hash_seconds": round(hashed, 3)}
-    published = site_obj.get("published_deploy")
-    live: dict[str, str] = {}
-    if published:
-        live = {
-            str(f["path"]).lstrip("/"): f["sha"] for f in client.get(f"/sites/{site_obj['id']}/files") or []
-        }
-    live_functions = {f["n"]: f["d"] for f in (published or {}).get("available_functions") or []}
-    unchanged = live == digest.file_shas() and live_functions == digest.function_shas()
-    out["planned_changes"] = 0 if unchanged else 1
-    if mode == "apply" and not unchanged:
-        result = deploy(client, site_obj["id"], digest, DeployOptions())
-        out.update(
-            state=result.deploy["state"],
-            uploaded_files=result.uploaded_files,
-            uploaded_bytes=result.uploaded_bytes,
-            requests=result.requests,
-        )
-    out["peak_rss_mb"] = round(_peak_rss_kb() / 1024, 1)
-    print(json.dumps(out))
-
-
-def _peak_rss_kb() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
 
 
 # -- the 1 GiB file -------------------------------------------------------------------------------
@@ -293,12 +246,8 @@ def main() -> None:
         "--upload-concurrency-limit", type=int, default=0, help="emulator: uploads in flight per deploy"
     )
     parser.add_argument("--latency-ms", type=int, default=0, help="emulator: delay added to every request")
-    parser.add_argument("--engine", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     limited = bool(args.upload_concurrency_limit or args.latency_ms)
-    if args.engine:
-        engine_main(*args.engine)
-        return
     if not (CLI_BIN / "netlify").exists():
         raise SystemExit("netlify-cli is not installed: run scripts/install-netlify-cli.sh first")
     scratch = Path(tempfile.mkdtemp(prefix="deploy-bench-"))

@@ -35,6 +35,7 @@ from reconciler.resources.base import (
     unexpressed,
     variable_part,
 )
+from reconciler.resources.json_nesting import nesting_issues
 
 # The data field that says where a hook of each type sends its notification.
 DESTINATIONS = {"email": "email", "url": "url", "slack": "url"}
@@ -132,6 +133,7 @@ class HooksKind(ResourceKind[Hook], Replaces, Validates, Verifies):
                 message = f"a hook of this type, event and destination is already declared at hooks[{first}]"
                 issues.append(_issue(owner, index, message))
             seen.setdefault(identity, index)
+            issues += nesting_issues(owner, ("hooks", index, "data"), spec.get("data"), levels_above=1)
         return issues
 
     def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[Hook]]:

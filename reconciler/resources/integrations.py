@@ -16,6 +16,7 @@ from typing import Any, TypedDict
 
 from reconciler.manifest.model import Owner
 from reconciler.model.change import Action, Change
+from reconciler.model.errors import ManifestIssue
 from reconciler.model.ledger import LEDGER_KEY
 from reconciler.model.location import DocPath
 from reconciler.model.objects import DesiredObject, LiveObject, StoredLedger, Target
@@ -29,8 +30,10 @@ from reconciler.resources.base import (
     HostsLedger,
     Procedure,
     ResourceKind,
+    Validates,
     keyed_desired,
 )
+from reconciler.resources.json_nesting import nesting_issues
 from reconciler.resources.lease import PROCEDURE, LeaseProcedure, lease_request, ledger_binding
 
 RESERVED = frozenset({LEDGER_KEY, STATUS_KEY})
@@ -66,7 +69,7 @@ def ledger_slug(owner: Owner) -> str | None:
 
 
 class IntegrationsKind(
-    ResourceKind[IntegrationContext], FindsManaged[IntegrationContext], HostsLedger, Executes
+    ResourceKind[IntegrationContext], FindsManaged[IntegrationContext], HostsLedger, Executes, Validates
 ):
     name = "integrations"
     owners = frozenset({"team", "site"})
@@ -77,6 +80,13 @@ class IntegrationsKind(
         for slug, obj in (declared or {}).items():
             obj.ref["hosts_ledger"] = slug == ledger_slug(owner)
         return declared
+
+    def validate(self, owner: Owner) -> list[ManifestIssue]:
+        issues: list[ManifestIssue] = []
+        for slug, spec in (owner.spec.get(self.name) or {}).items():
+            config = (spec or {}).get("config")
+            issues += nesting_issues(owner, (self.name, slug, "config"), config, levels_above=1)
+        return issues
 
     def _config(self, reader: Reader, target: Target, slug: str) -> dict[str, Any] | None:
         """The context's config; None when the integration is not enabled on this site or team."""

@@ -17,6 +17,7 @@ from reconciler.model.objects import DesiredObject, LiveObject, StoredLedger, Ta
 from reconciler.model.reader import Reader
 from reconciler.model.request import Placeholder, Request
 from reconciler.resources.base import Executes, Exported, HostsLedger, Procedure, ResourceKind, Validates
+from reconciler.resources.json_nesting import nesting_issues
 from reconciler.resources.lease import PROCEDURE, LeaseProcedure, lease_request, ledger_binding
 
 IDENTITY = "metadata"
@@ -41,14 +42,15 @@ class MetadataKind(ResourceKind[Metadata], Validates, HostsLedger, Executes):
         return {IDENTITY: DesiredObject(IDENTITY, dict(section), owner.location("metadata"), ref=hosts)}
 
     def validate(self, owner: Owner) -> list[ManifestIssue]:
-        if LEDGER_KEY in (owner.spec.get("metadata") or {}):
+        section = owner.spec.get("metadata") or {}
+        if LEDGER_KEY in section:
             _, path, where = owner.node("metadata", LEDGER_KEY)
             return [
                 ManifestIssue(
                     where, path, f"the metadata key {LEDGER_KEY!r} is reserved for this tool's ledger"
                 )
             ]
-        return []
+        return nesting_issues(owner, ("metadata",), section, levels_above=0)  # the body is the object
 
     def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[Metadata]]:
         """An object holding nothing but the ledger is there (a write must keep the ledger) but empty."""
