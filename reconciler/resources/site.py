@@ -93,6 +93,33 @@ def _domains(settings: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], s
     ]
 
 
+def _alias_clash(owner: Owner, live: Mapping[str, Any] | None) -> list[ManifestIssue]:
+    """Netlify refuses a custom domain that is also one of the site's aliases (a 422). Of the two, the one
+    the manifest leaves out keeps its live value, so declaring one alone can clash with the other live;
+    declaring both is `_domain_problems`' business."""
+    spec = owner.spec
+    if ("custom_domain" in spec) == ("domain_aliases" in spec) or live is None:
+        return []
+    settings = {**live, **spec}  # exactly one of the two is declared; the other is as it is live
+    custom = str(settings.get("custom_domain") or "").lower()
+    aliases = [str(alias).lower() for alias in settings.get("domain_aliases") or []]
+    if not custom or custom not in aliases:
+        return []
+    if "custom_domain" in spec:
+        _, path, where = owner.node("custom_domain")
+        message = (
+            f"{custom} is an alias of this site on Netlify, which refuses a custom domain that is also an "
+            "alias: declare domain_aliases without it, and this apply moves it"
+        )
+    else:
+        _, path, where = owner.node("domain_aliases", aliases.index(custom))
+        message = (
+            f"{custom} is this site's custom domain on Netlify, which refuses an alias that is also the "
+            "custom domain: declare custom_domain too (another domain, or null)"
+        )
+    return [ManifestIssue(where, path, message)]
+
+
 def _domain_problems(owner: Owner) -> list[ManifestIssue]:
     """What Netlify refuses about a site's domains, found before any request (the site would otherwise be
     created, or half its settings applied, before the refusal)."""
@@ -212,6 +239,7 @@ class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates, ValidatesAcross, 
                     continue
                 _, path, where = owner.node(*node)
                 issues.append(ManifestIssue(where, path, message))
+            issues += _alias_clash(owner, next((obj.state for obj in live.values()), None))
         return issues
 
     def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[SiteSettings]]:

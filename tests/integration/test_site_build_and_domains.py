@@ -91,3 +91,27 @@ def test_a_new_site_cannot_take_a_domain_of_an_undeclared_site_or_another_declar
     with pytest.raises(ManifestError) as info:
         make_plan(client, path)
     assert "sites.dom-b.domain_aliases[0]: a.example.org is declared for site 'dom-a' too" in str(info.value)
+
+
+def test_an_alias_made_the_custom_domain_while_aliases_stay_undeclared_is_a_plan_error(client, tmp_path):
+    """Netlify refuses a custom domain that is also an alias: before, the plan was clean and apply got 422."""
+    path = write(tmp_path, TWO)
+    converge(client, path)
+    undeclared = "version: 1\nsites:\n  dom-b:\n    team: demo\n    custom_domain: WWW.b.example.org\n"
+    path.write_text(undeclared)
+    with pytest.raises(ManifestError) as info:
+        make_plan(client, path)
+    assert "sites.dom-b.custom_domain: www.b.example.org is an alias of this site on Netlify" in str(info.value)
+    aliases_only = "version: 1\nsites:\n  dom-b:\n    team: demo\n    domain_aliases: [x.example.org, b.example.org]\n"
+    path.write_text(aliases_only)
+    with pytest.raises(ManifestError) as info:
+        make_plan(client, path)
+    assert "sites.dom-b.domain_aliases[1]: b.example.org is this site's custom domain on Netlify" in str(
+        info.value
+    )
+    assert client.get("/sites/dom-b")["custom_domain"] == "b.example.org", "nothing was applied"
+
+    path.write_text(undeclared + "    domain_aliases: [b.example.org]\n")  # the swap, both declared
+    converge(client, path)
+    site = client.get("/sites/dom-b")
+    assert (site["custom_domain"], site["domain_aliases"]) == ("www.b.example.org", ["b.example.org"])
