@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=argv, prog_name="netlify-reconciler", standalone_mode=False)
     except ReconcilerError as exc:
         click.echo(f"Error: {exc}", err=True)
-        code = EXIT_ERROR
+        code = exc.exit_code
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         code = EXIT_ERROR

@@ -4,7 +4,8 @@ Owners are visited phase by phase (teams, then sites), each phase's owners concu
 owner's changes run in plan order, and placeholders (`{site.x.id}`) are filled from the answers of
 earlier requests. A create whose outcome is unknown is settled by reading back (`readback`). A failure
 stops that owner's remaining changes, gives its lease back, and keeps any owner not yet started from
-starting; owners already under way finish their current list. The error says what was applied.
+starting; owners already under way stop after the change they are carrying out. Ctrl-C stops an apply
+the same way. The error says what was applied.
 """
 
 from __future__ import annotations
@@ -65,6 +66,20 @@ class ApplyFailed(ReconcilerError):
             f"{report.not_attempted} change(s) were not attempted. Run `plan` again to see what is left."
         )
         super().__init__("\n".join(lines))
+
+
+class ApplyInterrupted(ReconcilerError):
+    """Ctrl-C: the changes under way were finished, none was started after; 130 like any interrupt."""
+
+    exit_code = 130
+
+    def __init__(self, report: ApplyReport) -> None:
+        self.report = report
+        super().__init__(
+            f"apply interrupted: the changes under way were finished and no other was started. "
+            f"{len(report.applied)} change(s) were applied; {report.not_attempted} change(s) were not "
+            "attempted. Run `plan` again to see what is left."
+        )
 
 
 class _AlreadyDone(Exception):
@@ -219,13 +234,22 @@ def apply_plan(
     by_owner: dict[OwnerRef, list[Change]] = {}
     for change in plan.changes:
         by_owner.setdefault(change.owner, []).append(change)
+    interrupted = False
     for phase in sorted({owner.phase for owner in by_owner}):
         owners = [changes for owner, changes in by_owner.items() if owner.phase == phase]
         if run.stop.is_set():
             run.report.not_attempted += sum(map(len, owners))
             continue
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            list(pool.map(run.owner, owners))
+            started = [pool.submit(run.owner, changes) for changes in owners]  # not map: it would cancel
+            try:  # the queued owners on Ctrl-C, and they must run to count themselves as not attempted
+                for future in started:
+                    future.result()
+            except KeyboardInterrupt:
+                run.stop.set()
+                interrupted = True
     if run.report.failures:
         raise ApplyFailed(run.report)
+    if interrupted:
+        raise ApplyInterrupted(run.report)
     return run.report

@@ -4,3 +4,5 @@ process that only hashes a tree should not load what the manifest errors beside 
 
 class ReconcilerError(Exception):
     """An expected failure with a message that tells the user what to do next."""
+
+    exit_code = 1

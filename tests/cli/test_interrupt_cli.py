@@ -1,0 +1,64 @@
+"""Ctrl-C during apply: the changes under way finish, nothing new starts, and the user is told what was done.
+
+Before, the interrupt reached only the main thread, which was waiting on the pool of owners: every owner
+already queued in that phase was still applied before the process said "Interrupted.", with no count.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+from pathlib import Path
+
+from tests.cli.conftest import CLI_TOKEN, console_script, run_cli, start_emulator
+from tests.support.http import ApiSession
+from tests.support.live_checks import duplicates
+
+SITES = 12
+
+
+def _manifest(path: Path) -> Path:
+    sites = "".join(
+        f"  int-{i:02d}:\n    team: demo\n    env: {{KEY: v{i}}}\n"
+        f"    snippets:\n      tag: {{html: '<b>{i}</b>', position: head}}\n"
+        for i in range(SITES)
+    )
+    path.write_text(f"version: 1\nsites:\n{sites}")
+    return path
+
+
+def test_ctrl_c_stops_after_the_changes_under_way_and_says_what_was_applied(tmp_path: Path) -> None:
+    manifest = _manifest(tmp_path / "m.yaml")
+    limits = ("--rate-limit-per-minute", "0", "--latency-ms", "100")
+    with start_emulator(tmp_path / "emu", *limits) as emu:
+        env = emu.env()
+        with (tmp_path / "stdout").open("w") as stdout:
+            process = subprocess.Popen(
+                [console_script(), "apply", str(manifest), "--auto-approve"],
+                env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            assert process.stderr is not None
+            seen = []
+            while not seen or not seen[-1].startswith("  + "):  # a change carried out: under way
+                seen.append(process.stderr.readline())
+                assert seen[-1], "the apply ended before its first change"
+            process.send_signal(signal.SIGINT)
+            stderr = "".join(seen) + process.stderr.read()  # the same buffered reader: no line lost
+            process.wait(timeout=120)
+        assert process.returncode == 130, stderr
+        assert "apply interrupted" in stderr and "Traceback" not in stderr, stderr
+        counts = re.search(r"(\d+) change\(s\) were applied; (\d+) change\(s\) were not attempted", stderr)
+        assert counts is not None, stderr
+        applied, not_attempted = int(counts[1]), int(counts[2])
+        progress = re.findall(r"^  \S+ (?:site|team)\.\S+: \w+", stderr, re.M)  # one line per change done
+        assert applied == len(progress) and not_attempted > 0, stderr
+        api = ApiSession(emu.url, CLI_TOKEN)
+        created = [s["name"] for s in api.get("/sites", params={"filter": "all"}).json()]
+        assert 0 < len(created) < SITES, "owners queued when Ctrl-C came were not started"
+
+        left = run_cli("plan", str(manifest), "--detailed-exitcode", env=env)
+        assert left.returncode == 2, left.stderr
+        assert run_cli("apply", str(manifest), "--auto-approve", env=env, timeout=300).returncode == 0
+        assert run_cli("plan", str(manifest), "--detailed-exitcode", env=env).returncode == 0
+        assert duplicates(api) == []
