@@ -225,8 +225,11 @@ def apply_plan(
     workers: int = DEFAULT_WORKERS,
     revalidate: Callable[[str], bool] | None = None,
     lease_wait: float = DEFAULT_LEASE_WAIT,
+    on_interrupt: Callable[[], None] | None = None,
 ) -> ApplyReport:
-    """`revalidate(owner)` runs only where another apply held the owner's lease first (and so may have
+    """`on_interrupt` runs when Ctrl-C comes, while the changes under way finish.
+
+    `revalidate(owner)` runs only where another apply held the owner's lease first (and so may have
     changed it): it raises when the owner moved away from what this plan read, and answers True when that
     other apply left it exactly as this plan wants it (its remaining changes are then not needed)."""
     _check(plan, procedures)
@@ -248,6 +251,8 @@ def apply_plan(
             except KeyboardInterrupt:
                 run.stop.set()
                 interrupted = True
+                if on_interrupt is not None:
+                    on_interrupt()
     if run.report.failures:
         raise ApplyFailed(run.report)
     if interrupted:

@@ -93,8 +93,20 @@ def run_apply(
     def progress(change: Change) -> None:
         click.echo(f"  {SYMBOLS[change.action]} {change.address}: {DONE[change.action]}", err=True)
 
+    def interrupted() -> None:
+        click.echo(
+            "Interrupted: finishing the changes under way (a deploy uploads to its end); no other starts.",
+            err=True,
+        )
+
     report = apply_plan(
-        client, plan, procedures, on_applied=progress, revalidate=revalidate, lease_wait=lease_wait
+        client,
+        plan,
+        procedures,
+        on_applied=progress,
+        revalidate=revalidate,
+        lease_wait=lease_wait,
+        on_interrupt=interrupted,
     )
     for owner, skipped in report.already_done.items():
         click.echo(

@@ -48,6 +48,7 @@ def test_ctrl_c_stops_after_the_changes_under_way_and_says_what_was_applied(tmp_
             process.wait(timeout=120)
         assert process.returncode == 130, stderr
         assert "apply interrupted" in stderr and "Traceback" not in stderr, stderr
+        assert "Interrupted: finishing the changes under way" in stderr, "said at once, before the wait"
         counts = re.search(r"(\d+) change\(s\) were applied; (\d+) change\(s\) were not attempted", stderr)
         assert counts is not None, stderr
         applied, not_attempted = int(counts[1]), int(counts[2])
