@@ -223,7 +223,8 @@ class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates, ValidatesAcross, 
         for owner, live, _ in declared:
             if owner.spec.get("state") == "absent":
                 continue
-            own = next((str(obj.ref.get("id")) for obj in live.values()), None)
+            found = next(iter(live.values()), None)  # the site's one live object, if it exists
+            own = str(found.ref.get("id")) if found is not None else None
             for node, value in _domains(owner.spec):
                 domain = value.lower()
                 holder = held.get(domain)
@@ -239,7 +240,7 @@ class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates, ValidatesAcross, 
                     continue
                 _, path, where = owner.node(*node)
                 issues.append(ManifestIssue(where, path, message))
-            issues += _alias_clash(owner, next((obj.state for obj in live.values()), None))
+            issues += _alias_clash(owner, found.state if found is not None else None)
         return issues
 
     def read(self, reader: Reader, target: Target, owner: Owner) -> dict[str, LiveObject[SiteSettings]]:
