@@ -14,6 +14,7 @@ from starlette.routing import Mount
 
 from reconciler.emulator.admin import admin_routes
 from reconciler.emulator.auth import Authenticator
+from reconciler.emulator.blobs import BlobStore
 from reconciler.emulator.controls import Controls, EmulatorOptionError, check_options
 from reconciler.emulator.deploy_options import check_deploy_options
 from reconciler.emulator.errors import EXCEPTION_HANDLERS
@@ -27,7 +28,7 @@ from reconciler.emulator.limits import (
 from reconciler.emulator.middleware import EdgeMiddleware, RequestPolicy
 from reconciler.emulator.requestlog import RequestLog
 from reconciler.emulator.routes import all_routes
-from reconciler.emulator.routes.deploy_common import DEFAULT_MAX_UPLOAD_BYTES
+from reconciler.emulator.routes.deploy_common import BLOB_DIRNAME, DEFAULT_MAX_UPLOAD_BYTES
 from reconciler.emulator.routes.integrations import integration_routes, mount_path
 from reconciler.emulator.store import Store
 
@@ -87,12 +88,14 @@ def build_app(store: Store, options: EmulatorOptions | None = None) -> Starlette
     options = options or EmulatorOptions()
     controls = Controls.from_options(options)
     request_log = RequestLog(options.request_log) if options.request_log else None
+    blobs = BlobStore(store.path.parent / BLOB_DIRNAME)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            blobs.close()
             if request_log is not None:
                 request_log.close()
 
@@ -112,6 +115,7 @@ def build_app(store: Store, options: EmulatorOptions | None = None) -> Starlette
         lifespan=lifespan,
     )
     app.state.store = store
+    app.state.blobs = blobs
     app.state.auth = Authenticator(store)
     app.state.request_log = request_log
     app.state.controls = controls

@@ -104,13 +104,16 @@ class EmulatorServer:
                 store.register_token(token)
             if self.seed is not None:
                 apply_seed(store, load_seed(self.seed))
+            try:
+                app = build_app(store, self.options)  # opens the blob store beside the database
+            except OSError as exc:
+                raise EmulatorStartError(f"cannot open emulator data in {self.data_dir}: {exc}") from None
             sock = _bind(self.host, self._requested_port)
         except BaseException:
             store.close()
             raise
         self.store = store
         self._port = sock.getsockname()[1]
-        app = build_app(store, self.options)
         config = uvicorn.Config(
             with_connection_abort(app),  # lets the `drop_rate` fault close a connection unanswered
             log_level="warning",

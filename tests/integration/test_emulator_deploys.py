@@ -23,6 +23,7 @@ from tests.support.deploys import (
 )
 from tests.support.http import ApiSession, checked
 
+RAW = {"Accept": "application/vnd.bitballoon.v1.raw"}
 TREE = {"index.html": b"<h1>home</h1>", "css/site.css": b"body{}", "copy.css": b"body{}"}
 
 
@@ -317,3 +318,11 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         api = session(server)
         assert get_deploy(api, site["id"], created["id"])["state"] == "ready"
         assert published_id(api, site["id"]) == created["id"]
+        deployed = deploy_files(api, site["id"], TREE)
+    with deploy_emulator(data) as server:  # the blobs' pack is indexed again when the emulator starts
+        api = session(server)
+        raw = api.get(f"/sites/{site['id']}/files/css/site.css", headers=RAW)
+        assert raw.status_code == 200 and raw.content == TREE["css/site.css"]
+        again = deploy_files(api, site["id"], {**TREE, "new.txt": b"new"})
+        assert again["required_at_create"] == [sha1(b"new")], "blobs kept across the restart"
+        assert deployed["required_at_create"] == sorted(set(digests(TREE).values()))

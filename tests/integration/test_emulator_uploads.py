@@ -103,6 +103,7 @@ def test_sha1_mismatch_is_422_and_stores_nothing(emu: EmulatorServer, api: ApiSe
     response = upload(api, deploy["id"], "index.html", b"something else", chunked=True)
     assert "SHA1 mismatch for /index.html" in checked(response, "uploadDeployFile", 422)["message"]
     blobs = emu.data_dir / "blobs"
+    assert b"something else" not in (blobs / "pack").read_bytes()
     assert not (blobs / sha1(b"something else")[:2] / sha1(b"something else")).exists()
     assert list((blobs / "tmp").iterdir()) == []
     assert wait_state(api, site["id"], deploy["id"], "uploading")[0]["required"] == [sha1(b"expected")]

@@ -17,12 +17,36 @@ def test_blobs_are_content_addressed_and_deduplicated(tmp_path: Path) -> None:
     blobs = BlobStore(tmp_path / "blobs")
     digest = blobs.put_bytes("file", b"hello")
     assert digest == hashlib.sha1(b"hello").hexdigest()
-    assert Path(blobs.path("file", digest)) == tmp_path / "blobs" / digest[:2] / digest
     assert blobs.put_bytes("file", b"hello") == digest and blobs.has("file", digest)
     function = blobs.put_bytes("function", b"zip")
     assert function == hashlib.sha256(b"zip").hexdigest()
-    assert Path(blobs.path("function", function)).parent.parent == tmp_path / "blobs" / "functions"
+    assert blobs.packed("file", digest) == b"hello" and blobs.packed("function", function) == b"zip"
+    assert not blobs.has("file", function) and blobs.packed("file", function) is None, "kinds kept apart"
+    pack = (tmp_path / "blobs" / "pack").read_bytes()
+    assert pack.count(b"hello") == 1, "stored once"
+    assert not Path(blobs.path("file", digest)).exists(), "small blobs are records of the pack, not files"
     assert list((tmp_path / "blobs" / "tmp").iterdir()) == []
+    blobs.close()
+
+
+def test_the_pack_index_is_rebuilt_on_open_and_a_cut_short_record_is_dropped(tmp_path: Path) -> None:
+    blobs = BlobStore(tmp_path / "blobs")
+    kept = [blobs.put_bytes("file", f"file {i}".encode() * i) for i in range(50)]
+    function = blobs.put_bytes("function", b"a zip")
+    torn = blobs.put_bytes("file", b"the last record, cut short by a crash")
+    blobs.close()
+    pack = tmp_path / "blobs" / "pack"
+    pack.write_bytes(pack.read_bytes()[:-5])
+    reopened = BlobStore(tmp_path / "blobs")
+    assert [reopened.packed("file", d) for d in kept] == [f"file {i}".encode() * i for i in range(50)]
+    assert reopened.packed("function", function) == b"a zip"
+    assert not reopened.has("file", torn), "asked for again, as a lost blob is"
+    assert reopened.put_bytes("file", b"after the cut") == hashlib.sha1(b"after the cut").hexdigest()
+    reopened.close()
+    again = BlobStore(tmp_path / "blobs")
+    assert again.packed("file", hashlib.sha1(b"after the cut").hexdigest()) == b"after the cut"
+    assert again.packed("file", kept[-1]) == b"file 49" * 49
+    again.close()
 
 
 def test_large_bodies_spill_to_disk_and_limits_discard_everything(tmp_path: Path) -> None:
@@ -33,7 +57,8 @@ def test_large_bodies_spill_to_disk_and_limits_discard_everything(tmp_path: Path
         writer.write(chunk)
     assert len(list((tmp_path / "blobs" / "tmp").iterdir())) == 1, "spilled after 1 MiB"
     digest = writer.commit()
-    assert Path(blobs.path("file", digest)).stat().st_size == 3 << 20
+    assert Path(blobs.path("file", digest)).stat().st_size == 3 << 20, "a large blob is a file"
+    assert blobs.has("file", digest) and blobs.packed("file", digest) is None
     limited = blobs.writer("file", 10)
     with pytest.raises(BlobTooLarge):
         limited.write(b"y" * 11)

@@ -52,12 +52,8 @@ def max_upload_bytes(request: Request) -> int:
 
 
 def blobs_of(request: Request) -> BlobStore:
-    """The blob store beside the database, created on first use (one per app)."""
-    state = request.app.state
-    blobs: BlobStore | None = getattr(state, "blobs", None)
-    if blobs is None:
-        blobs = BlobStore(state.store.path.parent / BLOB_DIRNAME)
-        state.blobs = blobs
+    """The app's blob store (beside the database; see `build_app`)."""
+    blobs: BlobStore = request.app.state.blobs
     return blobs
 
 

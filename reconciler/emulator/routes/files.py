@@ -63,7 +63,11 @@ async def get_site_file(request: Request) -> Response:
     if found is None or deploy_id is None:
         raise not_found()
     if RAW_MEDIA_TYPE in request.headers.get("accept", ""):
-        blob = blobs_of(request).path("file", found["sha1"])
+        blobs = blobs_of(request)
+        packed = blobs.packed("file", found["sha1"])
+        if packed is not None:
+            return Response(packed, media_type=mime_type(path))
+        blob = blobs.path("file", found["sha1"])
         if not os.path.isfile(blob):
             raise not_found()
         return FileResponse(blob, media_type=mime_type(path))
