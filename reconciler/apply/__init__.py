@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ from reconciler.resources.base import Procedure
 DEFAULT_WORKERS = 4
 DEFAULT_LEASE_WAIT = 120.0
 RENEW_EVERY = TTL.total_seconds() / 5
+_WAKE_EVERY = 0.25  # seconds: how soon the waiting main thread acts on a Ctrl-C
 
 
 @dataclass
@@ -52,33 +53,43 @@ class ApplyReport:
     already_done: dict[str, int] = field(default_factory=dict)  # owner -> changes another apply made first
 
 
+def _counts(report: ApplyReport) -> str:
+    return (
+        f"{len(report.applied)} change(s) were applied; {report.not_attempted} change(s) were not "
+        "attempted. Run `plan` again to see what is left."
+    )
+
+
+def _stops(report: ApplyReport) -> list[str]:
+    return [
+        f"apply stopped at {f.change.address} ({f.change.action.value}): {f.cause}" for f in report.failures
+    ]
+
+
 class ApplyFailed(ReconcilerError):
     """Some changes were applied, some failed, the rest were not attempted."""
 
     def __init__(self, report: ApplyReport) -> None:
         self.report = report
-        lines = [
-            f"apply stopped at {f.change.address} ({f.change.action.value}): {f.cause}"
-            for f in report.failures
-        ]
-        lines.append(
-            f"  {len(report.applied)} change(s) were applied; "
-            f"{report.not_attempted} change(s) were not attempted. Run `plan` again to see what is left."
-        )
-        super().__init__("\n".join(lines))
+        super().__init__("\n".join([*_stops(report), f"  {_counts(report)}"]))
 
 
 class ApplyInterrupted(ReconcilerError):
-    """Ctrl-C: the changes under way were finished, none was started after; 130 like any interrupt."""
+    """Ctrl-C: the changes under way were finished, none was started after; 130 like any interrupt. A
+    second Ctrl-C abandoned the deploys under way: each is a failure here, saying it was cancelled."""
 
     exit_code = 130
 
     def __init__(self, report: ApplyReport) -> None:
         self.report = report
         super().__init__(
-            f"apply interrupted: the changes under way were finished and no other was started. "
-            f"{len(report.applied)} change(s) were applied; {report.not_attempted} change(s) were not "
-            "attempted. Run `plan` again to see what is left."
+            "\n".join(
+                [
+                    *_stops(report),
+                    "apply interrupted: the changes under way were finished and no other was started. "
+                    + _counts(report),
+                ]
+            )
         )
 
 
@@ -114,6 +125,7 @@ class _Run:
         self.report = ApplyReport()
         self.lock = threading.Lock()
         self.stop = threading.Event()
+        self.abandon = threading.Event()
         self._held: dict[str, _Held] = {}
 
     # -- the RunContext procedures see ---------------------------------------------------------------
@@ -225,9 +237,10 @@ def apply_plan(
     workers: int = DEFAULT_WORKERS,
     revalidate: Callable[[str], bool] | None = None,
     lease_wait: float = DEFAULT_LEASE_WAIT,
-    on_interrupt: Callable[[], None] | None = None,
+    on_interrupt: Callable[[bool], None] | None = None,
 ) -> ApplyReport:
-    """`on_interrupt` runs when Ctrl-C comes, while the changes under way finish.
+    """`on_interrupt(again)` runs when Ctrl-C comes: the first time, while the changes under way finish;
+    again (`True`) when a later one abandons the deploys under way.
 
     `revalidate(owner)` runs only where another apply held the owner's lease first (and so may have
     changed it): it raises when the owner moved away from what this plan read, and answers True when that
@@ -244,17 +257,35 @@ def apply_plan(
             run.report.not_attempted += sum(map(len, owners))
             continue
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            started = [pool.submit(run.owner, changes) for changes in owners]  # not map: it would cancel
-            try:  # the queued owners on Ctrl-C, and they must run to count themselves as not attempted
-                for future in started:
-                    future.result()
-            except KeyboardInterrupt:
-                run.stop.set()
-                interrupted = True
-                if on_interrupt is not None:
-                    on_interrupt()
-    if run.report.failures:
-        raise ApplyFailed(run.report)
+            # Not map: it would cancel the queued owners on Ctrl-C, and they must run to count themselves
+            # as not attempted.
+            started = [pool.submit(run.owner, changes) for changes in owners]
+            interrupted = _await(started, run, interrupted, on_interrupt)
     if interrupted:
         raise ApplyInterrupted(run.report)
+    if run.report.failures:
+        raise ApplyFailed(run.report)
     return run.report
+
+
+def _await(
+    started: list[Future[None]], run: _Run, interrupted: bool, on_interrupt: Callable[[bool], None] | None
+) -> bool:
+    """Wait for every owner of a phase; whether Ctrl-C came (now or in an earlier phase). The first one
+    lets the changes under way finish and starts no other; a later one abandons the deploys under way.
+
+    The wait wakes up now and then: the signal may be delivered to another thread (an upload's), and a
+    main thread blocked without a timeout would see it only once that owner ended."""
+    for future in started:
+        while True:
+            try:
+                if wait([future], timeout=_WAKE_EVERY).done:
+                    future.result()
+                    break
+            except KeyboardInterrupt:
+                again = interrupted
+                (run.abandon if again else run.stop).set()
+                interrupted = True
+                if on_interrupt is not None:
+                    on_interrupt(again)
+    return interrupted

@@ -93,9 +93,17 @@ def run_apply(
     def progress(change: Change) -> None:
         click.echo(f"  {SYMBOLS[change.action]} {change.address}: {DONE[change.action]}", err=True)
 
-    def interrupted() -> None:
+    def interrupted(again: bool) -> None:
+        if again:
+            click.echo(
+                "Interrupted again: the deploys under way start no more uploads and are cancelled; the "
+                "other changes under way still finish.",
+                err=True,
+            )
+            return
         click.echo(
-            "Interrupted: finishing the changes under way (a deploy uploads to its end); no other starts.",
+            "Interrupted: finishing the changes under way; no other starts. Press Ctrl-C again to "
+            "abandon the deploys under way (they are cancelled).",
             err=True,
         )
 

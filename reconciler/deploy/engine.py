@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,7 +35,14 @@ from reconciler.deploy.functions import LocalFunction
 from reconciler.deploy.hashing import file_digest
 from reconciler.deploy.progress import Progress
 from reconciler.deploy.scan import DeployInputError, LocalDigest, LocalFile
-from reconciler.deploy.upload import RequestCounter, UploadStats, is_transient, run_uploads, upload_jobs
+from reconciler.deploy.upload import (
+    Abandoned,
+    RequestCounter,
+    UploadStats,
+    is_transient,
+    run_uploads,
+    upload_jobs,
+)
 from reconciler.deploy.verifying_reader import FileChangedError, VerifyingReader
 from reconciler.deploy.zipper import ZipEntry, write_zip
 from reconciler.model.errors import ReconcilerError
@@ -76,6 +84,7 @@ class DeployOptions:
     initial_concurrency: int = 8
     workdir: Path | None = None  # where the ZIP method writes its archive (default: a temporary dir)
     heartbeat: Callable[[], None] | None = None  # called now and then while the deploy runs (lease renewal)
+    abandon: threading.Event | None = None  # once set, no upload or poll starts: the deploy is cancelled
 
 
 @dataclass
@@ -126,6 +135,7 @@ def deploy(
                 counter=counter,
                 progress=progress,
                 heartbeat=options.heartbeat,
+                abandon=options.abandon,
             )
         progress.note(f"deploy {deploy_id}: waiting until Netlify has processed it")
         final = _wait(client, site_id, deploy_id, frozenset({"ready"}), options, counter, "ready")
@@ -246,6 +256,8 @@ def _wait(
     state = "unknown"
     last_error: Exception | None = None
     while True:
+        if options.abandon is not None and options.abandon.is_set():
+            raise Abandoned(f"abandoned (Ctrl-C twice) while waiting until {what}")
         try:
             current = _json(
                 client.request("GET", f"/sites/{site_id}/deploys/{deploy_id}", on_response=counter)

@@ -42,13 +42,17 @@ EXTRA_ROUNDS = 3  # job-level attempts on top of the client's own retries
 ROUND_BACKOFF_CAP = 10.0
 RTT_SAMPLE_MAX_BYTES = 64 * 1024
 STREAM_PROGRESS_BYTES = 1 << 20  # larger uploads report their bytes while they stream
-HEARTBEAT_EVERY = 5.0  # seconds between heartbeats while uploads run
+WAKE_EVERY = 0.25  # seconds between the waiting thread's turns: a heartbeat, a look for `abandon`
 
 
 def encode_uri(path: str) -> str:
     """Percent-encode like JavaScript's `encodeURI` (what netlify-cli does to upload paths): space → %20,
     non-ASCII → UTF-8 escapes, `%` → %25, while `/ + & , ; = @ $ : ! ' ( ) * ~` stay literal."""
     return quote(path, safe=_ENCODE_URI_SAFE)
+
+
+class Abandoned(Exception):
+    """A second Ctrl-C: no upload or poll starts any more; the engine cancels the deploy."""
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -121,10 +125,12 @@ def run_uploads(
     progress: Progress,
     sleep: Callable[[float], None] = time.sleep,
     heartbeat: Callable[[], None] | None = None,
+    abandon: threading.Event | None = None,
 ) -> UploadStats:
     """Upload every job; the first failure that retries cannot fix stops new uploads and is raised once
-    the uploads in flight have finished. `heartbeat` is called every few seconds meanwhile (from this
-    thread), so a long upload phase can keep the owner's lease."""
+    the uploads in flight have finished, and so does `abandon` when it is set (as Abandoned).
+    `heartbeat` is called several times a second meanwhile (from this thread, which does not upload), so
+    a long upload phase can keep the owner's lease."""
     stats = UploadStats()
     if not jobs:
         return stats
@@ -223,13 +229,17 @@ def run_uploads(
     try:
         for thread in threads:
             while thread.is_alive():
-                thread.join(HEARTBEAT_EVERY)
+                thread.join(WAKE_EVERY)
+                if abandon is not None and abandon.is_set():
+                    stop.set()  # the uploads in flight finish; no other starts
                 if heartbeat is not None:
                     heartbeat()
     except BaseException:
         stop.set()  # interrupted: start nothing new; the caller cancels the deploy
         raise
     progress.finish()
+    if abandon is not None and abandon.is_set():
+        raise Abandoned(f"abandoned (Ctrl-C twice) after {len(done)} of {len(jobs)} uploads")
     if failures:
         raise failures[0]
     for job in done:

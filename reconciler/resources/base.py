@@ -10,6 +10,7 @@ implement one of the small optional protocols below; the planner asks for them w
 from __future__ import annotations
 
 import re
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -240,6 +241,7 @@ class RunContext(Protocol):
 
     run_id: str  # this apply, as its leases name it
     lease_wait: float  # seconds to wait for another apply's lease before giving up
+    abandon: threading.Event  # set by a second Ctrl-C: a deploy under way stops and is cancelled
 
     def keep_alive(self, owner: str) -> None:
         """Renew the owner's lease if it is due; long procedures (deploys) call it now and then."""

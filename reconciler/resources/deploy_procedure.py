@@ -32,6 +32,7 @@ class DeployProcedure(Procedure):
         options = self._options(request)
         owner = str(request.options["owner"])
         options.heartbeat = lambda: context.keep_alive(owner)
+        options.abandon = context.abandon
         with tempfile.TemporaryDirectory(prefix="netlify-reconciler-apply-") as workdir:
             digest = self._digest(request, Path(workdir))
             if (

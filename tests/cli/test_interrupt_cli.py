@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from tests.cli.conftest import CLI_TOKEN, console_script, run_cli, start_emulator
@@ -63,3 +64,50 @@ def test_ctrl_c_stops_after_the_changes_under_way_and_says_what_was_applied(tmp_
         assert run_cli("apply", str(manifest), "--auto-approve", env=env, timeout=300).returncode == 0
         assert run_cli("plan", str(manifest), "--detailed-exitcode", env=env).returncode == 0
         assert duplicates(api) == []
+
+
+def test_a_second_ctrl_c_abandons_the_deploy_under_way_and_cancels_it(tmp_path: Path) -> None:
+    files = 1500  # at 50 ms a request and 10 uploads at a time, about 8 s of uploads
+    public = tmp_path / "public"
+    for i in range(files):
+        (public / f"d{i // 100}").mkdir(parents=True, exist_ok=True)
+        (public / f"d{i // 100}" / f"f{i}.txt").write_text(f"file {i}\n")
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("version: 1\nsites:\n  big-one:\n    team: demo\n    deploy: {dir: public}\n")
+    limits = ("--rate-limit-per-minute", "0", "--deploy-rate-limit-per-minute", "0", "--latency-ms", "50")
+    with start_emulator(tmp_path / "emu", *limits) as emu:
+        env = emu.env()
+        process = subprocess.Popen(
+            [console_script(), "apply", str(manifest), "--auto-approve"],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert process.stderr is not None
+        seen = [process.stderr.readline()]
+        while not seen[-1].startswith("uploading"):
+            seen.append(process.stderr.readline())
+            assert seen[-1], "the apply ended before its uploads started:\n" + "".join(seen)
+        process.send_signal(signal.SIGINT)
+        while not seen[-1].startswith("Interrupted:"):
+            seen.append(process.stderr.readline())
+            assert seen[-1], "".join(seen)
+        assert "Press Ctrl-C again" in seen[-1]
+        process.send_signal(signal.SIGINT)
+        again = time.monotonic()
+        stderr = "".join(seen) + process.stderr.read()
+        process.wait(timeout=60)
+        took = time.monotonic() - again
+        assert process.returncode == 130, stderr
+        assert "Interrupted again: the deploys under way start no more uploads" in stderr
+        stopped = re.search(
+            r"abandoned \(Ctrl-C twice\) after (\d+) of (\d+) uploads; deploy (\w+) was cancelled", stderr
+        )
+        assert stopped is not None, stderr
+        assert int(stopped[1]) < int(stopped[2]) == files and took < 5, (took, stderr)
+        assert "apply interrupted" in stderr and "Traceback" not in stderr, stderr
+        api = ApiSession(emu.url, CLI_TOKEN)
+        site = api.get("/sites", params={"filter": "all"}).json()[0]
+        deploy = api.get(f"/sites/{site['id']}/deploys/{stopped[3]}").json()
+        assert deploy["state"] != "ready" and deploy["state"] in ("error", "cancelled"), deploy["state"]
+
+        left = run_cli("plan", str(manifest), "--detailed-exitcode", env=env)
+        assert left.returncode == 2 and "deploy" in left.stdout, left.stdout + left.stderr
