@@ -77,7 +77,13 @@ def _manifest_files(root: Path, issues: list[ManifestIssue]) -> list[Path]:
     if root.is_file():
         return [root]
     if not root.is_dir():
-        issues.append(ManifestIssue(None, "", f"{display_name(root)}: no such file or directory"))
+        # A pipe (`/dev/stdin`, `<(...)`) or a device exists but is no manifest file: say so, not "missing".
+        problem = (
+            "not a regular file or a directory (manifests are read from files, never from a pipe)"
+            if root.exists()
+            else "no such file or directory"
+        )
+        issues.append(ManifestIssue(None, "", f"{display_name(root)}: {problem}"))
         return []
 
     def unreadable(error: OSError) -> None:

@@ -435,6 +435,10 @@ def test_error_output_never_contains_a_set_variable(tmp_path: Path) -> None:
 def test_missing_path_and_empty_directory(tmp_path: Path) -> None:
     missing = _issues(tmp_path / "nope")
     assert "no such file or directory" in str(missing) and missing.issues[0].location is None
+    os.mkfifo(tmp_path / "pipe.yaml")  # what `/dev/stdin` is when a manifest is piped in
+    piped = _issues(tmp_path / "pipe.yaml")
+    assert "pipe.yaml: not a regular file or a directory" in str(piped), str(piped)
+    (tmp_path / "pipe.yaml").unlink()
     empty = _issues(tmp_path)
     assert "no manifest files (*.yaml, *.yml)" in str(empty)
 
