@@ -244,6 +244,9 @@ class NetlifyClient:
                 if on_response is not None:
                     on_response(0, {})
                 failures += 1
+                refused = _tls_refusal(exc)
+                if refused is not None:  # no request was sent, and another try would end the same way
+                    raise NetworkError(method, shown, refused) from None
                 lost = NetworkError(method, shown, _reason(exc))
                 if safe and failures < self._max_attempts:
                     self._backoff(failures, f"{method} {shown}: {type(exc).__name__}")
@@ -361,3 +364,18 @@ def _reason(exc: Exception) -> str:
         if marker in text:
             return marker.lower()
     return type(exc).__name__
+
+
+def _tls_refusal(exc: Exception) -> str | None:
+    """Why the TLS handshake failed, when it is a verdict: the server speaks no TLS, or its certificate
+    is not trusted."""
+    text = str(exc)
+    return next((reason for marker, reason in _TLS_REFUSALS.items() if marker in text), None)
+
+
+_TLS_REFUSALS = {
+    "WRONG_VERSION_NUMBER": "TLS handshake failed: the server does not speak HTTPS there (an http:// URL?)",
+    "CERTIFICATE_VERIFY_FAILED": (
+        "TLS certificate not trusted (REQUESTS_CA_BUNDLE can name a CA bundle that holds its issuer)"
+    ),
+}

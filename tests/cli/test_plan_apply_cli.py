@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import jsonschema
@@ -101,6 +102,15 @@ def test_unreachable_api_is_a_clear_error() -> None:
     assert result.returncode == 1
     assert "no answer from the API" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_https_to_a_plain_http_port_says_so(emulator_process: EmulatorProcess) -> None:
+    env = emulator_process.env(NETLIFY_API_URL=emulator_process.url.replace("http://", "https://"))
+    started = time.monotonic()
+    result = run_cli("plan", "examples/", env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "TLS handshake failed: the server does not speak HTTPS there" in result.stderr, result.stderr
+    assert time.monotonic() - started < 10, "a verdict, not retried for 20 s like a lost connection"
 
 
 @pytest.mark.parametrize(
