@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
+import ssl
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
+import trustme
 
 from reconciler.netlify.client import NetlifyClient
-from reconciler.netlify.errors import ApiError, OutcomeUnknown
+from reconciler.netlify.errors import ApiError, NetworkError, OutcomeUnknown
 from tests.support.local_server import QuietHandler, serving
 
 
@@ -46,6 +49,25 @@ def _scripted(
     pauses = sleeps if sleeps is not None else []
     with serving(_Scripted) as url, NetlifyClient(url, "t", sleep=pauses.append) as client:
         yield client
+
+
+def test_an_untrusted_certificate_is_said_plainly_not_retried_and_trusted_through_the_ca_bundle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    authority = trustme.CA()
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_side)
+    _Scripted.script, _Scripted.calls = [], []
+    sleeps: list[float] = []
+    with serving(_Scripted, tls=server_side) as url:
+        refused = pytest.raises(NetworkError, match=r"TLS certificate not trusted .*REQUESTS_CA_BUNDLE")
+        with NetlifyClient(url, "t", sleep=sleeps.append) as client, refused:
+            client.get("/sites")
+        assert sleeps == [] and _Scripted.calls == [], "a verdict: not tried again, nothing was sent"
+        authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))
+        with NetlifyClient(url, "t", sleep=sleeps.append) as client:
+            assert client.get("/sites") == {}
 
 
 def test_a_server_error_then_a_burst_of_429s_is_ridden_out():
