@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from reconciler.live import read_live, read_owner_again
-from reconciler.manifest.load import load_manifests
+from reconciler.manifest.load import read_manifests, untouched_by
 from reconciler.manifest.model import DesiredState
 from reconciler.manifest.select import EVERYTHING, Selection, select
 from reconciler.model.errors import ManifestError, ReconcilerError
@@ -116,11 +116,12 @@ class Planned:
 
 def load_and_check(path: Path, environ: Mapping[str, str] | None = None) -> tuple[DesiredState, Kinds]:
     """Load manifests (`${VAR}`s from `environ`, default the process's) and run every kind's own checks;
-    all problems are reported together."""
-    desired = load_manifests(path, environ)
+    all problems are reported together: the kinds check every owner whose section the loading found sound,
+    so a schema error in one site does not hide a kind's objection to another."""
+    desired, issues = read_manifests(path, environ)
     kinds = all_kinds(Digester.from_environment(os.environ if environ is None else environ))
-    owners = list(desired.owners())
-    issues = [
+    owners = [owner for owner in desired.owners() if untouched_by(owner, issues)]
+    issues += [
         issue
         for owner in owners
         for kind in kinds

@@ -34,6 +34,17 @@ _SECTIONS: tuple[tuple[Literal["team", "site"], str], ...] = (("team", "teams"),
 
 def load_manifests(path: Path | str, environ: Mapping[str, str] | None = None) -> DesiredState:
     """Load one manifest file, or every manifest below a directory, as one desired state."""
+    state, issues = read_manifests(path, environ)
+    if issues:
+        raise ManifestError(issues)
+    return state
+
+
+def read_manifests(
+    path: Path | str, environ: Mapping[str, str] | None = None
+) -> tuple[DesiredState, list[ManifestIssue]]:
+    """What `load_manifests` reads, and its problems instead of raising them: the owners of documents
+    with problems are kept, so the kinds can still check the owners the problems are not in."""
     environ = os.environ if environ is None else environ
     root = Path(path)
     issues: list[ManifestIssue] = []
@@ -59,9 +70,18 @@ def load_manifests(path: Path | str, environ: Mapping[str, str] | None = None) -
         refused = {issue.doc_path for issue in schema_issues}
         data = _substitute(doc, doc.data, (), _Context(environ, refused), issues)
         _collect_owners(doc, data, state, issues)
-    if issues:
-        raise ManifestError(issues)
-    return state
+    return state, issues
+
+
+def untouched_by(owner: Owner, issues: list[ManifestIssue]) -> bool:
+    """Whether no problem lies within the owner's section (so its kinds' checks see a sound section)."""
+    here = owner.location()
+    prefix = format_doc_path(owner.doc_path)
+    return not any(
+        (issue.location is None or here is None or issue.location.file == here.file)
+        and (issue.doc_path == prefix or issue.doc_path.startswith((prefix + ".", prefix + "[")))
+        for issue in issues
+    )
 
 
 def display_name(path: Path) -> str:

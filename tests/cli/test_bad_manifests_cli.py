@@ -64,6 +64,21 @@ def test_all_errors_of_a_run_are_reported_together(tmp_path: Path) -> None:
     )
 
 
+def test_a_schema_error_does_not_hide_the_kinds_objections_to_other_sites(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("version: 1\nsites:\n  one:\n    force_ssl: 1\n")
+    (tmp_path / "b.yaml").write_text(
+        "version: 1\nsites:\n  two:\n    deploy: {dir: nowhere}\n"
+        "  three:\n    bogus: 1\n    deploy: {dir: nowhere}\n"
+    )
+    result = run_cli("validate", ".", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "a.yaml:4:16: sites.one.force_ssl" in result.stderr, result.stderr
+    assert "b.yaml:4:14: sites.two.deploy.dir: nowhere is not a directory" in result.stderr, result.stderr
+    assert "b.yaml:6:5: sites.three" in result.stderr, result.stderr
+    assert "sites.three.deploy.dir" not in result.stderr, "a section the schema refused is not checked further"
+    assert "3 errors in manifests" in result.stderr, result.stderr
+
+
 def test_missing_path_is_an_error(tmp_path: Path) -> None:
     result = run_cli("validate", "nowhere", cwd=tmp_path)
     assert result.returncode == 1
