@@ -257,6 +257,12 @@ def _saved(
 ) -> tuple[DesiredState, Kinds, LiveState, Plan]:
     """Read the manifests and live state again (the owners it was made for), refuse anything stale, and
     give back the saved plan."""
+    if not plan_file.manifests.exists():
+        raise ReconcilerError(
+            f"{plan_file.path}: the plan was made from the manifests at {plan_file.manifests}, which are "
+            f"not in {Path.cwd()}: run `apply` in the directory `plan` ran in (a relative path is read "
+            "from there, and the manifests must not have changed). Nothing was applied."
+        )
     desired, kinds, _ = load_selected(plan_file.manifests, plan_file.selection)
     live = read_live(client, desired, kinds)
     saved.check_fresh(plan_file, live, desired, target.url, target.fingerprint_key(), owner_kinds(kinds))

@@ -168,3 +168,20 @@ def test_a_malformed_saved_plan_with_a_valid_seal_is_refused_before_any_request(
     refused = run_cli("apply", str(tmp_path / "older.json"), env=env)
     assert refused.returncode == 1 and "not a saved plan written by this version" in refused.stderr
     assert _writes(log)[before:] == [], "nothing sent"
+
+
+def test_a_saved_plan_applied_away_from_its_manifests_says_where_to_run_it(logged, tmp_path):
+    emu, log = logged
+    env = emu.env(SEAL_SECRET=SECRET)
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    made = run_cli("plan", "m.yaml", "--out", "plan.json", env=env, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    refused = run_cli("apply", str(tmp_path / "plan.json"), env=env, cwd=elsewhere)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+    assert "the plan was made from the manifests at m.yaml, which are not in" in refused.stderr, refused.stderr
+    assert "run `apply` in the directory `plan` ran in" in refused.stderr
+    assert _writes(log) == [], "nothing sent"
+    applied = run_cli("apply", "plan.json", env=env, cwd=tmp_path)
+    assert applied.returncode == 0, applied.stderr
