@@ -28,7 +28,7 @@ from reconciler.emulator.limits import (
 from reconciler.emulator.middleware import EdgeMiddleware, RequestPolicy
 from reconciler.emulator.requestlog import RequestLog
 from reconciler.emulator.routes import all_routes
-from reconciler.emulator.routes.deploy_common import BLOB_DIRNAME, DEFAULT_MAX_UPLOAD_BYTES
+from reconciler.emulator.routes.deploy_common import DEFAULT_MAX_UPLOAD_BYTES
 from reconciler.emulator.routes.integrations import integration_routes, mount_path
 from reconciler.emulator.store import Store
 
@@ -83,19 +83,18 @@ class EmulatorOptions:
         return cls(faults=config, **rest)
 
 
-def build_app(store: Store, options: EmulatorOptions | None = None) -> Starlette:
-    """An app serving `store`. The request log (if any) is opened now and closed at lifespan shutdown."""
+def build_app(store: Store, blobs: BlobStore, options: EmulatorOptions | None = None) -> Starlette:
+    """An app serving `store` and `blobs` (their owner closes them). The request log (if any) is opened
+    now and closed at lifespan shutdown."""
     options = options or EmulatorOptions()
     controls = Controls.from_options(options)
     request_log = RequestLog(options.request_log) if options.request_log else None
-    blobs = BlobStore(store.path.parent / BLOB_DIRNAME)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            blobs.close()
             if request_log is not None:
                 request_log.close()
 

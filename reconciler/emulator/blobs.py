@@ -13,13 +13,16 @@ when the store next opens. Large blobs, spilled to a temporary file while they a
 place as files, so a partial one never appears under a digest name. There is no fsync: the emulator trades
 durability across power loss for upload throughput, and a lost blob is simply requested again.
 
-One emulator process owns a data directory: blobs another process appended are not in this one's index
-(such a blob is asked for again, as a lost one is).
+One emulator owns a data directory: the store holds an exclusive lock on the pack while it is open, and a
+second one (another process, or another server in this one) is refused when it starts. The index trusts
+the records' heads: a torn last record is dropped, but a pack damaged in the middle (a flipped byte) is
+not detected; delete the data directory then.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import secrets
@@ -46,6 +49,10 @@ class BlobTooLarge(Exception):
     """The body exceeded the configured upload limit."""
 
 
+class BlobStoreInUse(Exception):
+    """Another emulator (process or server) holds this blob store."""
+
+
 class BlobStore:
     """Small blobs in `root/pack`; large ones under `root/<sha1[:2]>/<sha1>` (files) and
     `root/functions/<sha256[:2]>/<sha256>` (functions). `close()` when done (it holds the pack open)."""
@@ -54,6 +61,15 @@ class BlobStore:
         self.root = root
         self._tmp = root / "tmp"
         self._tmp.mkdir(parents=True, exist_ok=True)
+        pack_path = root / PACK_FILENAME
+        self._pack = os.open(pack_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:  # held until `close()` (or the process ends): another emulator here would corrupt the index
+            fcntl.flock(self._pack, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._pack)
+            raise BlobStoreInUse(
+                f"{root} is in use by another emulator (one emulator per data directory)"
+            ) from None
         for stale in self._tmp.glob("*.part"):  # left by a killed emulator; never renamed into place
             stale.unlink(missing_ok=True)
         # Plain strings, not Paths: blob paths are built on every upload and pathlib is comparatively slow.
@@ -61,9 +77,7 @@ class BlobStore:
         self._made_dirs: set[str] = set()
         self._packed: dict[Kind, dict[str, tuple[int, int]]] = {"file": {}, "function": {}}
         self._pack_lock = threading.Lock()  # zip deploys unpack in a worker thread while uploads arrive
-        pack_path = root / PACK_FILENAME
         self._pack_end = self._load_index(pack_path)
-        self._pack = os.open(pack_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         os.truncate(self._pack, self._pack_end)  # a record cut short by a crash
 
     def _load_index(self, pack_path: Path) -> int:

@@ -21,6 +21,8 @@ import uvicorn
 
 from reconciler.emulator.abort import with_connection_abort
 from reconciler.emulator.app import API_PREFIX, EmulatorOptions, build_app
+from reconciler.emulator.blobs import BlobStore, BlobStoreInUse
+from reconciler.emulator.routes.deploy_common import BLOB_DIRNAME
 from reconciler.emulator.seed import apply_seed, load_seed
 from reconciler.emulator.store import Store
 from reconciler.listen import is_loopback_host, tcp_socket
@@ -66,6 +68,7 @@ class EmulatorServer:
         base = options or EmulatorOptions()
         self.options = replace(base, request_log=request_log or base.request_log)
         self.store: Store | None = None
+        self._blobs: BlobStore | None = None
         self._server: _Uvicorn | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
@@ -99,20 +102,25 @@ class EmulatorServer:
             store = Store.open(self.data_dir)
         except (OSError, sqlite3.Error, RuntimeError) as exc:
             raise EmulatorStartError(f"cannot open emulator data in {self.data_dir}: {exc}") from None
+        blobs: BlobStore | None = None
         try:
+            try:
+                blobs = BlobStore(self.data_dir / BLOB_DIRNAME)
+            except (OSError, BlobStoreInUse) as exc:
+                raise EmulatorStartError(f"cannot open emulator data in {self.data_dir}: {exc}") from None
             for token in self.tokens:
                 store.register_token(token)
             if self.seed is not None:
                 apply_seed(store, load_seed(self.seed))
-            try:
-                app = build_app(store, self.options)  # opens the blob store beside the database
-            except OSError as exc:
-                raise EmulatorStartError(f"cannot open emulator data in {self.data_dir}: {exc}") from None
+            app = build_app(store, blobs, self.options)
             sock = _bind(self.host, self._requested_port)
         except BaseException:
+            if blobs is not None:
+                blobs.close()
             store.close()
             raise
         self.store = store
+        self._blobs = blobs
         self._port = sock.getsockname()[1]
         config = uvicorn.Config(
             with_connection_abort(app),  # lets the `drop_rate` fault close a connection unanswered
@@ -167,6 +175,9 @@ class EmulatorServer:
             self._thread.join(timeout=_START_TIMEOUT)
         self._server = None
         self._thread = None
+        if self._blobs is not None:
+            self._blobs.close()
+            self._blobs = None
         if self.store is not None:
             self.store.close()
             self.store = None

@@ -6,10 +6,13 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
@@ -45,6 +48,37 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         assert api.get("/sites/kept/metadata").json() == {"owner": "me"}
     with EmulatorServer(data) as third:
         assert api_session(third).get("/sites/kept").status_code == 200, "tokens are persisted too"
+
+
+def test_one_emulator_per_data_directory_and_a_failed_start_holds_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with EmulatorServer(data, tokens=["test-token"]) as first:
+        with pytest.raises(EmulatorStartError, match="in use by another emulator"):
+            EmulatorServer(data, tokens=["test-token"]).start()
+        second = subprocess.run(
+            [sys.executable, "-m", "reconciler", "emulator", "--port", "0", "--data", str(data)],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert second.returncode == 1 and "in use by another emulator" in second.stderr, second.stderr
+        assert "Traceback" not in second.stderr
+        assert api_session(first).get("/sites").status_code == 200
+        busy = first.port
+    opened = len(os.listdir("/proc/self/fd"))
+    for _ in range(5):
+        with pytest.raises(EmulatorStartError, match="cannot listen"), socket_on(busy):
+            EmulatorServer(data, tokens=["test-token"], port=busy).start()
+    assert len(os.listdir("/proc/self/fd")) == opened, "nothing left open by the failed starts"
+    with EmulatorServer(data, tokens=["test-token"]) as again:  # and nothing left locked
+        assert api_session(again).get("/sites").status_code == 200
+
+
+@contextmanager
+def socket_on(port: int) -> Iterator[None]:
+    """Holds `port` on loopback, so a server cannot listen there."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", port))
+        held.listen()
+        yield
 
 
 def test_server_properties_and_double_stop(tmp_path: Path) -> None:
