@@ -308,9 +308,13 @@ def main(argv: list[str] | None = None) -> None:
     except ReconcilerError as exc:
         click.echo(f"Error: {exc}", err=True)
         code = exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        code = EXIT_ERROR
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C in a command into Abort
+            click.echo("Interrupted.", err=True)
+            code = 130
+        else:  # a prompt answered with end of input
+            click.echo("Aborted.", err=True)
+            code = EXIT_ERROR
     except click.ClickException as exc:
         exc.show()
         code = EXIT_ERROR  # never 2, which means "changes" to every caller

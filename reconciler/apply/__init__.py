@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.apply.interrupts import CtrlC
 from reconciler.apply.readback import settle
 from reconciler.model.change import Change
 from reconciler.model.errors import ReconcilerError
@@ -34,7 +35,7 @@ from reconciler.resources.base import Procedure
 DEFAULT_WORKERS = 4
 DEFAULT_LEASE_WAIT = 120.0
 RENEW_EVERY = TTL.total_seconds() / 5
-_WAKE_EVERY = 0.25  # seconds: how soon the waiting main thread acts on a Ctrl-C
+_WAKE_EVERY = 0.25  # seconds: how soon the waiting main thread acts on a Ctrl-C (see interrupts.py)
 
 
 @dataclass
@@ -250,42 +251,28 @@ def apply_plan(
     by_owner: dict[OwnerRef, list[Change]] = {}
     for change in plan.changes:
         by_owner.setdefault(change.owner, []).append(change)
-    interrupted = False
-    for phase in sorted({owner.phase for owner in by_owner}):
-        owners = [changes for owner, changes in by_owner.items() if owner.phase == phase]
-        if run.stop.is_set():
-            run.report.not_attempted += sum(map(len, owners))
-            continue
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            # Not map: it would cancel the queued owners on Ctrl-C, and they must run to count themselves
-            # as not attempted.
-            started = [pool.submit(run.owner, changes) for changes in owners]
-            interrupted = _await(started, run, interrupted, on_interrupt)
-    if interrupted:
+    with CtrlC(run.stop, run.abandon, on_interrupt) as ctrl_c:
+        for phase in sorted({owner.phase for owner in by_owner}):
+            owners = [changes for owner, changes in by_owner.items() if owner.phase == phase]
+            ctrl_c.notice()
+            if run.stop.is_set():
+                run.report.not_attempted += sum(map(len, owners))
+                continue
+            with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+                # Not map: it would cancel the queued owners on Ctrl-C, and they must run to count
+                # themselves as not attempted.
+                started = [pool.submit(run.owner, changes) for changes in owners]
+                _await(started, ctrl_c)
+    if ctrl_c.interrupted:
         raise ApplyInterrupted(run.report)
     if run.report.failures:
         raise ApplyFailed(run.report)
     return run.report
 
 
-def _await(
-    started: list[Future[None]], run: _Run, interrupted: bool, on_interrupt: Callable[[bool], None] | None
-) -> bool:
-    """Wait for every owner of a phase; whether Ctrl-C came (now or in an earlier phase). The first one
-    lets the changes under way finish and starts no other; a later one abandons the deploys under way.
-
-    The wait wakes up now and then: the signal may be delivered to another thread (an upload's), and a
-    main thread blocked without a timeout would see it only once that owner ended."""
+def _await(started: list[Future[None]], ctrl_c: CtrlC) -> None:
+    """Wait for every owner of a phase, looking for Ctrl-C presses now and then."""
     for future in started:
-        while True:
-            try:
-                if wait([future], timeout=_WAKE_EVERY).done:
-                    future.result()
-                    break
-            except KeyboardInterrupt:
-                again = interrupted
-                (run.abandon if again else run.stop).set()
-                interrupted = True
-                if on_interrupt is not None:
-                    on_interrupt(again)
-    return interrupted
+        while not wait([future], timeout=_WAKE_EVERY).done:
+            ctrl_c.notice()
+        future.result()

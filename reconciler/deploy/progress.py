@@ -133,7 +133,8 @@ class Progress:
                 if self.fraction() < 1:
                     self._write(self._summary(now) + "\n")
 
-    def finish(self) -> None:
+    def finish(self, outcome: str = "done") -> None:
+        """The closing line: `<label>: <outcome>, <what was done> in <time>`."""
         with self._lock:
             if not self._shown:
                 return  # over before its delay: nothing to report
@@ -144,7 +145,7 @@ class Progress:
             self._drawn = False
             rate = f" ({human_bytes(self.bytes / elapsed)}/s)" if self._total_bytes else ""
             self._write(
-                f"{self._label}: done, {self._items(self.files, self.bytes)} in {elapsed:.1f} s{rate}\n"
+                f"{self._label}: {outcome}, {self._items(self.files, self.bytes)} in {elapsed:.1f} s{rate}\n"
             )
 
     def note(self, text: str) -> None:

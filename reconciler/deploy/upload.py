@@ -43,6 +43,7 @@ ROUND_BACKOFF_CAP = 10.0
 RTT_SAMPLE_MAX_BYTES = 64 * 1024
 STREAM_PROGRESS_BYTES = 1 << 20  # larger uploads report their bytes while they stream
 WAKE_EVERY = 0.25  # seconds between the waiting thread's turns: a heartbeat, a look for `abandon`
+ABANDON_GRACE = 5.0  # seconds the uploads in flight get to end once the deploy is abandoned
 
 
 def encode_uri(path: str) -> str:
@@ -128,7 +129,9 @@ def run_uploads(
     abandon: threading.Event | None = None,
 ) -> UploadStats:
     """Upload every job; the first failure that retries cannot fix stops new uploads and is raised once
-    the uploads in flight have finished, and so does `abandon` when it is set (as Abandoned).
+    the uploads in flight have finished. `abandon`, once set, stops new uploads too, and ends the retries'
+    waits of those in flight; Abandoned is raised once they end, or after ABANDON_GRACE seconds whatever
+    they do (a thread still waiting for the rate limit's reset is left behind: it starts nothing after).
     `heartbeat` is called several times a second meanwhile (from this thread, which does not upload), so
     a long upload phase can keep the owner's lease."""
     stats = UploadStats()
@@ -140,6 +143,15 @@ def run_uploads(
     failures: list[BaseException] = []
     done: list[UploadJob] = []  # list.append is atomic: no lock needed on the hot path
     stop = threading.Event()
+
+    def halted() -> bool:
+        return stop.is_set() or (abandon is not None and abandon.is_set())
+
+    def answered(status: int, headers: Mapping[str, str]) -> None:
+        counter.upload_answer(status, headers)
+        if not 200 <= status < 300 and abandon is not None and abandon.is_set():
+            raise Abandoned("abandoned (Ctrl-C twice)")  # rather than wait to try it again
+
     limit.await_announcement()
     progress.start("uploading", len(jobs), sum(j.size for j in jobs))
 
@@ -169,7 +181,7 @@ def run_uploads(
             params=job.params,
             data_factory=body,
             headers={"Content-Type": "application/octet-stream"},
-            on_response=counter.upload_answer,
+            on_response=answered,
         )
         # A fair round-trip sample: one attempt, a body small enough not to measure the bandwidth.
         return time.monotonic() - started if len(last) == 1 and job.size <= RTT_SAMPLE_MAX_BYTES else None
@@ -180,7 +192,7 @@ def run_uploads(
     def worker() -> None:
         holding = False  # a concurrency slot, kept from one upload to the next while the limit allows
         try:
-            while not stop.is_set():
+            while not halted():
                 try:
                     job = todo.get_nowait()
                 except queue.Empty:
@@ -195,10 +207,12 @@ def run_uploads(
     def upload(job: UploadJob, holding: bool) -> bool:
         """Send one job, with its rounds of retries; returns whether this thread still holds a slot."""
         rounds = 0
-        while not stop.is_set():
+        while not halted():
             if not holding:
                 limit.acquire()
                 holding = True
+                if halted():  # given up while it waited for a slot
+                    break
             try:
                 rtt = send(job)
             except Exception as exc:
@@ -226,19 +240,24 @@ def run_uploads(
     ]
     for thread in threads:
         thread.start()
+    given_up_at: float | None = None
     try:
         for thread in threads:
             while thread.is_alive():
+                if given_up_at is not None and time.monotonic() - given_up_at > ABANDON_GRACE:
+                    break
                 thread.join(WAKE_EVERY)
                 if abandon is not None and abandon.is_set():
-                    stop.set()  # the uploads in flight finish; no other starts
+                    stop.set()
+                    given_up_at = given_up_at or time.monotonic()
                 if heartbeat is not None:
                     heartbeat()
     except BaseException:
         stop.set()  # interrupted: start nothing new; the caller cancels the deploy
         raise
-    progress.finish()
-    if abandon is not None and abandon.is_set():
+    given_up = abandon is not None and abandon.is_set()
+    progress.finish("stopped" if given_up else "done")
+    if given_up:
         raise Abandoned(f"abandoned (Ctrl-C twice) after {len(done)} of {len(jobs)} uploads")
     if failures:
         raise failures[0]
