@@ -77,13 +77,17 @@ class BlobStore:
         self._made_dirs: set[str] = set()
         self._packed: dict[Kind, dict[str, tuple[int, int]]] = {"file": {}, "function": {}}
         self._pack_lock = threading.Lock()  # zip deploys unpack in a worker thread while uploads arrive
-        self._pack_end = self._load_index(pack_path)
-        os.truncate(self._pack, self._pack_end)  # a record cut short by a crash
+        try:
+            self._pack_end = self._load_index(pack_path)
+            os.truncate(self._pack, self._pack_end)  # a record cut short by a crash
+        except BaseException:
+            self.close()
+            raise
 
     def _load_index(self, pack_path: Path) -> int:
         """Index the pack's whole records; return where the last one ends."""
         end = 0
-        with contextlib.suppress(FileNotFoundError), open(pack_path, "rb", buffering=1 << 20) as pack:
+        with open(pack_path, "rb", buffering=1 << 20) as pack:
             total = os.fstat(pack.fileno()).st_size
             while head := pack.read(_RECORD_HEAD.size):
                 if len(head) < _RECORD_HEAD.size:
