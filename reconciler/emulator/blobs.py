@@ -134,10 +134,11 @@ class BlobStore:
         return writer.commit()
 
     def _append(self, kind: Kind, digest: str, data: bytes) -> None:
-        head = _RECORD_HEAD.pack(_KIND_CODES[kind], len(data)) + bytes.fromhex(digest)
+        """Add a record for `data`, unless the pack has that digest already."""
         with self._pack_lock:
             if digest in self._packed[kind]:
                 return
+            head = _RECORD_HEAD.pack(_KIND_CODES[kind], len(data)) + bytes.fromhex(digest)
             try:
                 _write_all(self._pack, head + data)
             except BaseException:
@@ -208,11 +209,11 @@ class BlobWriter:
         if self._file is not None:
             self._file.close()
             self._file = None
-        if self._store.has(self._kind, digest):
+        if self._spill is None:  # a small blob can only be in the pack: no file to look for
+            self._store._append(self._kind, digest, b"".join(self._chunks))
+        elif self._store.has(self._kind, digest):
             self.discard()
             return digest
-        if self._spill is None:
-            self._store._append(self._kind, digest, b"".join(self._chunks))
         else:
             self._store._install(self._kind, digest, self._spill)
         self._spill = None
