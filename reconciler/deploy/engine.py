@@ -257,7 +257,7 @@ def _wait(
     last_error: Exception | None = None
     while True:
         if options.abandon is not None and options.abandon.is_set():
-            raise Abandoned(f"abandoned (Ctrl-C twice) while waiting until {what}")
+            raise Abandoned(f"while waiting until {what}")
         try:
             current = _json(
                 client.request("GET", f"/sites/{site_id}/deploys/{deploy_id}", on_response=counter)

@@ -53,7 +53,11 @@ def encode_uri(path: str) -> str:
 
 
 class Abandoned(Exception):
-    """A second Ctrl-C: no upload or poll starts any more; the engine cancels the deploy."""
+    """A second Ctrl-C: no upload or poll starts any more; the engine cancels the deploy. `when` says at
+    what point (`after 12 of 400 uploads`)."""
+
+    def __init__(self, when: str) -> None:
+        super().__init__(f"abandoned (Ctrl-C twice) {when}")
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -150,7 +154,7 @@ def run_uploads(
     def answered(status: int, headers: Mapping[str, str]) -> None:
         counter.upload_answer(status, headers)
         if not 200 <= status < 300 and abandon is not None and abandon.is_set():
-            raise Abandoned("abandoned (Ctrl-C twice)")  # rather than wait to try it again
+            raise Abandoned("instead of trying an upload again")
 
     limit.await_announcement()
     progress.start("uploading", len(jobs), sum(j.size for j in jobs))
@@ -258,7 +262,7 @@ def run_uploads(
     given_up = abandon is not None and abandon.is_set()
     progress.finish("stopped" if given_up else "done")
     if given_up:
-        raise Abandoned(f"abandoned (Ctrl-C twice) after {len(done)} of {len(jobs)} uploads")
+        raise Abandoned(f"after {len(done)} of {len(jobs)} uploads")
     if failures:
         raise failures[0]
     for job in done:
