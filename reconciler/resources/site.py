@@ -144,6 +144,47 @@ def _domain_problems(owner: Owner) -> list[ManifestIssue]:
     return issues
 
 
+def _previous_name_clashes(owners: list[Owner]) -> list[ManifestIssue]:
+    """A previous name may name no declared site and belong to one site only: else a declared site would
+    be renamed away, or one live site renamed twice in one apply."""
+    declared = {owner.name for owner in owners}
+    claimed: dict[str, Owner] = {}
+    issues = []
+    for owner in owners:
+        for index, old in enumerate(owner.spec.get("previous_names") or []):
+            if old in declared and old != owner.name:
+                problem = f"{old!r} is declared as a site of its own, so it cannot become {owner.name!r}"
+            elif old in claimed:
+                first = claimed[old]
+                problem = (
+                    f"{old!r} is already a previous name of site {first.name!r} "
+                    f"({first.location()}): one site cannot be renamed to two"
+                )
+            else:
+                claimed[old] = owner
+                continue
+            _, path, where = owner.node("previous_names", index)
+            issues.append(ManifestIssue(where, path, problem))
+    return issues
+
+
+def _declared_domain_clashes(owners: list[Owner]) -> list[ManifestIssue]:
+    """Two declared sites wanting one domain: checked over every declared site, so a selection (`--target`,
+    `--shard`) that plans only one of them still refuses, as the plan of everything would."""
+    wanted: dict[str, str] = {}  # domain -> the declared site that takes it
+    issues = []
+    for owner in owners:
+        if owner.spec.get("state") == "absent":
+            continue
+        for node, value in _domains(owner.spec):
+            first = wanted.setdefault(value.lower(), owner.name)
+            if first != owner.name:
+                _, path, where = owner.node(*node)
+                message = f"{value.lower()} is declared for site {first!r} too: one site holds a domain"
+                issues.append(ManifestIssue(where, path, message))
+    return issues
+
+
 def live_settings(site: dict[str, Any]) -> SiteSettings:
     settings: dict[str, Any] = {key: _normalise(key, site.get(key)) for key in SETTINGS}
     settings["ssl"] = bool(site.get("ssl"))
@@ -188,37 +229,17 @@ class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates, ValidatesAcross, 
         return _domain_problems(owner)
 
     def validate_across(self, owners: list[Owner]) -> list[ManifestIssue]:
-        """A previous name may name no declared site and belong to one site only: else a declared site
-        would be renamed away, or one live site renamed twice in one apply."""
-        declared = {owner.name for owner in owners}
-        claimed: dict[str, Owner] = {}
-        issues = []
-        for owner in owners:
-            for index, old in enumerate(owner.spec.get("previous_names") or []):
-                if old in declared and old != owner.name:
-                    problem = f"{old!r} is declared as a site of its own, so it cannot become {owner.name!r}"
-                elif old in claimed:
-                    first = claimed[old]
-                    problem = (
-                        f"{old!r} is already a previous name of site {first.name!r} "
-                        f"({first.location()}): one site cannot be renamed to two"
-                    )
-                else:
-                    claimed[old] = owner
-                    continue
-                _, path, where = owner.node("previous_names", index)
-                issues.append(ManifestIssue(where, path, problem))
-        return issues
+        return _previous_name_clashes(owners) + _declared_domain_clashes(owners)
 
     def verify(self, reader: Reader, declared: list[Declared]) -> list[ManifestIssue]:
-        """A domain belongs to one site in all of Netlify (aliases too): one that another site holds, or
-        another declared site wants, is refused by the POST or PATCH, half-way through an apply. Sites are
-        applied concurrently, so even a domain the other site gives up in this plan cannot be taken in it."""
+        """A domain belongs to one site in all of Netlify (aliases too): one that another site holds is
+        refused by the POST or PATCH, half-way through an apply. Sites are applied concurrently, so even a
+        domain the other site gives up in this plan cannot be taken in it. (Two declared sites wanting one
+        domain is `_declared_domain_clashes`' business: it sees every owner, selected or not.)"""
         held: dict[str, tuple[str, str, str]] = {}  # domain -> (site name, id, field)
         for site in site_listing(reader):
             for node, domain in _domains(site):
                 held.setdefault(domain.lower(), (str(site.get("name")), str(site.get("id")), str(node[0])))
-        wanted: dict[str, str] = {}  # domain -> the declared site that takes it
         issues = []
         for owner, live, _ in declared:
             if owner.spec.get("state") == "absent":
@@ -226,18 +247,14 @@ class SiteKind(ResourceKind[SiteSettings], IsOwner, Validates, ValidatesAcross, 
             found = next(iter(live.values()), None)  # the site's one live object, if it exists
             own = str(found.ref.get("id")) if found is not None else None
             for node, value in _domains(owner.spec):
-                domain = value.lower()
-                holder = held.get(domain)
-                if holder is not None and holder[1] != own:
-                    message = (
-                        f"{domain} is already used by site {holder[0]!r} (its {holder[2]}), and Netlify "
-                        f"lets one site hold a domain: remove it from {holder[0]!r} first (a domain moving "
-                        "between sites takes two applies)"
-                    )
-                elif wanted.setdefault(domain, owner.name) != owner.name:
-                    message = f"{domain} is declared for site {wanted[domain]!r} too: one site holds a domain"
-                else:
+                holder = held.get(value.lower())
+                if holder is None or holder[1] == own:
                     continue
+                message = (
+                    f"{value.lower()} is already used by site {holder[0]!r} (its {holder[2]}), and Netlify "
+                    f"lets one site hold a domain: remove it from {holder[0]!r} first (a domain moving "
+                    "between sites takes two applies)"
+                )
                 _, path, where = owner.node(*node)
                 issues.append(ManifestIssue(where, path, message))
             issues += _alias_clash(owner, found.state if found is not None else None)

@@ -90,6 +90,24 @@ def test_bad_selections_are_refused_before_anything_is_read(tmp_path, args, mess
     assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("selection", [(), ("--target", "site.dup-a"), ("--shard", "1/3"), ("--shard", "2/3")])
+def test_two_declared_sites_wanting_one_domain_are_refused_whatever_is_selected(tmp_path, selection):
+    """A manifest-only conflict: before, a selection holding one of the two sites planned it (and applied
+    it), and a sharded drift reported what an unsharded one refused."""
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        "version: 1\nsites:\n  dup-a: {team: demo, custom_domain: same.example.org}\n"
+        "  dup-b: {team: demo, domain_aliases: [same.example.org]}\n"
+    )
+    env = {"NETLIFY_API_URL": "http://127.0.0.1:9", "NETLIFY_AUTH_TOKEN": "t"}  # nothing listens: offline
+    for command in ("plan", "drift"):
+        result = run_cli(command, str(manifest), *selection, env=env)
+        assert result.returncode == 1, result.stdout
+        assert "sites.dup-b.domain_aliases[0]: same.example.org is declared for site 'dup-a' too" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert run_cli("validate", str(manifest)).returncode == 1
+
+
 def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
 
