@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -138,8 +139,25 @@ def merge_drift_reports(
     # Each owner is in one shard: a stable sort by owner gives the order of one run (teams, then sites,
     # each by name), so the report (and the drift issue's digest) does not depend on the shard count.
     merged.changes.sort(key=lambda change: (change.owner.kind != "team", change.owner.name))
+    merged.conflicts = _in_run_order(merged.conflicts)
+    merged.warnings = _in_run_order(merged.warnings)
     _show_drift(merged, fmt, json_out, markdown_out)
     return _drift_exit(merged, fail_on)
+
+
+def _in_run_order(lines: list[str]) -> list[str]:
+    """Conflicts or warnings of several shards as one run lists them: an owner's own lines (they start
+    with its address, `team.NAME` or `site.NAME`) teams first, then sites by name, and after them the
+    lines about the manifests as a whole, each once (every shard whose owners it concerns repeats it)."""
+    unique = list(dict.fromkeys(lines))
+
+    def owner_of(line: str) -> tuple[int, str]:
+        kind, dot, rest = line.partition(".")
+        if not dot or kind not in ("team", "site"):
+            return (2, "")
+        return (0 if kind == "team" else 1, re.split(r"[.:]", rest, maxsplit=1)[0])
+
+    return sorted(unique, key=owner_of)
 
 
 def _report_files(paths: list[Path]) -> list[Path]:

@@ -90,7 +90,9 @@ def test_bad_selections_are_refused_before_anything_is_read(tmp_path, args, mess
     assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("selection", [(), ("--target", "site.dup-a"), ("--shard", "1/3"), ("--shard", "2/3")])
+@pytest.mark.parametrize(
+    "selection", [(), ("--target", "site.dup-a"), ("--shard", "1/3"), ("--shard", "2/3")]
+)
 def test_two_declared_sites_wanting_one_domain_are_refused_whatever_is_selected(tmp_path, selection):
     """A manifest-only conflict: before, a selection holding one of the two sites planned it (and applied
     it), and a sharded drift reported what an unsharded one refused."""
@@ -103,7 +105,10 @@ def test_two_declared_sites_wanting_one_domain_are_refused_whatever_is_selected(
     for command in ("plan", "drift"):
         result = run_cli(command, str(manifest), *selection, env=env)
         assert result.returncode == 1, result.stdout
-        assert "sites.dup-b.domain_aliases[0]: same.example.org is declared for site 'dup-a' too" in result.stderr
+        assert (
+            "sites.dup-b.domain_aliases[0]: same.example.org is declared for site 'dup-a' too"
+            in result.stderr
+        )
         assert "Traceback" not in result.stderr
     assert run_cli("validate", str(manifest)).returncode == 1
 
@@ -147,11 +152,19 @@ def test_a_sharded_drift_reports_what_an_unsharded_drift_reports(logged, tmp_pat
     emu, _ = logged
     names = [f"shard-{i}" for i in range(9)]
     manifest = tmp_path / "m.yaml"
+    # Every site also declares a secret, and no ledger key is set: each shard warns that secrets cannot be
+    # compared, and the merged report says it once, where one run does.
+    secret = "    TOKEN: {secret: true, scopes: [builds], value: '${SHARD_SECRET}'}\n"
     manifest.write_text(
-        "version: 1\nteams:\n  demo:\n    env: {TEAM_KEY: t}\nsites:\n" + "".join(_site(n) for n in names)
+        "version: 1\nteams:\n  demo:\n    env: {TEAM_KEY: t}\nsites:\n"
+        + "".join(
+            _site(n).replace("    env: {KEY: one}\n", "    env:\n      KEY: one\n" + "  " + secret)
+            for n in names
+        )
     )
-    env = emu.env()
-    assert run_cli("apply", str(manifest), "--auto-approve", env=env).returncode == 0
+    env = emu.env(SHARD_SECRET="s3cr3t-value")
+    applied = run_cli("apply", str(manifest), "--auto-approve", env=env)
+    assert applied.returncode == 0, applied.stderr
     api = ApiSession(emu.url, CLI_TOKEN)
     for name in names[::2]:  # changed behind the tool's back
         site_id = api.get(f"/sites/{name}").json()["id"]
@@ -179,6 +192,7 @@ def test_a_sharded_drift_reports_what_an_unsharded_drift_reports(logged, tmp_pat
     assert merged.stdout.startswith("{"), (merged.stdout[:300], merged.stderr)
     assert addresses(merged.stdout) == addresses(whole.stdout) and len(addresses(whole.stdout)) == 5
     assert json.loads(merged.stdout)["summary"] == json.loads(whole.stdout)["summary"]
+
     # Entry for entry, in the same order (teams, then sites by name), with the manifest locations and the
     # calls an apply would make: the drift issue reads the same whatever the shard count.
     def entries(text: str) -> list[dict[str, object]]:
@@ -187,6 +201,9 @@ def test_a_sharded_drift_reports_what_an_unsharded_drift_reports(logged, tmp_pat
     assert all("location" in c and c["calls"] for c in entries(whole.stdout))
 
     assert entries(merged.stdout) == entries(whole.stdout)
+    warned = json.loads(whole.stdout)["warnings"]
+    assert any("NETLIFY_RECONCILER_LEDGER_KEY is not set" in w for w in warned), warned
+    assert json.loads(merged.stdout)["warnings"] == warned, "each warning once, in one run's order"
     markdown = {}
     for name, args in (("whole", [str(manifest)]), ("merged", ["--merge-reports", *reports])):
         run_cli("drift", *args, "--markdown-out", str(tmp_path / f"{name}.md"), env=env)
@@ -210,7 +227,9 @@ def test_merging_a_directory_without_reports_is_an_error(tmp_path):
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "drift-1.md").write_text("# not JSON")
     for directory in ("empty", "other"):
-        result = run_cli("drift", "--merge-reports", str(tmp_path / directory), "--json-out", str(tmp_path / "m.json"))
+        result = run_cli(
+            "drift", "--merge-reports", str(tmp_path / directory), "--json-out", str(tmp_path / "m.json")
+        )
         assert result.returncode == 1, result.stdout + result.stderr
         assert "a directory without JSON reports (*.json) to merge" in result.stderr
         assert not (tmp_path / "m.json").exists()
