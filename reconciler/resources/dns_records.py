@@ -37,10 +37,13 @@ from reconciler.resources.base import (
 from reconciler.resources.dns_zones import SECTION, declared_zones, zone_binding, zone_listing, zone_name
 
 DEFAULT_TTL = 3600
-PRIORITY_TYPES = frozenset({"MX"})
+PRIORITY_TYPES = frozenset({"MX", "SRV"})
+SRV_FIELDS = ("weight", "port")  # SRV only, beside its priority
+# What a manifest can declare (and so what export writes); records of other types are left unmanaged.
+RECORD_TYPES = frozenset({"A", "AAAA", "ALIAS", "CAA", "CNAME", "MX", "NS", "SPF", "SRV", "TXT"})
 LONG_VALUE = 64  # longer values are shortened in identities (a DKIM key would make addresses unreadable)
-HOST_VALUE_TYPES = frozenset({"ALIAS", "CNAME", "MX", "NS"})  # types whose value names another host
-_ARTICLE = {"ALIAS": "an", "CNAME": "a", "MX": "an", "NS": "an"}
+HOST_VALUE_TYPES = frozenset({"ALIAS", "CNAME", "MX", "NS", "SRV"})  # types whose value names a host
+_ARTICLE = {"ALIAS": "an", "CNAME": "a", "MX": "an", "NS": "an", "SRV": "an"}
 _DOTTED_QUAD = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3}){3}")
 _HOST_LABEL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 
@@ -50,7 +53,9 @@ class DnsRecord(TypedDict, total=False):
     type: str
     value: str
     ttl: int
-    priority: int  # MX only
+    priority: int  # MX and SRV only
+    weight: int  # SRV only
+    port: int  # SRV only
     flag: int  # CAA only
     tag: str  # CAA only
 
@@ -59,6 +64,8 @@ def record_identity(zone: str, record: DnsRecord) -> str:
     value = record["value"]
     if record["type"] == "CAA":
         value = f"{record.get('flag')} {record.get('tag')} {value}"
+    elif record["type"] == "SRV":  # one target may serve on several ports
+        value = f"{record.get('port')} {value}"
     if len(value) > LONG_VALUE:
         value = f"{value[:40]}…#{hashlib.sha256(value.encode()).hexdigest()[:10]}"
     return f"{zone}/{record['hostname']}/{record['type']}/{value}"
@@ -75,6 +82,9 @@ def normalise(raw: dict[str, Any]) -> DnsRecord:
     )
     if record["type"] in PRIORITY_TYPES and raw.get("priority") is not None:
         record["priority"] = int(raw["priority"])
+    if record["type"] == "SRV":
+        record["weight"] = int(raw.get("weight") or 0)
+        record["port"] = int(raw.get("port") or 0)
     if record["type"] == "CAA":
         record["flag"] = int(raw.get("flag") or 0)
         record["tag"] = str(raw.get("tag", ""))
@@ -98,7 +108,7 @@ class DnsRecordsKind(
     name = "dns_records"
     owners = frozenset({"team"})
     order = 11  # right after their zones
-    replace_fields = frozenset({"ttl", "priority"})
+    replace_fields = frozenset({"ttl", "priority", "weight"})
     create_before_delete = True
 
     def desired(self, owner: Owner) -> dict[str, DesiredObject[DnsRecord]] | None:
@@ -188,12 +198,17 @@ class DnsRecordsKind(
     def export(self, live: dict[str, LiveObject[DnsRecord]], owner: Owner) -> Exported:
         """Records inside their zones, merged with the zones kind's entries; default TTLs left out."""
         zones: dict[str, Any] = {}
-        for _, obj in sorted(live.items()):
+        skipped = []
+        for identity, obj in sorted(live.items()):
             if obj.conflict:
+                continue
+            if obj.state["type"] not in RECORD_TYPES:
+                address = f"{owner.address}.{self.name}.{identity}"
+                skipped.append(f"{address}: a record type manifests cannot declare")
                 continue
             record = {key: value for key, value in obj.state.items() if (key, value) != ("ttl", DEFAULT_TTL)}
             zones.setdefault(obj.ref["zone"], {"records": []})["records"].append(record)
-        return Exported({SECTION: zones} if zones else {}, unexpressed(owner, self.name, live))
+        return Exported({SECTION: zones} if zones else {}, unexpressed(owner, self.name, live) + skipped)
 
     def requests(self, change: Change, target: Target) -> list[Request]:
         if change.action is Action.DELETE:
@@ -225,6 +240,10 @@ def _problems(zone: str, raw: dict[str, Any], record: DnsRecord) -> list[str]:
         problems.append("a CAA record needs a tag (issue, issuewild or iodef)")
     if kind != "CAA" and ("flag" in raw or "tag" in raw):
         problems.append(f"flag and tag are only for CAA records, not {kind}")
+    if kind == "SRV" and not all(field in raw for field in SRV_FIELDS):
+        problems.append("an SRV record needs a weight and a port")
+    if kind != "SRV" and any(field in raw for field in SRV_FIELDS):
+        problems.append(f"weight and port are only for SRV records, not {kind}")
     if kind == "NS" and hostname == zone:
         problems.append(f"the NS records of {zone} itself are Netlify's name servers, which Netlify manages")
     return problems + _value_problems(kind, record["value"])  # never from ${...}: see manifest/literals.py
@@ -242,6 +261,8 @@ def _value_problems(kind: str, value: str) -> list[str]:
         named = f"{_ARTICLE[kind]} {kind} record's value must be a host name"
         if version is not None:
             return [f"{named}, not an IP address ({value}): use an A or AAAA record"]
+        if kind == "SRV" and value == ".":
+            return []  # "no such service here", as RFC 2782 writes it
         labels = value.removesuffix(".").split(".")
         if len(value) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
             return [f"{named} such as mail.example.com, not {value!r}"]

@@ -76,7 +76,10 @@ def _build_live_state(api: ApiSession) -> None:
             "type": "url",
             "event": "submission_created",
             "form_name": "contact",
-            "data": {"url": "https://hooks.example.org/forms", "signature_secret": SECRETS["SUBMISSION_CREATED_HOOK_SIGNATURE_SECRET"]},
+            "data": {
+                "url": "https://hooks.example.org/forms",
+                "signature_secret": SECRETS["SUBMISSION_CREATED_HOOK_SIGNATURE_SECRET"],
+            },
         },
     ):
         api.post("/hooks", params={"site_id": shop}, json={"site_id": shop, **hook}).raise_for_status()
@@ -109,6 +112,14 @@ def _build_team_and_repo(api: ApiSession, shop: str) -> None:
             "value": "letsencrypt.org",
             "flag": 0,
             "tag": "issue",
+        },
+        {
+            "type": "SRV",
+            "hostname": "_sip._tcp.shop.example.org",
+            "value": "sip.example.org",
+            "priority": 10,
+            "weight": 5,
+            "port": 5060,
         },
     ):
         api.post(f"/dns_zones/{zone['id']}/dns_records", json=record).raise_for_status()
@@ -169,6 +180,7 @@ def test_export_round_trips_and_adopts_with_ledger_writes_only(emu, tmp_path):
     )
     assert "split_test:\n      branches:\n        main: 70\n        beta: 30\n      active: false\n" in shop
     team = (out / "teams" / "demo.yaml").read_text()
+    assert "type: SRV" in team and "port: 5060" in team and "weight: 5" in team
     assert "mailto:$${NOT_A_REF}@x.org" in team and "type: NS" not in team, (
         "Netlify's own records are not declared"
     )
@@ -251,7 +263,12 @@ def test_export_all_includes_the_personal_account_without_members(emu, tmp_path)
     assert "members:" in (out / "teams" / "demo.yaml").read_text()
 
     manifest = tmp_path / "m.yaml"
-    manifest.write_text(f"version: 1\nteams:\n  {personal.stem}:\n    members:\n      a@b.org: {{role: Owner}}\n")
+    manifest.write_text(
+        f"version: 1\nteams:\n  {personal.stem}:\n    members:\n      a@b.org: {{role: Owner}}\n"
+    )
     planned = run_cli("plan", str(manifest), env=emu.env())
     assert planned.returncode == 1
-    assert f"teams.{personal.stem}.members: '{personal.stem}' is a personal account, which has no members" in planned.stderr
+    assert (
+        f"teams.{personal.stem}.members: '{personal.stem}' is a personal account, which has no members"
+        in planned.stderr
+    )

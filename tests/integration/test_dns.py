@@ -172,6 +172,18 @@ BAD = [
     ),
     ("          - {hostname: acme.dev, type: NS, value: ns1.example}\n", "Netlify's name servers"),
     ("          - {hostname: acme.dev, type: CAA, value: letsencrypt.org}\n", "a CAA record needs a tag"),
+    (
+        "          - {hostname: _sip._tcp.acme.dev, type: SRV, value: sip.acme.dev, priority: 1, port: 5060}\n",
+        "an SRV record needs a weight and a port",
+    ),
+    (
+        "          - {hostname: acme.dev, type: A, value: 198.18.0.1, port: 80}\n",
+        "weight and port are only for SRV",
+    ),
+    (
+        "          - {hostname: _sip._tcp.acme.dev, type: SRV, value: 198.18.0.1, priority: 1, weight: 1, port: 1}\n",
+        "an SRV record's value must be a host name",
+    ),
 ]
 
 
@@ -192,3 +204,35 @@ def test_a_zone_that_exists_in_another_account_is_a_manifest_error(client, tmp_p
         make_plan(client, write(tmp_path, ZONES))
     assert "dns_zones.empty.dev: the zone empty.dev exists already, in " in str(info.value)
     assert client.get("/dns_zones", {"account_slug": "demo"}) == []  # nothing was created
+
+
+SRV = ZONES.replace(
+    "        records:\n",
+    "        records:\n"
+    "          - {hostname: _sip._tcp.acme.dev, type: SRV, value: sip1.acme.dev, priority: 10, weight: 5, port: 5060}\n"
+    "          - {hostname: _sip._tcp.acme.dev, type: SRV, value: sip1.acme.dev, priority: 10, weight: 5, port: 5061}\n",
+)
+
+
+def test_srv_records_are_declared_with_weight_and_port_and_a_new_weight_replaces_one(client, tmp_path):
+    """Netlify's SRV records (priority, weight, port): before, the manifest could not declare them and an
+    export of a zone holding one failed as an internal error."""
+    path = write(tmp_path, SRV)
+    converge(client, path)
+    srv = sorted(
+        (r["port"], r["priority"], r["weight"]) for r in _records(client, "acme.dev") if r["type"] == "SRV"
+    )
+    assert srv == [(5060, 10, 5), (5061, 10, 5)], "one target on two ports: two records"
+
+    path.write_text(SRV.replace("weight: 5, port: 5061", "weight: 7, port: 5061"))
+    change = one_change(make_plan(client, path).plan)
+    assert change.action is Action.REPLACE
+    assert change.address == "team.demo.dns_records.acme.dev/_sip._tcp.acme.dev/SRV/5061 sip1.acme.dev"
+    converge(client, path)
+
+    path.write_text(SRV.replace("port: 5061", "port: 5062"))
+    changes = {(c.address.rsplit("/", 1)[-1], c.action) for c in config_changes(make_plan(client, path).plan)}
+    assert changes == {("5062 sip1.acme.dev", Action.CREATE), ("5061 sip1.acme.dev", Action.DELETE)}
+    converge(client, path)
+    ports = sorted(r["port"] for r in _records(client, "acme.dev") if r["type"] == "SRV")
+    assert ports == [5060, 5062]

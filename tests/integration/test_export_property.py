@@ -247,6 +247,7 @@ dns_values = {
     "NS": st.from_regex(r"ns[0-9]\.[a-z]{1,8}\.example", fullmatch=True),
     "TXT": text.filter(lambda v: bool(v.strip())),
     "CAA": st.sampled_from(["letsencrypt.org", "pki.goog"]),
+    "SRV": st.from_regex(r"sip[0-9]\.[a-z]{1,8}\.example", fullmatch=True),
 }
 
 
@@ -262,8 +263,10 @@ def dns_records(draw: st.DrawFn, zone: str) -> list[dict[str, Any]]:
             "value": draw(dns_values[kind]),
         }
         record["ttl"] = draw(st.sampled_from([60, 3600, 86400]))
-        if kind == "MX":
+        if kind in ("MX", "SRV"):
             record["priority"] = draw(st.integers(0, 100))
+        if kind == "SRV":
+            record |= {"weight": draw(st.integers(0, 100)), "port": draw(st.integers(1, 65535))}
         if kind == "CAA":
             record |= {
                 "flag": draw(st.sampled_from([0, 128])),

@@ -59,7 +59,31 @@ def test_a_value_its_type_cannot_hold_is_refused(tmp_path: Path, record: str, me
         "{hostname: acme.dev, type: ALIAS, value: apex-loadbalancer.netlify.com}",
         "{hostname: acme.dev, type: TXT, value: 'v=spf1 include:_spf.mail.example ~all'}",
         "{hostname: acme.dev, type: CAA, flag: 0, tag: issue, value: letsencrypt.org}",
+        "{hostname: _sip._tcp.acme.dev, type: SRV, value: sip.acme.dev, priority: 0, weight: 0, port: 5060}",
+        "{hostname: _imap._tcp.acme.dev, type: SRV, value: ., priority: 0, weight: 0, port: 0}",  # no service
     ],
 )
 def test_values_fit_for_their_type_load(tmp_path: Path, record: str) -> None:
     assert _load(tmp_path, record) == []
+
+
+def test_export_leaves_out_a_record_type_manifests_cannot_declare() -> None:
+    """A type Netlify may add later is named as not exported, instead of an export that cannot load."""
+    from reconciler.manifest.model import Owner
+    from reconciler.model.objects import LiveObject
+    from reconciler.resources.dns_records import DnsRecordsKind, normalise, record_identity
+
+    live = {}
+    for raw in (
+        {"hostname": "acme.dev", "type": "A", "value": "192.0.2.1"},
+        {"hostname": "acme.dev", "type": "HTTPS", "value": "1 . alpn=h2"},
+    ):
+        record = normalise(raw)
+        live[record_identity("acme.dev", record)] = LiveObject(
+            record_identity("acme.dev", record), record, {"zone": "acme.dev"}
+        )
+    exported = DnsRecordsKind().export(live, Owner("team", "acme", {}, ("teams", "acme")))
+    assert [r["type"] for r in exported.fields["dns_zones"]["acme.dev"]["records"]] == ["A"]
+    assert exported.unexpressed == [
+        "team.acme.dns_records.acme.dev/acme.dev/HTTPS/1 . alpn=h2: a record type manifests cannot declare"
+    ]

@@ -89,7 +89,8 @@ def check_fits(record: dict[str, Any], others: list[dict[str, Any]]) -> None:
                 f"Validation failed: {record['hostname']} already has a {other['type']} record, "
                 "and a CNAME record must be the only record at its name"
             )
-        if all(other[key] == record[key] for key in ("type", "value", "ttl", "priority", "flag", "tag")):
+        same = ("type", "value", "ttl", "priority", "weight", "port", "flag", "tag")
+        if all(other[key] == record[key] for key in same):
             raise unprocessable("Validation failed: this record already exists")
 
 
