@@ -73,7 +73,9 @@ def live_member(raw: dict[str, Any], names: dict[str, str], sites: dict[str, str
     member = Member(role=str(raw.get("role", "")))
     if "site_access" in raw:
         member["site_access"] = str(raw["site_access"])
-        member["sites"] = sorted(names.get(str(i), str(i)) for i in raw.get("site_ids") or [])
+        # Access to a site the team no longer has (deleted, or moved away) grants nothing and cannot be
+        # declared: left out, so neither the plan nor an export names a site by its raw id.
+        member["sites"] = sorted(names[str(i)] for i in raw.get("site_ids") or [] if str(i) in names)
     ref = {"id": raw.get("id"), "team_sites": sites}
     return LiveObject(str(raw.get("email", "")).lower(), member, ref)
 

@@ -209,3 +209,24 @@ def test_a_renamed_site_keeps_its_members_access(client, tmp_path):
     converge(client, path)
     assert client.get(f"/sites/{site_id}")["name"] == "team-docs2"
     assert _members(client)["dev@acme.dev"]["site_ids"] == [site_id]
+
+
+def test_access_to_a_deleted_site_is_neither_planned_nor_exported(client, tmp_path):
+    """Before: the member's stale site id read as a site name, so the plan wanted to take it away on every
+    run and an export wrote the raw id into `sites`, which the next plan then warned about."""
+    from reconciler.export import Selection, export
+    from reconciler.model.ledger import Digester
+    from reconciler.resources import all_kinds
+
+    path = _converged_team(client, tmp_path)
+    docs = client.get("/sites/team-docs")["id"]
+    gone = client.post("/demo/sites", {"name": "team-gone"})["id"]
+    dev = _members(client)["dev@acme.dev"]
+    client.put(f"/demo/members/{dev['id']}", {"site_access": "selected", "site_ids": [docs, gone]})
+    client.delete(f"/sites/{gone}")
+    assert gone in _members(client)["dev@acme.dev"]["site_ids"], "the emulator keeps the stale id"
+
+    assert make_plan(client, path).plan.changes == []
+    exported = export(client, Selection(teams=("demo",)), all_kinds(Digester(None)))
+    team = exported.documents["teams/demo.yaml"]["teams"]["demo"]
+    assert team["members"]["dev@acme.dev"]["sites"] == ["team-docs"]
