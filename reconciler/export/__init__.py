@@ -9,6 +9,7 @@ of them are known, so two sites' `STRIPE_KEY`s do not share one. What the manife
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -137,21 +138,37 @@ def _owner(kind: OwnerKind, name: str, spec: dict[str, Any]) -> Owner:
 
 def _name_secrets(documents: dict[str, dict[str, Any]]) -> list[Variable]:
     """Give every SecretRef its `${NAME}`: the name it wants, or the owner's name before it when another
-    value wants that name too. Replaces them in the documents (escaping literal `${` in all other
-    values); the variables in document order."""
+    value wants that name too, or when the environment a run has defines it anyway (`PATH`,
+    `NETLIFY_AUTH_TOKEN`: the reference would read that instead). Replaces them in the documents
+    (escaping literal `${` in all other values); the variables in document order."""
     refs = [ref for path in sorted(documents) for ref in _refs(documents[path])]
     wanted = Counter(ref.wanted for ref in refs)
     names: dict[SecretRef, str] = {}
     for ref in refs:
         owner = variable_part(ref.owner.partition(".")[2])
-        names[ref] = ref.wanted if wanted[ref.wanted] == 1 else f"{owner}__{ref.wanted}"
+        alone = wanted[ref.wanted] == 1 and not _defined_by_runners(ref.wanted)
+        names[ref] = ref.wanted if alone else f"{owner}__{ref.wanted}"
     taken = Counter(names.values())
     for ref, name in list(names.items()):  # distinct owners whose names read the same when upper-cased
         if taken[name] > 1:
-            names[ref] = f"{name}_{refs.index(ref) + 1}"
+            # From the value itself, not its place in this export: the name stays when the scope changes.
+            tag = hashlib.sha256(f"{ref.owner}\n{ref.what}".encode()).hexdigest()[:6].upper()
+            names[ref] = f"{name}_{tag}"
     for path in documents:
         documents[path] = _replace(documents[path], names)
     return [Variable(names[ref], ref.owner, ref.what) for ref in refs]
+
+
+# Names a shell, CI runner or this tool sets for itself: `${PATH}` would read the runner's PATH.
+_RUNNER_NAMES = frozenset(
+    {"CI", "HOME", "HOSTNAME", "LANG", "LOGNAME", "OLDPWD", "PATH", "PWD", "SHELL", "TEMP", "TERM", "TMP"}
+    | {"TMPDIR", "TZ", "USER", "VIRTUAL_ENV", "PYTHONPATH", "LD_LIBRARY_PATH", "LD_PRELOAD"}
+)
+_RUNNER_PREFIXES = ("ACTIONS_", "GITHUB_", "LC_", "NETLIFY_", "RUNNER_", "XDG_")
+
+
+def _defined_by_runners(name: str) -> bool:
+    return name in _RUNNER_NAMES or name.startswith(_RUNNER_PREFIXES)
 
 
 def _refs(value: Any) -> Iterator[SecretRef]:
