@@ -26,7 +26,7 @@ from reconciler.model.errors import ReconcilerError
 from reconciler.model.lease import TTL
 from reconciler.model.owner import OwnerRef
 from reconciler.model.request import Request, fill, learned
-from reconciler.model.sensitive import reveal
+from reconciler.model.sensitive import reveal, scrubbed
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import OutcomeUnknown
 from reconciler.plan.model import Plan
@@ -62,8 +62,12 @@ def _counts(report: ApplyReport) -> str:
 
 
 def _stops(report: ApplyReport) -> list[str]:
+    """Why each failed change stopped; a server's message may echo the request, so the change's sensitive
+    values are masked in it."""
     return [
-        f"apply stopped at {f.change.address} ({f.change.action.value}): {f.cause}" for f in report.failures
+        f"apply stopped at {f.change.address} ({f.change.action.value}): "
+        + scrubbed(str(f.cause), [(r.body, r.params) for r in f.change.requests])
+        for f in report.failures
     ]
 
 

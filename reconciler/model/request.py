@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from reconciler.model.errors import ReconcilerError
 from reconciler.model.location import DocPath
-from reconciler.model.sensitive import Sensitive
+from reconciler.model.sensitive import Sensitive, masked_path
 
 Api = Literal["netlify", "integrations"]
 PLACEHOLDER = re.compile(r"\{((?:site|team)\.[^{}\s]+)\}")
@@ -77,7 +77,7 @@ class Request:
     def call(self, prefix: str = "") -> str:
         """`METHOD /prefix/path?query`, placeholders in braces: one entry of a plan's `calls`."""
         query = "&".join(f"{key}={value}" for key, value in self.params.items())
-        return f"{self.method} {prefix}{self.path}" + (f"?{query}" if query else "")
+        return f"{self.method} {prefix}{masked_path(self.path)}" + (f"?{query}" if query else "")
 
     def calls(self, prefix: str = "") -> list[str]:
         return [self.call(prefix), *self.shows]

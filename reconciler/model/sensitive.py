@@ -8,6 +8,8 @@ so a saved plan can name it instead of holding it, and a later process can read 
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from reconciler.model.location import DocPath
@@ -99,3 +101,33 @@ class Unreadable(Sensitive):
 
 
 UNREADABLE = Unreadable()
+
+
+# A build hook's id is the secret of its trigger URL (`POST /build_hooks/{id}` starts a build, no token
+# needed), so an API path holding one is shown with the id masked: in plans, reports, logs and errors.
+CREDENTIAL_SEGMENT = re.compile(r"(/build_hooks/)(?!\{)([^/?#]+)")
+
+
+def masked_path(path: str) -> str:
+    """`path` as any output may show it: the credentials some Netlify paths carry replaced by the mask
+    (a placeholder, `{...}`, is no credential and stays)."""
+    return CREDENTIAL_SEGMENT.sub(r"\1" + MASK, path)
+
+
+def scrubbed(text: str, *values: Any) -> str:
+    """`text` (an error a server wrote, which may echo the request) with every sensitive part of `values`
+    masked, as written and as JSON writes it."""
+    for secret in sorted(_secrets_in(values), key=len, reverse=True):
+        for form in {secret, json.dumps(secret)[1:-1]}:
+            text = text.replace(form, MASK)
+    return text
+
+
+def _secrets_in(value: Any) -> set[str]:
+    if isinstance(value, Sensitive):
+        return {value.reveal()} if value.reveal() else set()
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return set().union(*(_secrets_in(item) for item in value)) if value else set()
+    return set()

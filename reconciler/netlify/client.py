@@ -16,6 +16,7 @@ import requests
 from reconciler import __version__
 from reconciler.model.errors import ReconcilerError
 from reconciler.model.request import Api
+from reconciler.model.sensitive import masked_path
 from reconciler.netlify.errors import ApiError, ForeignOrigin, NetworkError, OutcomeUnknown
 from reconciler.netlify.pacing import RateLimitBudget, is_concurrency_refusal
 from reconciler.netlify.transport import DirectTransport, ca_bundle, direct, proxy_for
@@ -338,7 +339,7 @@ def _display_path(url: str) -> str:
     """The path and query of a call, for messages: no host noise, and never a credential."""
     parts = urlsplit(url)
     query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("access_token="))
-    return parts.path + (f"?{query}" if query else "")
+    return masked_path(parts.path) + (f"?{query}" if query else "")
 
 
 def _error_message(response: requests.Response) -> str:

@@ -34,6 +34,7 @@ from reconciler.model.status import STATUS_KEY
 from reconciler.plan.document import restore_display
 from reconciler.plan.model import Plan
 from reconciler.plan.render_json import render_json
+from reconciler.plan.sealed_paths import seal_requests, unseal_requests
 
 SAVED_KEY = "saved_plan"
 SEAL_KEY = "saved_plan_seal"  # outside what it seals: {"key": source, "key_check": ..., "mac": ...}
@@ -133,7 +134,7 @@ def save(
         "manifests_digest": manifests_digest(desired, key),
         "prefixes": dict(plan.prefixes),
         "managed": {address: sorted(map(list, pairs)) for address, pairs in sorted(plan.managed.items())},
-        "changes": [_saved_change(change) for change in plan.changes],
+        "changes": [_saved_change(change, key) for change in plan.changes],
     }
     extra = {"fingerprint": printed.digest, "manifests": str(manifests), SAVED_KEY: saved}
     document = json.loads(render_json(plan, extra=extra))
@@ -152,7 +153,7 @@ def _key_check(key: bytes) -> str:
     return _mac(key, "netlify-reconciler/saved-plan-key-check")[:16]
 
 
-def _saved_change(change: Change) -> dict[str, Any]:
+def _saved_change(change: Change, key: bytes) -> dict[str, Any]:
     def reference(value: Sensitive) -> list[str | int]:
         return list(source_path(value))
 
@@ -163,7 +164,7 @@ def _saved_change(change: Change) -> dict[str, Any]:
         "action": change.action.value,
         "owner_itself": change.owner_itself,
         "consent": change.consent,
-        "requests": [encode_request(request, reference) for request in change.requests],
+        "requests": seal_requests([encode_request(request, reference) for request in change.requests], key),
     }
 
 
@@ -210,6 +211,8 @@ def load(path: Path, key: bytes, key_source: str) -> SavedPlan:
         raise _not_saved_plan(path, exc) from None
     _check_seal(path, document, key, key_source)
     try:
+        for change in saved["changes"]:
+            unseal_requests(change["requests"], key)
         plan_file = SavedPlan(
             path,
             document,

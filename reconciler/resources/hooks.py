@@ -107,11 +107,15 @@ class HooksKind(ResourceKind[Hook], Replaces, Validates, Verifies):
             return None
         out: dict[str, DesiredObject[Hook]] = {}
         for index, spec in enumerate(section):
+            data = dict(spec.get("data") or {})
+            if isinstance(data.get(SIGNATURE_SECRET), str):  # written out: as secret as one from `${VAR}`
+                source = (*owner.doc_path, "hooks", index, "data", SIGNATURE_SECRET)
+                data[SIGNATURE_SECRET] = Sensitive(data[SIGNATURE_SECRET], source)
             state = Hook(
                 type=spec["type"],
                 event=spec["event"],
                 form=spec.get("form"),
-                data=dict(spec.get("data") or {}),
+                data=data,
                 disabled=bool(spec.get("disabled")),
             )
             identity = spec_identity(spec)

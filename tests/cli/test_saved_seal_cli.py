@@ -57,12 +57,19 @@ def _saved_plan(emu: EmulatorProcess, tmp_path: Path) -> tuple[Path, dict[str, s
 
 def _delete_other_site(document: dict[str, Any]) -> None:
     change = next(c for c in document["saved_plan"]["changes"] if c["kind"] == "env")
-    change["requests"][0] = {**change["requests"][0], "method": "DELETE", "path": "/sites/other-site", "body": None}
+    change["requests"][0] = {
+        **change["requests"][0],
+        "method": "DELETE",
+        "path": "/sites/other-site",
+        "body": None,
+    }
 
 
 def _secret_into_ledger(document: dict[str, Any]) -> None:
     ledger = next(c for c in document["saved_plan"]["changes"] if c["kind"] == "ledger")
-    ledger["requests"][0]["body"]["leak"] = {"$sensitive": ["sites", "seal-site", "env", "SECRET", "values", "all"]}
+    ledger["requests"][0]["body"]["leak"] = {
+        "$sensitive": ["sites", "seal-site", "env", "SECRET", "values", "all"]
+    }
 
 
 def _drop_conflicts(document: dict[str, Any]) -> None:
@@ -75,7 +82,10 @@ def _forget_managed(document: dict[str, Any]) -> None:
 
 
 EDITS: list[Callable[[dict[str, Any]], None]] = [
-    _delete_other_site, _secret_into_ledger, _drop_conflicts, _forget_managed,
+    _delete_other_site,
+    _secret_into_ledger,
+    _drop_conflicts,
+    _forget_managed,
 ]
 
 
@@ -97,7 +107,9 @@ def test_an_edited_saved_plan_is_refused_whole_before_any_request(logged, tmp_pa
 
     applied = run_cli("apply", str(plan_file), env=env)  # the plan as written still applies
     assert applied.returncode == 0, applied.stderr
-    metadata = json.dumps(emu.api("GET", f"/sites/{emu.api('GET', '/sites/seal-site').json()['id']}/metadata").json())
+    metadata = json.dumps(
+        emu.api("GET", f"/sites/{emu.api('GET', '/sites/seal-site').json()['id']}/metadata").json()
+    )
     assert SECRET not in metadata
 
 
@@ -105,12 +117,18 @@ def test_a_saved_plan_applied_with_another_key_says_the_key_differs(logged, tmp_
     emu, log = logged
     plan_file, env = _saved_plan(emu, tmp_path)
     keyed = {**env, "NETLIFY_RECONCILER_LEDGER_KEY": "key-one"}
-    assert run_cli("plan", str(tmp_path / "m.yaml"), "--out", str(tmp_path / "keyed.json"), env=keyed).returncode == 0
+    assert (
+        run_cli("plan", str(tmp_path / "m.yaml"), "--out", str(tmp_path / "keyed.json"), env=keyed).returncode
+        == 0
+    )
     before = len(_writes(log))
     cases = [
         (tmp_path / "keyed.json", env, "with NETLIFY_RECONCILER_LEDGER_KEY set, and it is not set here"),
-        (tmp_path / "keyed.json", {**env, "NETLIFY_RECONCILER_LEDGER_KEY": "key-two"},
-         "with another NETLIFY_RECONCILER_LEDGER_KEY than the one set here"),
+        (
+            tmp_path / "keyed.json",
+            {**env, "NETLIFY_RECONCILER_LEDGER_KEY": "key-two"},
+            "with another NETLIFY_RECONCILER_LEDGER_KEY than the one set here",
+        ),
         (plan_file, keyed, "without NETLIFY_RECONCILER_LEDGER_KEY (keyed by the token), and it is set here"),
     ]
     for path, run_env, reason in cases:
@@ -144,7 +162,9 @@ MALFORMED = {
 }
 
 
-def test_a_malformed_saved_plan_with_a_valid_seal_is_refused_before_any_request(logged, tmp_path, monkeypatch):
+def test_a_malformed_saved_plan_with_a_valid_seal_is_refused_before_any_request(
+    logged, tmp_path, monkeypatch
+):
     """Only someone with the key can write one (or an older version): still one clear line, nothing sent."""
     monkeypatch.delenv("NETLIFY_RECONCILER_LEDGER_KEY", raising=False)
     emu, log = logged
@@ -180,8 +200,41 @@ def test_a_saved_plan_applied_away_from_its_manifests_says_where_to_run_it(logge
     elsewhere.mkdir()
     refused = run_cli("apply", str(tmp_path / "plan.json"), env=env, cwd=elsewhere)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
-    assert "the plan was made from the manifests at m.yaml, which are not in" in refused.stderr, refused.stderr
+    assert "the plan was made from the manifests at m.yaml, which are not in" in refused.stderr, (
+        refused.stderr
+    )
     assert "run `apply` in the directory `plan` ran in" in refused.stderr
     assert _writes(log) == [], "nothing sent"
     applied = run_cli("apply", "plan.json", env=env, cwd=tmp_path)
     assert applied.returncode == 0, applied.stderr
+
+
+def test_a_saved_plan_holds_build_hook_ids_enciphered_and_applies_them(logged, tmp_path):
+    """A build hook's id is the secret of its trigger URL: the saved plan (a CI artifact) must not hold it,
+    yet its PUT and DELETE must reach that hook when the plan is applied."""
+    emu, log = logged
+    env = emu.env(SEAL_SECRET=SECRET)
+    manifest = tmp_path / "m.yaml"
+    site = "version: 1\nsites:\n  seal-site:\n    team: demo\n{}    build_hooks:\n{}"
+    manifest.write_text(site.format("", "      nightly: {branch: main}\n      weekly: {branch: main}\n"))
+    assert run_cli("apply", str(manifest), "--auto-approve", env=env).returncode == 0
+    ids = {h["title"]: h["id"] for h in emu.api("GET", "/sites/seal-site/build_hooks").json()}
+    manifest.write_text(site.format("    prune: [build_hooks]\n", "      nightly: {branch: stable}\n"))
+    plan_file = tmp_path / "plan.json"
+    made = run_cli("plan", str(manifest), "--out", str(plan_file), env=env)
+    assert made.returncode == 0, made.stderr
+    text = plan_file.read_text()
+    assert not any(hook_id in text for hook_id in ids.values()), "no id in the file"
+    assert "build_hooks/{~sealed:" in text and "build_hooks/(sensitive)" in text
+
+    start = len(log.read_text().splitlines())
+    applied = run_cli("apply", str(plan_file), "--allow-destroy", env=env)
+    assert applied.returncode == 0, applied.stderr
+    writes = [w for w in _writes(log)[-10:] if "build_hooks" in w]
+    assert (
+        f"PUT /api/v1/sites/{emu.api('GET', '/sites/seal-site').json()['id']}/build_hooks/{ids['nightly']}"
+        in writes
+    )
+    assert any(w.startswith("DELETE") and w.endswith(ids["weekly"]) for w in writes), writes
+    left = {h["title"]: h["branch"] for h in emu.api("GET", "/sites/seal-site/build_hooks").json()}
+    assert left == {"nightly": "stable"}, (left, len(log.read_text().splitlines()) - start)
