@@ -18,6 +18,7 @@ from reconciler import __version__, commands
 from reconciler.apply import DEFAULT_LEASE_WAIT
 from reconciler.cli_local import demo, emulator, serve
 from reconciler.cli_options import (
+    FiniteFloat,
     api_url_option,
     examples,
     integration_api_url_option,
@@ -200,7 +201,7 @@ def drift(
 )
 @click.option(
     "--lease-timeout",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(min=0),
     default=DEFAULT_LEASE_WAIT,
     show_default=True,
     metavar="SECONDS",

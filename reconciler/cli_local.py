@@ -9,7 +9,13 @@ from typing import Any
 import click
 
 from reconciler import commands
-from reconciler.cli_options import api_url_option, examples, integration_api_url_option, manifest_path
+from reconciler.cli_options import (
+    FiniteFloat,
+    api_url_option,
+    examples,
+    integration_api_url_option,
+    manifest_path,
+)
 
 EMULATOR_FLAGS: list[tuple[str, click.ParamType[Any], str]] = [
     (
@@ -31,24 +37,24 @@ EMULATOR_FLAGS: list[tuple[str, click.ParamType[Any], str]] = [
     ),
     (
         "--processing-delay",
-        click.FloatRange(min=0),
+        FiniteFloat(min=0),
         "Seconds a deploy spends processing after its uploads. [0.2]",
     ),
-    ("--prepare-delay", click.FloatRange(min=0), "Seconds an async deploy spends preparing. [0.1]"),
+    ("--prepare-delay", FiniteFloat(min=0), "Seconds an async deploy spends preparing. [0.1]"),
     (
         "--integration-prefix",
         click.STRING,
         "Path prefix of the emulated Integration API. [/integrations-api]",
     ),
-    ("--error-rate", click.FloatRange(0, 1), "Fault: fraction of requests answered 500/502/503."),
+    ("--error-rate", FiniteFloat(0, 1), "Fault: fraction of requests answered 500/502/503."),
     ("--burst-429-every", click.IntRange(min=0), "Fault: every Nth request starts a burst of 429s (0: off)."),
     ("--burst-429-length", click.IntRange(min=1), "Fault: how many 429s in a row a burst answers. [3]"),
     ("--latency-ms", click.IntRange(min=0), "Fault: added delay per request, in milliseconds."),
     ("--latency-jitter-ms", click.IntRange(min=0), "Fault: extra random delay of 0..N ms per request."),
-    ("--drop-rate", click.FloatRange(0, 1), "Fault: fraction of connections closed without an answer."),
+    ("--drop-rate", FiniteFloat(0, 1), "Fault: fraction of connections closed without an answer."),
     (
         "--drop-after-rate",
-        click.FloatRange(0, 1),
+        FiniteFloat(0, 1),
         "Fault: fraction of requests carried out whose answer is then lost (connection closed).",
     ),
     ("--fault-seed", click.INT, "Seed for fault decisions, to replay a run."),
@@ -135,7 +141,7 @@ def demo(path: Path | None, data_dir: Path) -> int:
 )
 @click.option(
     "--interval",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(min=0),
     default=300.0,
     show_default=True,
     metavar="SECONDS",

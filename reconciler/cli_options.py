@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import click
 
 from reconciler.manifest.select import Selection, check_ref, check_targets, parse_shard
+
+
+class FiniteFloat(click.FloatRange):
+    """A number in a range, and a number at all: click's FloatRange lets `nan` through (every comparison
+    with it is false), and `--lease-timeout nan` would then wait on nothing sensible."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
 
 manifest_path = click.argument("path", type=click.Path(path_type=Path), metavar="MANIFESTS")
 api_url_option = click.option(

@@ -89,6 +89,12 @@ def resolve_target(
                 "(for the emulator, the one it was started with via --token)"
             )
         raise ReconcilerError(NO_TARGET_HELP)
+    if any(ord(char) < 32 or ord(char) == 127 or char.isspace() for char in token):
+        # No HTTP header can carry it (requests would stop with a traceback); the token is never shown.
+        raise ReconcilerError(
+            "NETLIFY_AUTH_TOKEN holds a line break, tab, space or other control character inside it: "
+            "set it to the token alone (a copy-paste may have joined two lines)"
+        )
     resolved = resolve_api_url(url)
     if integration is None:
         # Netlify's API pairs with Netlify's Integration API; any other API (the emulator, a proxy) with the

@@ -115,11 +115,15 @@ def _manifest_files(root: Path, issues: list[ManifestIssue]) -> list[Path]:
     found: list[Path] = []
     for directory, subdirs, names in os.walk(root, onerror=unreadable):
         subdirs[:] = [name for name in subdirs if not name.startswith(".")]
-        found += [
-            Path(directory, name)
-            for name in names
-            if not name.startswith(".") and name.endswith(MANIFEST_SUFFIXES)
-        ]
+        for name in names:
+            if name.startswith(".") or not name.endswith(MANIFEST_SUFFIXES):
+                continue
+            path = Path(directory, name)
+            if path.is_file() or not path.exists():  # a dangling link is said missing when it is read
+                found.append(path)
+            else:  # a FIFO would block the read for ever
+                problem = "not a regular file (manifests are read from files, never from a pipe)"
+                issues.append(ManifestIssue(None, "", f"{display_name(path)}: {problem}"))
     if not found and not issues:
         issues.append(
             ManifestIssue(

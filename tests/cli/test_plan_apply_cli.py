@@ -82,6 +82,20 @@ def test_no_token_and_no_url_explains_both_ways_and_targets_nothing() -> None:
     assert "Target:" not in result.stderr
 
 
+def test_a_token_with_a_line_break_inside_is_one_clear_error_without_the_token() -> None:
+    """Before: a traceback from deep in the HTTP library."""
+    env = clean_env(NETLIFY_API_URL="http://127.0.0.1:9", NETLIFY_AUTH_TOKEN="tok-PLANTED\nen-PLANTED")
+    result = run_cli("plan", "examples/", env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "NETLIFY_AUTH_TOKEN holds a line break" in result.stderr and "PLANTED" not in result.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1"])
+def test_a_lease_timeout_that_is_no_finite_number_is_refused(value: str) -> None:
+    result = run_cli("apply", "examples/", "--lease-timeout", value)
+    assert result.returncode == 1 and "Invalid value for '--lease-timeout'" in result.stderr, result.stderr
+
+
 def test_url_without_token_is_an_error() -> None:
     result = run_cli("plan", "examples/", env=clean_env(NETLIFY_API_URL="http://127.0.0.1:9"))
     assert result.returncode == 1

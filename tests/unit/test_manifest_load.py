@@ -438,7 +438,11 @@ def test_missing_path_and_empty_directory(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.yaml")  # what `/dev/stdin` is when a manifest is piped in
     piped = _issues(tmp_path / "pipe.yaml")
     assert "pipe.yaml: not a regular file or a directory" in str(piped), str(piped)
+    (tmp_path / "ok.yaml").write_text("version: 1\n")
+    in_directory = _issues(tmp_path)  # before, reading the FIFO in the directory blocked for ever
+    assert "pipe.yaml: not a regular file (manifests are read from files" in str(in_directory)
     (tmp_path / "pipe.yaml").unlink()
+    (tmp_path / "ok.yaml").unlink()
     empty = _issues(tmp_path)
     assert "no manifest files (*.yaml, *.yml)" in str(empty)
 
