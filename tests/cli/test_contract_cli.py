@@ -24,6 +24,7 @@ from tests.support.everything import SECRETS, every_kind_tree
 UPLOAD = re.compile(r"^PUT /api/v1/deploys/[^/]+/(files|functions)/")
 UPLOADS_ENTRY = re.compile(r"^(\d+) uploads?$")
 PLACEHOLDER = re.compile(r"\{((?:site|team)\.[^{}\s]+)\}")
+SEGMENT = re.compile(PLACEHOLDER.pattern + r"|(?<=/build_hooks/)\(sensitive\)")
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Round two: an update of each shape (narrow PATCH, PUT, settings, metadata), a replace, a deletion by
 # inventory, a secret rewritten, and a new deploy; for the team: a DNS record replaced (new TTL) and one
@@ -40,6 +41,7 @@ EDITS = [
     ("{role: Developer, site_access: none}", "{role: Developer, site_access: selected, sites: [contract-new]}"),
     ("branch: main, deploy_key: true", "branch: trunk, deploy_key: true"),
     ("{main: 90, next: 10}", "{main: 50, next: 50}"),
+    ("nightly: {branch: main}", "nightly: {branch: next}"),  # a build hook's id shows masked in the call
 ]
 
 
@@ -86,9 +88,10 @@ def _known_ids(emu: EmulatorProcess) -> dict[str, str]:
 
 
 def _pattern(call: str, known: dict[str, str]) -> re.Pattern[str]:
-    """A planned call as a regex: known placeholders replaced by their ids, others one path segment."""
+    """A planned call as a regex: known placeholders replaced by their ids, others (and a masked build hook
+    id) one path segment."""
     parts, end = [], 0
-    for match in PLACEHOLDER.finditer(call):
+    for match in SEGMENT.finditer(call):
         parts.append(re.escape(call[end : match.start()]))
         name = match.group(1)
         parts.append(re.escape(known[name]) if name in known else "[^/?&]+")
@@ -243,6 +246,8 @@ def test_every_kind_with_a_deploy_and_a_rename_applies_exactly_its_plan(logged_e
     assert ("team.demo.dns_records.contract.example.org/contract.example.org/MX/mx.example.org", "delete") in actions
     assert {("team.demo.members.contract-dev@example.org", "update"), ("site.contract-new.repo", "update")} <= actions
     assert ("site.contract-new.split_test", "update") in actions
+    hook = next(c for c in document["changes"] if c["address"] == "site.contract-new.build_hooks.nightly")
+    assert re.fullmatch(r"PUT /api/v1/sites/[^/]+/build_hooks/\(sensitive\)", hook["calls"][0]), hook["calls"]
     _nothing_left(emu, log, manifest, env)
 
 
