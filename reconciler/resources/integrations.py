@@ -151,7 +151,9 @@ class IntegrationsKind(
 
     def lease_requests(self, owner: Owner, target: Target, stored: StoredLedger) -> list[Request]:
         path = context_path(target, str(ledger_slug(owner)))
-        take = lease_request(owner.address, path, api="integrations", wrapped_in="config")
+        take = lease_request(
+            owner.address, path, api="integrations", wrapped_in="config", planned_ledger=stored.content
+        )
         return [take] if stored.exists else [_enable(path), take]
 
     def procedures(self) -> Mapping[str, Procedure]:

@@ -15,6 +15,8 @@ else it holds (the site's other metadata, the integration's other config) is kep
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -65,12 +67,16 @@ def lease_request(
     wrapped_in: str | None = None,
     uncontested: bool = False,
     shows: tuple[str, ...] = (),
+    planned_ledger: Any = None,
 ) -> Request:
     """The request that takes `owner`'s lease on the carrier at `path` (JSON object; with `wrapped_in`,
     the object under that key, as an integration context's `config`). `uncontested`: the owner is created
     by this very apply (a second apply creating it too fails on the taken name), so no one can contend
-    and the settling pause is skipped."""
+    and the settling pause is skipped. `planned_ledger`: the ledger as the plan read it; found otherwise
+    when the lease is taken, another apply changed the owner since (it finished before this one looked),
+    so the owner is read again, as when its lease had to be waited for."""
     options = {"owner": owner, "api": api, "wrapped_in": wrapped_in, "uncontested": uncontested}
+    options["planned_ledger"] = ledger_digest(planned_ledger)
     return Request(
         "PUT",
         path,
@@ -80,6 +86,12 @@ def lease_request(
         binds={ledger_binding(owner): "ledger"},
         shows=shows,
     )
+
+
+def ledger_digest(ledger: Any) -> str:
+    """What a ledger records, its lease aside (which every claim rewrites), as one comparable value."""
+    content = {k: v for k, v in ledger.items() if k != LEASE_FIELD} if isinstance(ledger, Mapping) else {}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def ledger_binding(owner: str) -> str:
@@ -171,7 +183,8 @@ class LeaseProcedure(Procedure):
             context.holds(
                 owner, partial(_renew, carrier, context.run_id), partial(_release, carrier, context.run_id)
             )
-            if waited is not None:
+            planned = request.options.get("planned_ledger")
+            if waited is not None or (planned is not None and ledger_digest(ledger) != planned):
                 context.contended(owner)
             return {"ledger": ours}
 

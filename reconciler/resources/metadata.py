@@ -80,7 +80,10 @@ class MetadataKind(ResourceKind[Metadata], Validates, HostsLedger, Executes):
         return f"site metadata key {LEDGER_KEY!r}"
 
     def lease_requests(self, owner: Owner, target: Target, stored: StoredLedger) -> list[Request]:
-        return [lease_request(owner.address, _path(target), uncontested=not target.exists)]
+        take = lease_request(
+            owner.address, _path(target), uncontested=not target.exists, planned_ledger=stored.content
+        )
+        return [take]
 
     def read_ledger(self, reader: Reader, target: Target, owner: Owner) -> StoredLedger:
         raw = (reader.get(_path(target)) or {}) if target.exists else {}

@@ -11,6 +11,7 @@ exist once and the next plan is empty.
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,40 @@ def test_simultaneous_applies_make_nothing_twice(tmp_path, count):
             site_id = api.get(f"/sites/{site}").json()["id"]
             assert len(api.get(f"/sites/{site_id}/snippets").json()) == ROUNDS
             assert "lease" not in api.get(f"/sites/{site_id}/metadata").json()["netlify-reconciler"]
+
+
+def test_an_apply_that_planned_before_another_finished_a_site_makes_nothing_twice(tmp_path):
+    """The second apply plans while the first holds the team's lease, waits for that lease, and reaches
+    the site only once the first has finished there and given its lease back: it found the site free, so it
+    used to send its stale creates (two snippets `b`, two build hooks `nightly`). The site's ledger moved
+    since its plan, so it reads the site again first and finds nothing left to do."""
+    log = tmp_path / "requests.jsonl"
+    with start_emulator(tmp_path / "emu", "--rate-limit-per-minute", "0", "--request-log", str(log)) as emu:
+        env = emu.env(**{SETTLE_VARIABLE: "3"})  # the first apply's pause at the team lease: time to plan
+        manifest = tmp_path / "m.yaml"
+        team = "version: 1\nteams:\n  demo:\n    ledger: {integration: race-ledger}\n    env: {TEAM_VAR: %s}\n"
+        site = "sites:\n  race-site:\n    team: demo\n    snippets:\n%s"
+        manifest.write_text(team % "one" + site % "      a: {html: '<p>a</p>'}\n")
+        assert run_cli("apply", str(manifest), "--auto-approve", env=env).returncode == 0
+        manifest.write_text(
+            team % "two" + site % "      a: {html: '<p>a</p>'}\n      b: {html: '<p>b</p>'}\n"
+            "    build_hooks:\n      nightly: {branch: main}\n"
+        )
+        command = [console_script(), "apply", str(manifest), "--auto-approve", "--lease-timeout", "60"]
+        start = len(log.read_text().splitlines())
+        first = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)  # fmt: skip
+        deadline = time.monotonic() + 30
+        while not any('"PUT"' in line and "race-ledger" in line for line in log.read_text().splitlines()[start:]):
+            assert time.monotonic() < deadline and first.poll() is None, "the first apply never took a lease"
+            time.sleep(0.02)
+        second = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)  # fmt: skip
+        results = [process.communicate(timeout=120) for process in (first, second)]
+        assert [first.returncode, second.returncode] == [0, 0], [err[-1500:] for _, err in results]
+        api = ApiSession(emu.url, CLI_TOKEN)
+        assert duplicates(api) == []
+        site_id = api.get("/sites/race-site").json()["id"]
+        assert sorted(s["title"] for s in api.get(f"/sites/{site_id}/snippets").json()) == ["a", "b"]
+        assert [h["title"] for h in api.get(f"/sites/{site_id}/build_hooks").json()] == ["nightly"]
+        assert run_cli("plan", str(manifest), "--detailed-exitcode", env=env).returncode == 0
