@@ -87,3 +87,11 @@ def test_export_leaves_out_a_record_type_manifests_cannot_declare() -> None:
     assert exported.unexpressed == [
         "team.acme.dns_records.acme.dev/acme.dev/HTTPS/1 . alpn=h2: a record type manifests cannot declare"
     ]
+
+
+def test_the_types_export_writes_are_the_types_the_schema_lists() -> None:
+    from reconciler.manifest.schema import manifest_schema
+    from reconciler.resources.dns_records import RECORD_TYPES
+
+    listed = manifest_schema()["$defs"]["dnsRecord"]["properties"]["type"]["enum"]
+    assert sorted(listed) == sorted(RECORD_TYPES)
