@@ -228,7 +228,7 @@ BAD_CASES = [
         "dns_record_bad_type.yaml",
         "7:40",
         "teams.acme.dns_zones.acme.dev.records[0].type",
-        "expected one of: A, AAAA, ALIAS, CAA, CNAME, MX, NS, SPF, TXT; got 'SRV'",
+        "expected one of: A, AAAA, ALIAS, CAA, CNAME, MX, NS, SPF, SRV, TXT; got 'PTR'",
     ),
     (
         "dns_record_outside_zone.yaml",
