@@ -147,13 +147,14 @@ def run_uploads(
     failures: list[BaseException] = []
     done: list[UploadJob] = []  # list.append is atomic: no lock needed on the hot path
     stop = threading.Event()
+    abandoned = abandon or threading.Event()  # never set when the caller gives none
 
     def halted() -> bool:
-        return stop.is_set() or (abandon is not None and abandon.is_set())
+        return stop.is_set() or abandoned.is_set()
 
     def answered(status: int, headers: Mapping[str, str]) -> None:
         counter.upload_answer(status, headers)
-        if not 200 <= status < 300 and abandon is not None and abandon.is_set():
+        if not 200 <= status < 300 and abandoned.is_set():
             raise Abandoned("instead of trying an upload again")
 
     limit.await_announcement()
@@ -251,7 +252,7 @@ def run_uploads(
                 if given_up_at is not None and time.monotonic() - given_up_at > ABANDON_GRACE:
                     break
                 thread.join(WAKE_EVERY)
-                if abandon is not None and abandon.is_set():
+                if abandoned.is_set():
                     stop.set()
                     given_up_at = given_up_at or time.monotonic()
                 if heartbeat is not None:
@@ -259,7 +260,7 @@ def run_uploads(
     except BaseException:
         stop.set()  # interrupted: start nothing new; the caller cancels the deploy
         raise
-    given_up = abandon is not None and abandon.is_set()
+    given_up = abandoned.is_set()
     progress.finish("stopped" if given_up else "done")
     if given_up:
         raise Abandoned(f"after {len(done)} of {len(jobs)} uploads")
