@@ -93,13 +93,16 @@ def display_name(path: Path) -> str:
         return str(path) if not path.is_absolute() else str(absolute)
 
 
+_FILES_ONLY = "(manifests are read from files, never from a pipe)"
+
+
 def _manifest_files(root: Path, issues: list[ManifestIssue]) -> list[Path]:
     if root.is_file():
         return [root]
     if not root.is_dir():
         # A pipe (`/dev/stdin`, `<(...)`) or a device exists but is no manifest file: say so, not "missing".
         problem = (
-            "not a regular file or a directory (manifests are read from files, never from a pipe)"
+            f"not a regular file or a directory {_FILES_ONLY}"
             if root.exists()
             else "no such file or directory"
         )
@@ -122,8 +125,8 @@ def _manifest_files(root: Path, issues: list[ManifestIssue]) -> list[Path]:
             if path.is_file() or not path.exists():  # a dangling link is said missing when it is read
                 found.append(path)
             else:  # a FIFO would block the read for ever
-                problem = "not a regular file (manifests are read from files, never from a pipe)"
-                issues.append(ManifestIssue(None, "", f"{display_name(path)}: {problem}"))
+                problem = f"{display_name(path)}: not a regular file {_FILES_ONLY}"
+                issues.append(ManifestIssue(None, "", problem))
     if not found and not issues:
         issues.append(
             ManifestIssue(
