@@ -5,6 +5,8 @@ manifest says so) in the integration context of a named integration. It holds th
 tool created or adopted (the inventory that default pruning works from) and, for secret env vars,
 keyed digests (HMAC-SHA256 with a key only the user holds) of the values written plus the
 `updated_at` Netlify reported right after the write. No value is stored, not even hashed without a key.
+While an apply runs it also names the objects its create-first replaces are about to supersede (see
+`Ledger.replacing`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from typing import Any
 LEDGER_KEY = "netlify-reconciler"  # reserved key in site metadata and in integration config
 KEY_ENV = "NETLIFY_RECONCILER_LEDGER_KEY"
 FORMAT = 1
+REPLACING_FIELD = "replacing"
+
+Replacing = dict[str, dict[str, str]]  # kind -> identity -> the id of the live object being replaced
 
 
 @dataclass
@@ -28,6 +33,11 @@ class Ledger:
 
     managed: dict[str, set[str]] = field(default_factory=dict)  # kind -> identities we created or adopted
     records: dict[str, Any] = field(default_factory=dict)  # kind -> that kind's JSON record
+    # Written with the lease, before any change: the old objects of this apply's create-first replaces.
+    # An apply killed (or failing) between a replace's create and its delete leaves two live objects with
+    # one identity; this names the one to delete. Never in `to_json`: the ledger write that ends a
+    # successful apply drops it.
+    replacing: Replacing = field(default_factory=dict)
 
     def manages(self, kind: str, identity: str) -> bool:
         return identity in self.managed.get(kind, set())
@@ -50,7 +60,19 @@ class Ledger:
             if isinstance(ids, list)
         }
         records = data.get("records")
-        return cls(managed, dict(records) if isinstance(records, Mapping) else {})
+        return cls(managed, dict(records) if isinstance(records, Mapping) else {}, replacing_of(data))
+
+
+def replacing_of(data: Mapping[str, Any]) -> Replacing:
+    """The ledger's `replacing` note, tolerantly: what is not a map of maps of ids is no note."""
+    raw = data.get(REPLACING_FIELD)
+    if not isinstance(raw, Mapping):
+        return {}
+    return {
+        str(kind): {str(identity): str(old) for identity, old in entries.items()}
+        for kind, entries in raw.items()
+        if isinstance(entries, Mapping) and entries
+    }
 
 
 class Digester:

@@ -32,6 +32,7 @@ class LiveObject(Generic[S]):
     state: S
     ref: dict[str, Any] = field(default_factory=dict)  # ids and timestamps: needed for calls, never diffed
     conflict: str | None = None  # set when the identity is ambiguous live: never guessed, never changed
+    others: list[LiveObject[S]] = field(default_factory=list)  # the other holders of a conflicting identity
 
 
 @dataclass(frozen=True)

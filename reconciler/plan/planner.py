@@ -15,7 +15,7 @@ from typing import Any
 from reconciler.manifest.model import DesiredState, Owner
 from reconciler.model.change import Action, Change
 from reconciler.model.diff import field_changes
-from reconciler.model.ledger import Ledger
+from reconciler.model.ledger import Ledger, Replacing
 from reconciler.model.objects import DesiredObject, LiveObject, LiveState, OwnerLive, Target
 from reconciler.model.request import Api, Request
 from reconciler.plan.model import Plan, Unmanaged
@@ -92,6 +92,7 @@ class _OwnerPlanner:
         if isinstance(kind, IsOwner) and declared and any(o.absent for o in declared.values()) and not live:
             return False  # declared absent and already gone
         desired = declared or {}
+        live, finishing = self._finish_replaces(kind, live)
         conflicted = {
             i for i, obj in live.items() if obj.conflict and (i in desired or self._deletable(kind, i))
         }
@@ -100,11 +101,12 @@ class _OwnerPlanner:
         ]
         live = {i: obj for i, obj in live.items() if i not in conflicted}
         desired = {i: obj for i, obj in desired.items() if i not in conflicted}
-        changes = self._leftovers(kind) + [
+        compared = [
             change
             for identity in sorted(set(desired) | set(live))
             if (change := self._change(kind, identity, desired.get(identity), live.get(identity))) is not None
         ]
+        changes = self._leftovers(kind) + finishing + compared
         if isinstance(kind, OrdersChanges):
             changes = kind.ordered(changes)
         self.changes += changes
@@ -135,6 +137,41 @@ class _OwnerPlanner:
             change.requests = kind.requests(change, self.owner_live.target)
             changes.append(change)
         return changes
+
+    def _finish_replaces(
+        self, kind: Kind, live: dict[str, LiveObject[Any]]
+    ) -> tuple[dict[str, LiveObject[Any]], list[Change]]:
+        """A create-first replace stopped between its create and its delete (killed, or the delete
+        failed) leaves two live objects with one identity. The ledger names the old one (noted with the
+        lease, before the replace began): it is planned for deletion and the other stands for the
+        identity. Any other shape of duplicate stays a conflict."""
+        finishing: list[Change] = []
+        for identity, old_id in sorted(self.ledger.replacing.get(kind.name, {}).items()):
+            obj = live.get(identity)
+            holders = [obj, *obj.others] if obj is not None and obj.conflict else []
+            old = [o for o in holders if str(o.ref.get("id")) == old_id]
+            new = [o for o in holders if str(o.ref.get("id")) != old_id]
+            if len(old) != 1 or len(new) != 1:
+                continue
+            live = {**live, identity: replace(new[0], conflict=None, others=[])}
+            change = Change(
+                self.owner.ref, kind.name, f"{identity} (id {old_id})", Action.DELETE, old[0].state,
+                live_ref=old[0].ref,
+            )  # fmt: skip
+            change.note = "the old object of a replace that stopped before deleting it"
+            change.requests = kind.requests(change, self.owner_live.target)
+            finishing.append(change)
+        return live, finishing
+
+    def _replacing(self) -> Replacing:
+        """The live objects this plan's create-first replaces supersede, by kind and identity."""
+        kinds = {kind.name: kind for kind in self.kinds}
+        noted: Replacing = {}
+        for change in self.changes:
+            kind = kinds.get(change.kind)
+            if change.action is Action.REPLACE and isinstance(kind, Replaces) and kind.creates_first(change):
+                noted.setdefault(change.kind, {})[change.identity] = str(change.live_ref.get("id"))
+        return noted
 
     def _deletable(self, kind: Kind, identity: str) -> str:
         """Why an undeclared live object of this kind may be deleted; empty when it may not."""
@@ -226,7 +263,7 @@ class _OwnerPlanner:
         target = self.owner_live.target
         self._warn_if_held()
         lease = Change(self.owner.ref, LEASE, LEASE, Action.RECORD, note=self._lease_note())
-        lease.requests = host.lease_requests(self.owner, target, stored)
+        lease.requests = host.lease_requests(self.owner, target, stored, self._replacing())
         first = self.changes[:1]
         created = bool(first) and first[0].owner_itself and first[0].action is Action.CREATE
         self.changes.insert(1 if created else 0, lease)

@@ -21,6 +21,7 @@ from reconciler.model.change import Action, Change, FieldChange
 from reconciler.model.diff import field_changes
 from reconciler.model.errors import ManifestIssue
 from reconciler.model.lease import Lease
+from reconciler.model.ledger import Replacing
 from reconciler.model.location import DocPath
 from reconciler.model.objects import DesiredObject, LiveObject, LiveObjects, StoredLedger, Target
 from reconciler.model.owner import OwnerKind
@@ -222,8 +223,11 @@ class HostsLedger(ABC):
         """Where this kind keeps the owner's ledger, in words; None when it does not keep it."""
 
     @abstractmethod
-    def lease_requests(self, owner: Owner, target: Target, stored: StoredLedger) -> list[Request]:
-        """The requests that take the owner's lease (a `lease` procedure over the carrier object)."""
+    def lease_requests(
+        self, owner: Owner, target: Target, stored: StoredLedger, replacing: Replacing
+    ) -> list[Request]:
+        """The requests that take the owner's lease (a `lease` procedure over the carrier object), noting
+        `replacing` with the claim."""
 
     @abstractmethod
     def read_ledger(self, reader: Reader, target: Target, owner: Owner) -> StoredLedger:
@@ -332,8 +336,8 @@ def index_unique(objects: list[LiveObject[S]], what: str) -> dict[str, LiveObjec
         if first is None:
             out[obj.identity] = obj
             continue
-        ids = [*first.ref.get("ids", [first.ref.get("id")]), obj.ref.get("id")]
-        first.ref["ids"] = ids
+        first.others.append(obj)
+        ids = [holder.ref.get("id") for holder in (first, *first.others)]
         first.conflict = (
             f"{len(ids)} live {what} share the identity {obj.identity!r} (ids {', '.join(map(str, ids))}); "
             "remove or rename all but one in Netlify"

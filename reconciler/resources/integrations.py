@@ -17,7 +17,7 @@ from typing import Any, TypedDict
 from reconciler.manifest.model import Owner
 from reconciler.model.change import Action, Change
 from reconciler.model.errors import ManifestIssue
-from reconciler.model.ledger import LEDGER_KEY
+from reconciler.model.ledger import LEDGER_KEY, Replacing
 from reconciler.model.location import DocPath
 from reconciler.model.objects import DesiredObject, LiveObject, StoredLedger, Target
 from reconciler.model.reader import Reader
@@ -149,10 +149,17 @@ class IntegrationsKind(
         slug = ledger_slug(owner)
         return f"integration context of {slug!r}" if slug else None
 
-    def lease_requests(self, owner: Owner, target: Target, stored: StoredLedger) -> list[Request]:
+    def lease_requests(
+        self, owner: Owner, target: Target, stored: StoredLedger, replacing: Replacing
+    ) -> list[Request]:
         path = context_path(target, str(ledger_slug(owner)))
         take = lease_request(
-            owner.address, path, api="integrations", wrapped_in="config", planned_ledger=stored.content
+            owner.address,
+            path,
+            api="integrations",
+            wrapped_in="config",
+            planned_ledger=stored.content,
+            replacing=replacing,
         )
         return [take] if stored.exists else [_enable(path), take]
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from reconciler.model.errors import ReconcilerError
 from reconciler.model.lease import LEASE_FIELD, Lease
-from reconciler.model.ledger import LEDGER_KEY
+from reconciler.model.ledger import LEDGER_KEY, REPLACING_FIELD, Replacing, replacing_of
 from reconciler.model.request import Api, Request
 from reconciler.netlify.client import NetlifyClient
 from reconciler.netlify.errors import ApiError
@@ -68,15 +68,19 @@ def lease_request(
     uncontested: bool = False,
     shows: tuple[str, ...] = (),
     planned_ledger: Any = None,
+    replacing: Replacing | None = None,
 ) -> Request:
     """The request that takes `owner`'s lease on the carrier at `path` (JSON object; with `wrapped_in`,
     the object under that key, as an integration context's `config`). `uncontested`: the owner is created
     by this very apply (a second apply creating it too fails on the taken name), so no one can contend
     and the settling pause is skipped. `planned_ledger`: the ledger as the plan read it; found otherwise
     when the lease is taken, another apply changed the owner since (it finished before this one looked),
-    so the owner is read again, as when its lease had to be waited for."""
-    options = {"owner": owner, "api": api, "wrapped_in": wrapped_in, "uncontested": uncontested}
-    options["planned_ledger"] = ledger_digest(planned_ledger)
+    so the owner is read again, as when its lease had to be waited for. `replacing`: the live objects
+    this apply's create-first replaces supersede, noted in the ledger with the claim (`Ledger.replacing`)."""
+    options: dict[str, Any] = {"owner": owner, "api": api, "wrapped_in": wrapped_in}
+    options.update(uncontested=uncontested, planned_ledger=ledger_digest(planned_ledger))
+    if replacing:
+        options["replacing"] = replacing
     return Request(
         "PUT",
         path,
@@ -164,6 +168,7 @@ class LeaseProcedure(Procedure):
                 self._sleep(POLL)
                 continue
             ours = {**ledger, LEASE_FIELD: Lease.new(context.run_id).to_json()}
+            _note_replacing(ours, request.options.get("replacing"))
             carrier.write(stored, ours)
             if not request.options.get("uncontested"):
                 if self._clock() - started > self._settle:
@@ -187,6 +192,16 @@ class LeaseProcedure(Procedure):
             if waited is not None or (planned is not None and ledger_digest(ledger) != planned):
                 context.contended(owner)
             return {"ledger": ours}
+
+
+def _note_replacing(ledger: dict[str, Any], replacing: Any) -> None:
+    """Add this apply's replaces to those an earlier, interrupted apply noted (not yet cleaned up)."""
+    if not isinstance(replacing, Mapping) or not replacing:
+        return
+    noted = replacing_of(ledger)
+    for kind, entries in replacing_of({REPLACING_FIELD: replacing}).items():
+        noted.setdefault(kind, {}).update(entries)
+    ledger[REPLACING_FIELD] = noted
 
 
 def _renew(carrier: _Carrier, run: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from reconciler.manifest.model import Owner
 from reconciler.model.change import Change
 from reconciler.model.errors import ManifestIssue
-from reconciler.model.ledger import LEDGER_KEY
+from reconciler.model.ledger import LEDGER_KEY, Replacing
 from reconciler.model.objects import DesiredObject, LiveObject, StoredLedger, Target
 from reconciler.model.reader import Reader
 from reconciler.model.request import Placeholder, Request
@@ -79,9 +79,15 @@ class MetadataKind(ResourceKind[Metadata], Validates, HostsLedger, Executes):
             return None
         return f"site metadata key {LEDGER_KEY!r}"
 
-    def lease_requests(self, owner: Owner, target: Target, stored: StoredLedger) -> list[Request]:
+    def lease_requests(
+        self, owner: Owner, target: Target, stored: StoredLedger, replacing: Replacing
+    ) -> list[Request]:
         take = lease_request(
-            owner.address, _path(target), uncontested=not target.exists, planned_ledger=stored.content
+            owner.address,
+            _path(target),
+            uncontested=not target.exists,
+            planned_ledger=stored.content,
+            replacing=replacing,
         )
         return [take]
 

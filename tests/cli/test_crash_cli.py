@@ -17,8 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.cli.conftest import CLI_TOKEN, console_script, run_cli, start_emulator
+from tests.integration.test_interrupted_replace import HOOK
 from tests.support.everything import SECRETS, every_kind_tree
 from tests.support.http import ApiSession
 from tests.support.live_checks import duplicates, unfinished_deploys
@@ -85,3 +87,36 @@ def test_apply_after_kill_9_converges(tmp_path, point, reference_writes):
         api = ApiSession(emu.url, CLI_TOKEN)
         assert unfinished_deploys(api) == []
         assert duplicates(api) == []
+
+
+def test_apply_after_kill_9_between_a_replaces_create_and_delete(tmp_path):
+    """The new hook exists, the old one is not deleted yet: the next apply deletes that one, nothing else."""
+    with start_emulator(tmp_path / "emu", *LIMITS) as emu:
+        manifest = tmp_path / "m.yaml"
+        manifest.write_text(HOOK)
+        env = emu.env()
+        assert run_cli("apply", str(manifest), "--auto-approve", env=env).returncode == 0
+        site_id = emu.api("GET", "/sites/hooked").json()["id"]
+        (old,) = emu.api("GET", f"/hooks?site_id={site_id}").json()
+        manifest.write_text(HOOK.replace("signature_secret: s1", "signature_secret: s2"))
+        faults = {"error_rate": 1, "latency_ms": 500, "paths": "^DELETE /api/v1/hooks/"}
+        requests.put(f"{emu.url}/_emulator/faults", json=faults, timeout=5).raise_for_status()
+        process = subprocess.Popen(
+            [console_script(), "apply", str(manifest), "--auto-approve"],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while len(emu.api("GET", f"/hooks?site_id={site_id}").json()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert process.poll() is None, "the apply ended before it could be killed between create and delete"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        requests.put(f"{emu.url}/_emulator/faults", json={}, timeout=5).raise_for_status()
+        assert len(emu.api("GET", f"/hooks?site_id={site_id}").json()) == 2
+
+        again = run_cli("apply", str(manifest), "--auto-approve", env=env, timeout=120)
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert f"id {old['id']}" in again.stdout
+        (new,) = emu.api("GET", f"/hooks?site_id={site_id}").json()
+        assert new["id"] != old["id"] and new["data"]["signature_secret"] == "s2"
+        assert run_cli("plan", str(manifest), "--detailed-exitcode", env=env).returncode == 0
