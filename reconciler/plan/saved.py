@@ -68,12 +68,18 @@ def fingerprint(live: LiveState, key: bytes, owner_kinds: frozenset[str]) -> Fin
 
 def owner_digests(owner_live: OwnerLive, key: bytes, owner_kinds: frozenset[str]) -> dict[str, str]:
     """Keyed digests of one owner's objects by address (the owner's own under its address, the ledger
-    under `<owner>.ledger`)."""
+    under `<owner>.ledger`). An object's ids count too, those of every holder of its identity: the saved
+    requests name the ids the plan read, so an object made again (same content, new id) or joined by a
+    twin makes the plan stale."""
     prefix = owner_live.target.ref.address
     entries: dict[str, Any] = {prefix: {"exists": owner_live.target.site_id or owner_live.target.account}}
     for kind, by_identity in owner_live.objects.items():
         for identity, obj in by_identity.items():
-            state = {"state": _canonical(obj.state), "updated_at": obj.ref.get("updated_at")}
+            state = {
+                "state": _canonical(obj.state),
+                "updated_at": obj.ref.get("updated_at"),
+                "ids": [str(holder.ref.get("id")) for holder in (obj, *obj.others)],
+            }
             if kind in owner_kinds:
                 entries[prefix] = {**entries[prefix], **state}
             else:

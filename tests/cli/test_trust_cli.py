@@ -130,3 +130,36 @@ def test_a_ledger_write_still_to_do_is_a_change_until_it_is_written(emulator_pro
     assert run_cli("plan", str(manifest), "--detailed-exitcode", env=env).returncode == 0
     ledger = _api(emulator_process, "GET", "/sites/trust-site/metadata").json()["netlify-reconciler"]
     assert ledger["managed"] == {"env": ["A", "B"]} and "lease" not in ledger, "recorded, and the lease given back"
+
+
+def test_a_saved_plan_is_stale_once_an_object_it_changes_was_remade_or_doubled(emulator_process, tmp_path):
+    """Same content under a new id (deleted and made again by hand), or a second holder of its identity:
+    the saved plan's requests name what is no longer there, so apply refuses before writing anything."""
+    env = emulator_process.env()
+    manifest = tmp_path / "m.yaml"
+    hooked = "    hooks:\n      - {type: email, event: deploy_failed, data: {email: ops@example.org}}\n"
+    snippet = "    snippets:\n      banner: {html: '<p>one</p>'}\n"
+    manifest.write_text(_manifest(["A"], extra=hooked + snippet))
+    assert run_cli("apply", str(manifest), "--auto-approve", env=env).returncode == 0
+    site_id = _api(emulator_process, "GET", "/sites/trust-site").json()["id"]
+    plan_file = tmp_path / "plan.json"
+
+    manifest.write_text(_manifest(["A"], extra=hooked.replace("}}", "}, disabled: true}") + snippet))
+    assert run_cli("plan", str(manifest), "--out", str(plan_file), env=env).returncode == 0
+    (hook,) = _api(emulator_process, "GET", "/hooks", params={"site_id": site_id}).json()
+    _api(emulator_process, "DELETE", f"/hooks/{hook['id']}")
+    remade = {key: hook[key] for key in ("site_id", "type", "event", "data")}
+    _api(emulator_process, "POST", "/hooks", params={"site_id": site_id}, json=remade)
+    stale = run_cli("apply", str(plan_file), env=env)
+    assert stale.returncode == 1 and "the saved plan is stale" in stale.stderr, stale.stderr
+    assert "changed: site.trust-site.hooks." in stale.stderr
+
+    manifest.write_text(_manifest(["A"], extra=hooked + snippet.replace("one", "two")))
+    assert run_cli("plan", str(manifest), "--out", str(plan_file), env=env).returncode == 0
+    (original,) = _api(emulator_process, "GET", f"/sites/{site_id}/snippets").json()
+    body = {key: original[key] for key in ("title", "general", "general_position")}
+    _api(emulator_process, "POST", f"/sites/{site_id}/snippets", json=body)
+    doubled = run_cli("apply", str(plan_file), env=env)
+    assert doubled.returncode == 1 and "the saved plan is stale" in doubled.stderr, doubled.stderr
+    snippets = _api(emulator_process, "GET", f"/sites/{site_id}/snippets").json()
+    assert [s["general"] for s in snippets] == ["<p>one</p>", "<p>one</p>"], "nothing was written"
