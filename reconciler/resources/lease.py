@@ -93,8 +93,10 @@ def lease_request(
 
 
 def ledger_digest(ledger: Any) -> str:
-    """What a ledger records, its lease aside (which every claim rewrites), as one comparable value."""
-    content = {k: v for k, v in ledger.items() if k != LEASE_FIELD} if isinstance(ledger, Mapping) else {}
+    """What a ledger records, its lease and replace note aside (every claim rewrites them, a claim made
+    again reads back its own), as one comparable value."""
+    transient = (LEASE_FIELD, REPLACING_FIELD)
+    content = {k: v for k, v in ledger.items() if k not in transient} if isinstance(ledger, Mapping) else {}
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 

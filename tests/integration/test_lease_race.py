@@ -17,7 +17,7 @@ import pytest
 
 from reconciler.model.errors import ReconcilerError
 from reconciler.model.lease import LEASE_FIELD
-from reconciler.model.ledger import LEDGER_KEY
+from reconciler.model.ledger import LEDGER_KEY, REPLACING_FIELD
 from reconciler.netlify.client import NetlifyClient
 from reconciler.resources.lease import LeaseHeld, LeaseProcedure, lease_request, settle_seconds
 from tests.cli.conftest import clean_env, run_cli
@@ -137,3 +137,26 @@ def test_apply_refuses_a_bad_settling_time_before_reading_anything(tmp_path) -> 
     assert result.returncode == 1
     assert "NETLIFY_RECONCILER_LEASE_SETTLE must be a number of seconds" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+class SlowFirstWrite(SlowWrites):
+    """A claim too slow once (it is made again), then writes at full speed."""
+
+    def put(self, path: str, body: Any) -> Any:
+        result = super().put(path, body)
+        self._delay = 0.0
+        return result
+
+
+def test_a_claim_made_again_is_not_mistaken_for_another_apply_by_its_own_replace_note(emulator) -> None:
+    """The first claim wrote this apply's `replacing` note; the second reads it back. That is not another
+    apply's change, so the owner is not read again."""
+    with NetlifyClient(emulator.url, "test-token") as client:
+        site = client.request("POST", "/sites", json={"name": "noted"}).json()
+        path = f"/sites/{site['id']}/metadata"
+        note = {"dns_records": {"acme.dev/acme.dev/TXT/x": "rec-1"}}
+        claim = lease_request("site.noted", path, planned_ledger=None, replacing=note)
+        apply = Apply("noting-run", lease_wait=10)
+        LeaseProcedure(settle=0.2).run(SlowFirstWrite(client, 0.3), claim, apply)
+        assert apply.held_at is not None and not apply.was_contended
+        assert client.get(path)[LEDGER_KEY][REPLACING_FIELD] == note
