@@ -37,8 +37,8 @@ def export_manifests(
             on_owners=lambda count: progress.start("reading live state", count, 0, unit="teams and sites"),
         )
     progress.finish()
-    written = write(exported, out, force=force)
-    _check(out, [v.name for v in exported.variables])
+    variables = [v.name for v in exported.variables]
+    written = write(exported, out, force=force, check=lambda staged: _check(staged, variables))
     click.echo(f"Exported {len(exported.documents)} manifest(s) to {out} ({len(written)} files).", err=True)
     for variable in exported.variables:
         click.echo(f"  set ${{{variable.name}}}: {variable.owner}: {variable.what}", err=True)
@@ -51,10 +51,11 @@ def export_manifests(
     return EXIT_OK
 
 
-def _check(out: Path, variables: list[str]) -> None:
-    """What was written must load as manifests; if not, that is this tool's bug, said plainly."""
+def _check(staged: Path, variables: list[str]) -> None:
+    """What was written must load as manifests; if not, that is this tool's bug, said plainly (and the
+    target directory is left as it was)."""
     try:
-        load_and_check(out, {name: "(exported)" for name in variables})
+        load_and_check(staged, {name: "(exported)" for name in variables})
     except ManifestError as exc:
         raise ReconcilerError(
             f"internal error: the exported manifests do not validate, please report it:\n{exc}"

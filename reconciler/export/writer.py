@@ -7,7 +7,10 @@ schema they point at (so an editor can check them offline) and a README listing 
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,31 +49,46 @@ def dump(document: dict[str, Any]) -> str:
     return text
 
 
-def write(export: Export, out: Path, *, force: bool) -> list[Path]:
+def write(
+    export: Export, out: Path, *, force: bool, check: Callable[[Path], None] = lambda staged: None
+) -> list[Path]:
     """Write the export under `out`; refuses a target that holds anything unless `force`, which replaces
-    what an export writes there (teams/, sites/, README.md, the schema) and leaves the rest."""
+    what an export writes there (teams/, sites/, README.md, the schema) and leaves the rest. The files are
+    written beside `out` first and `check`ed there: one that fails leaves `out` as it was."""
     if out.exists() and not out.is_dir():
         raise ReconcilerError(f"{out} is a file: --out needs a directory")
-    if out.is_dir() and any(out.iterdir()):
-        if not force:
-            raise ReconcilerError(f"{out} is not empty: pass --force to replace an earlier export there")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise ReconcilerError(f"{out} is not empty: pass --force to replace an earlier export there")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-export-", dir=out.parent))
+    try:
+        written = [path.relative_to(staging) for path in _write_files(export, staging)]
+        check(staging)
+        out.mkdir(exist_ok=True)
         for name in OWNED:
             target = out / name
             if target.is_dir():
                 shutil.rmtree(target)
             elif target.exists():
                 target.unlink()
-    out.mkdir(parents=True, exist_ok=True)
-    (out / SCHEMA_NAME).write_text(schema_text(), encoding="utf-8")
-    written = [out / SCHEMA_NAME]
+        for staged in staging.iterdir():
+            os.replace(staged, out / staged.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / relative for relative in written]
+
+
+def _write_files(export: Export, root: Path) -> list[Path]:
+    (root / SCHEMA_NAME).write_text(schema_text(), encoding="utf-8")
+    written = [root / SCHEMA_NAME]
     for relative, document in sorted(export.documents.items()):
-        path = out / relative
+        path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         header = HEADER.format(schema=SCHEMA_NAME, version=__version__)
         path.write_text(header + dump(document), encoding="utf-8")
         written.append(path)
-    (out / README).write_text(readme(export), encoding="utf-8")
-    return [*written, out / README]
+    (root / README).write_text(readme(export), encoding="utf-8")
+    return [*written, root / README]
 
 
 def readme(export: Export) -> str:
