@@ -14,7 +14,7 @@ from reconciler.apply import ApplyFailed, apply_plan
 from reconciler.model.change import Action
 from reconciler.session import make_plan
 from tests.integration.conftest import converge, write
-from tests.integration.test_dns import ZONES
+from tests.integration.test_dns import ZONES, _zone_id
 from tests.support.plans import config_changes
 
 HOOK = """\
@@ -32,8 +32,9 @@ def _faults(emulator: Any, **config: Any) -> None:
 
 
 def _txt_records(client) -> list[dict[str, Any]]:
-    (zone,) = [z for z in client.get("/dns_zones", {"account_slug": "demo"}) if z["name"] == "acme.dev"]
-    return [r for r in client.get(f"/dns_zones/{zone['id']}/dns_records") if r["type"] == "TXT"]
+    return [
+        r for r in client.get(f"/dns_zones/{_zone_id(client, 'acme.dev')}/dns_records") if r["type"] == "TXT"
+    ]
 
 
 def _hooks(client) -> list[dict[str, Any]]:
@@ -78,10 +79,9 @@ def test_a_duplicate_the_ledger_does_not_name_stays_a_conflict(client, emulator,
     """Only the id noted by an interrupted replace is deleted: a hand-made twin is never guessed at."""
     path = write(tmp_path, ZONES)
     converge(client, path)
-    (zone,) = [z for z in client.get("/dns_zones", {"account_slug": "demo"}) if z["name"] == "acme.dev"]
     (txt,) = _txt_records(client)
     twin = {key: txt[key] for key in ("type", "hostname", "value")} | {"ttl": 300}
-    client.request_json("POST", f"/dns_zones/{zone['id']}/dns_records", body=twin)
+    client.request_json("POST", f"/dns_zones/{_zone_id(client, 'acme.dev')}/dns_records", body=twin)
     planned = make_plan(client, path)
     assert len(planned.plan.conflicts) == 1 and "share the identity" in planned.plan.conflicts[0]
     assert config_changes(planned.plan) == []
