@@ -60,12 +60,12 @@ class Ledger:
             if isinstance(ids, list)
         }
         records = data.get("records")
-        return cls(managed, dict(records) if isinstance(records, Mapping) else {}, replacing_of(data))
+        replacing = replacing_of(data.get(REPLACING_FIELD))
+        return cls(managed, dict(records) if isinstance(records, Mapping) else {}, replacing)
 
 
-def replacing_of(data: Mapping[str, Any]) -> Replacing:
-    """The ledger's `replacing` note, tolerantly: what is not a map of maps of ids is no note."""
-    raw = data.get(REPLACING_FIELD)
+def replacing_of(raw: Any) -> Replacing:
+    """A `replacing` note as stored, tolerantly: what is not a map of maps of ids is no note."""
     if not isinstance(raw, Mapping):
         return {}
     return {

@@ -130,13 +130,15 @@ class _OwnerPlanner:
         found = self.owner_live.leftovers.get(kind.name, {})
         if lease is None or not found:
             return []
-        changes = []
-        for identity, obj in sorted(found.items()):
-            change = Change(self.owner.ref, kind.name, identity, Action.DELETE, obj.state, live_ref=obj.ref)
-            change.note = f"left unfinished by {lease.describe()}, which never finished"
-            change.requests = kind.requests(change, self.owner_live.target)
-            changes.append(change)
-        return changes
+        note = f"left unfinished by {lease.describe()}, which never finished"
+        return [self._leftover_delete(kind, identity, obj, note) for identity, obj in sorted(found.items())]
+
+    def _leftover_delete(self, kind: Kind, identity: str, obj: LiveObject[Any], note: str) -> Change:
+        """The deletion of an object a run that never finished left behind, under its own identity."""
+        change = Change(self.owner.ref, kind.name, identity, Action.DELETE, obj.state, live_ref=obj.ref)
+        change.note = note
+        change.requests = kind.requests(change, self.owner_live.target)
+        return change
 
     def _finish_replaces(
         self, kind: Kind, live: dict[str, LiveObject[Any]]
@@ -154,13 +156,8 @@ class _OwnerPlanner:
             if len(old) != 1 or len(new) != 1:
                 continue
             live = {**live, identity: replace(new[0], conflict=None, others=[])}
-            change = Change(
-                self.owner.ref, kind.name, f"{identity} (id {old_id})", Action.DELETE, old[0].state,
-                live_ref=old[0].ref,
-            )  # fmt: skip
-            change.note = "the old object of a replace that stopped before deleting it"
-            change.requests = kind.requests(change, self.owner_live.target)
-            finishing.append(change)
+            note = "the old object of a replace that stopped before deleting it"
+            finishing.append(self._leftover_delete(kind, f"{identity} (id {old_id})", old[0], note))
         return live, finishing
 
     def _replacing(self) -> Replacing:

@@ -198,10 +198,11 @@ class LeaseProcedure(Procedure):
 
 def _note_replacing(ledger: dict[str, Any], replacing: Any) -> None:
     """Add this apply's replaces to those an earlier, interrupted apply noted (not yet cleaned up)."""
-    if not isinstance(replacing, Mapping) or not replacing:
+    ours = replacing_of(replacing)
+    if not ours:
         return
-    noted = replacing_of(ledger)
-    for kind, entries in replacing_of({REPLACING_FIELD: replacing}).items():
+    noted = replacing_of(ledger.get(REPLACING_FIELD))
+    for kind, entries in ours.items():
         noted.setdefault(kind, {}).update(entries)
     ledger[REPLACING_FIELD] = noted
 
