@@ -25,6 +25,7 @@ from reconciler.emulator.limits import (
     DEFAULT_UPLOAD_CONCURRENCY_LIMIT,
     BodyLimitMiddleware,
 )
+from reconciler.emulator.manifest_cache import ManifestCache
 from reconciler.emulator.middleware import EdgeMiddleware, RequestPolicy
 from reconciler.emulator.requestlog import RequestLog
 from reconciler.emulator.routes import all_routes
@@ -116,6 +117,7 @@ def build_app(store: Store, blobs: BlobStore, options: EmulatorOptions | None = 
     app.state.store = store
     app.state.blobs = blobs
     app.state.auth = Authenticator(store)
+    app.state.manifests = ManifestCache()
     app.state.request_log = request_log
     app.state.controls = controls
     app.state.options = options

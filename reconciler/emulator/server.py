@@ -98,15 +98,17 @@ class EmulatorServer:
     def start(self) -> EmulatorServer:
         if self._thread is not None:
             raise RuntimeError("the emulator is already started")
+        # The blob store first: it is what tells a second emulator on this data directory that the first
+        # holds it (the database, locked exclusively, would only say "locked" after its busy timeout).
         try:
-            store = Store.open(self.data_dir)
-        except (OSError, sqlite3.Error, RuntimeError) as exc:
+            blobs = BlobStore(self.data_dir / BLOB_DIRNAME)
+        except (OSError, BlobStoreInUse) as exc:
             raise EmulatorStartError(f"cannot open emulator data in {self.data_dir}: {exc}") from None
-        blobs: BlobStore | None = None
+        store: Store | None = None
         try:
             try:
-                blobs = BlobStore(self.data_dir / BLOB_DIRNAME)
-            except (OSError, BlobStoreInUse) as exc:
+                store = Store.open(self.data_dir)
+            except (OSError, sqlite3.Error, RuntimeError) as exc:
                 raise EmulatorStartError(f"cannot open emulator data in {self.data_dir}: {exc}") from None
             for token in self.tokens:
                 store.register_token(token)
@@ -115,9 +117,9 @@ class EmulatorServer:
             app = build_app(store, blobs, self.options)
             sock = _bind(self.host, self._requested_port)
         except BaseException:
-            if blobs is not None:
-                blobs.close()
-            store.close()
+            blobs.close()
+            if store is not None:
+                store.close()
             raise
         self.store = store
         self._blobs = blobs
@@ -137,6 +139,9 @@ class EmulatorServer:
             # session idle during an apply met that race.
             timeout_keep_alive=75,
             timeout_graceful_shutdown=5,
+            # No proxy stands in front: the client address is the socket's (the admin endpoint's loopback
+            # check relies on it), and no request pays for looking for forwarding headers.
+            proxy_headers=False,
         )
         ready = threading.Event()
         self._server = _Uvicorn(config, ready)

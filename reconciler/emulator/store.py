@@ -124,8 +124,12 @@ class Store:
         self.auth_generation = 0
         # No fsync (synchronous=OFF): the data survives the emulator being killed, as the OS holds every
         # write, but not a power cut or an OS crash. It is a test double's data, and an fsync at each WAL
-        # checkpoint (every few hundred uploads) stalls the one thread that serves every request.
-        for pragma in ("journal_mode=WAL", "synchronous=OFF", "foreign_keys=ON", "busy_timeout=5000"):
+        # checkpoint (every few hundred uploads) stalls the one thread that serves every request. The one
+        # connection holds its locks until closed (locking_mode=EXCLUSIVE): no lock calls per transaction,
+        # and no other process opens an emulator's database while it runs (`BlobStore` enforces one
+        # emulator per data directory).
+        pragmas = ("locking_mode=EXCLUSIVE", "journal_mode=WAL", "synchronous=OFF", "foreign_keys=ON")
+        for pragma in (*pragmas, "busy_timeout=5000"):
             self._conn.execute(f"PRAGMA {pragma}")
         self._migrate()
 

@@ -153,6 +153,34 @@ def test_uploads_to_unknown_or_finished_deploys(api: ApiSession, site: dict) -> 
     assert "is ready" in checked(response, "uploadDeployFile", 422)["message"]
 
 
+def test_uploads_to_a_deploy_whose_manifest_is_cached_are_checked_as_any(
+    emu: EmulatorServer, api: ApiSession, site: dict
+) -> None:
+    """An upload finds its manifest in memory (`manifest_cache`): another team's token still meets a 404, a
+    canceled deploy still refuses and credits nothing, and after a restart (nothing cached) the database
+    answers the same."""
+    files = {"a.txt": b"a", "b.txt": b"b", "c.txt": b"c"}
+    deploy = create(api, site, files)
+    emu.register_token("stranger", teams=("elsewhere",))
+    stranger = upload(session(emu, "stranger"), deploy["id"], "a.txt", b"a")
+    assert checked(stranger, "uploadDeployFile", 404)["code"] == 404
+    assert checked(upload(api, deploy["id"], "a.txt", b"a"), "uploadDeployFile", 200)["size"] == 1
+    checked(api.post(f"/deploys/{deploy['id']}/cancel"), "cancelSiteDeploy", 201)
+    refused = checked(upload(api, deploy["id"], "b.txt", b"b"), "uploadDeployFile", 422)
+    assert "failed or canceled" in refused["message"]
+    again = create(api, site, {"b.txt": b"b", "c.txt": b"c"})
+    assert sorted(again["required"]) == sorted([sha1(b"b"), sha1(b"c")])  # the refused b.txt was not credited
+    emu.stop()
+    with deploy_emulator(emu.data_dir) as restarted:
+        fresh = session(restarted)
+        assert checked(upload(fresh, again["id"], "b.txt", b"b"), "uploadDeployFile", 200)["size"] == 1
+        stranger = upload(session(restarted, "stranger"), again["id"], "c.txt", b"c")
+        assert checked(stranger, "uploadDeployFile", 404)["code"] == 404
+        checked(fresh.post(f"/deploys/{again['id']}/cancel"), "cancelSiteDeploy", 201)
+        refused = checked(upload(fresh, again["id"], "c.txt", b"c"), "uploadDeployFile", 422)
+        assert "failed or canceled" in refused["message"]
+
+
 def test_function_upload_checks_sha256(api: ApiSession, site: dict) -> None:
     zipped = b"PK fake function zip"
     deploy = create(api, site, {"index.html": b"x"}, functions={"hello": sha256(zipped)})

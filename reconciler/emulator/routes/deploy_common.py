@@ -18,6 +18,7 @@ from reconciler.emulator.blobs import BlobStore
 from reconciler.emulator.data import deploy_files, deploys
 from reconciler.emulator.data.accounts import Principal
 from reconciler.emulator.errors import ApiError, not_found
+from reconciler.emulator.manifest_cache import ManifestCache
 from reconciler.emulator.models.deploy import DeploySpec, Timing, render_deploy
 
 if TYPE_CHECKING:
@@ -88,12 +89,21 @@ def published_deploy(db: sqlite3.Connection, site_id: str) -> dict[str, Any] | N
     return None if row is None else render_deploy(row, [], [], at)
 
 
+def manifests_of(request: Request) -> ManifestCache:
+    """The manifests of deploys awaiting uploads, kept for the upload route (see `manifest_cache`)."""
+    manifests: ManifestCache = request.app.state.manifests
+    return manifests
+
+
 def apply_manifest(request: Request, db: sqlite3.Connection, row: sqlite3.Row, spec: DeploySpec) -> None:
     """Store the manifest of a `new` deploy, compute what the team must upload and start its timeline."""
     blobs = blobs_of(request)
-    pending = deploy_files.store_manifest(
-        db, row["seq"], row["account_id"], spec.files or {}, spec.functions, blobs.has
-    )
+    files = spec.files or {}
+    pending = deploy_files.store_manifest(db, row["seq"], row["account_id"], files, spec.functions, blobs.has)
+    if pending and files:
+        # Before the commit: should the transaction fail after all, a cached manifest of a deploy that is
+        # not `active` is harmless, as every upload's own write checks the deploy's phase.
+        manifests_of(request).remember(row["id"], row["seq"], row["account_id"], files)
     db.execute(
         "UPDATE deploys SET function_schedules = ?, functions_config = ? WHERE seq = ?",
         (json.dumps(spec.function_schedules), json.dumps(spec.functions_config), row["seq"]),
