@@ -27,6 +27,7 @@ from reconciler.emulator.limits import (
 )
 from reconciler.emulator.manifest_cache import ManifestCache
 from reconciler.emulator.middleware import EdgeMiddleware, RequestPolicy
+from reconciler.emulator.models.deploy import Timing
 from reconciler.emulator.requestlog import RequestLog
 from reconciler.emulator.routes import all_routes
 from reconciler.emulator.routes.deploy_common import DEFAULT_MAX_UPLOAD_BYTES
@@ -121,4 +122,5 @@ def build_app(store: Store, blobs: BlobStore, options: EmulatorOptions | None = 
     app.state.request_log = request_log
     app.state.controls = controls
     app.state.options = options
+    app.state.timing = Timing(round(options.prepare_delay * 1000), round(options.processing_delay * 1000))
     return app

@@ -39,13 +39,9 @@ def options_of(request: Request) -> EmulatorOptions | None:
 
 
 def timing_of(request: Request) -> Timing:
-    options = options_of(request)
-    if options is None:
-        return Timing()
-    return Timing(
-        prepare_ms=round(getattr(options, "prepare_delay", 0.1) * 1000),
-        processing_ms=round(getattr(options, "processing_delay", 0.2) * 1000),
-    )
+    """The deploy timeline's delays, made once from the options by `build_app` (every upload needs them)."""
+    timing: Timing = getattr(request.app.state, "timing", None) or Timing()
+    return timing
 
 
 def max_upload_bytes(request: Request) -> int:
