@@ -232,7 +232,7 @@ class NetlifyClient:
         method = method.upper()
         safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         url = self.url_for(path)
-        shown = _display_path(url)
+        shown = _Shown(url)
         failures = throttled = 0
         while True:
             self._pace(method, shown)
@@ -247,8 +247,8 @@ class NetlifyClient:
                 failures += 1
                 refused = _tls_refusal(exc)
                 if refused is not None:  # no request was sent, and another try would end the same way
-                    raise NetworkError(method, shown, refused) from None
-                lost = NetworkError(method, shown, _reason(exc))
+                    raise NetworkError(method, str(shown), refused) from None
+                lost = NetworkError(method, str(shown), _reason(exc))
                 if safe and failures < self._max_attempts:
                     self._backoff(failures, f"{method} {shown}: {type(exc).__name__}")
                     continue
@@ -271,14 +271,15 @@ class NetlifyClient:
                     self._backoff(failures, f"{method} {shown}: HTTP {status}")
                     continue
                 if not safe:
-                    raise OutcomeUnknown(ApiError(method, shown, status, _error_message(response)))
+                    raise OutcomeUnknown(ApiError(method, str(shown), status, _error_message(response)))
             if status in accept or (method == "DELETE" and status == 404 and failures):
                 return response  # already so (a retried DELETE whose first attempt went through)
             if 300 <= status < 400:
                 where = response.headers.get("Location", "?")
-                raise ApiError(method, shown, status, f"redirected to {where}; redirects are not followed")
+                refusal = f"redirected to {where}; redirects are not followed"
+                raise ApiError(method, str(shown), status, refusal)
             if status >= 400:
-                raise ApiError(method, shown, status, _error_message(response))
+                raise ApiError(method, str(shown), status, _error_message(response))
             return response
 
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
@@ -288,7 +289,7 @@ class NetlifyClient:
             return self._direct(method, url, **kwargs)
         return self.session.request(method, url, allow_redirects=False, **kwargs)
 
-    def _pace(self, method: str, shown: str) -> None:
+    def _pace(self, method: str, shown: _Shown) -> None:
         waited = self.budget.wait_turn()
         if waited > 1:
             log.info("rate limit: waited %.0f s until the window reset before %s %s", waited, method, shown)
@@ -333,6 +334,22 @@ def _origin(url: str) -> str:
 def _next_link(header: str) -> str | None:
     match = _LINK_NEXT.search(header)
     return match.group(1) if match else None
+
+
+class _Shown:
+    """A call's path for messages (`_display_path`), worked out when a message first needs it: most calls
+    never do, and it costs a URL parse and a masking pass, on every upload of a deploy."""
+
+    __slots__ = ("_text", "_url")
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = _display_path(self._url)
+        return self._text
 
 
 def _display_path(url: str) -> str:

@@ -150,3 +150,19 @@ def test_long_rate_limit_waits_are_said_at_verbose():
     assert waited is not None and 21 <= int(waited.group(1)) <= 23, (
         message
     )  # whole seconds, as the server said
+
+
+def test_errors_and_retry_logs_name_the_call_with_its_credentials_masked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The call's path is worked out only when a message needs it, and then masked like any output: a
+    build hook's id (its trigger URL's secret) and an `access_token` in the query never appear."""
+    hook_id = "5f0c1e2d3b4a59687766554433221100"
+    logs = caplog.at_level(logging.INFO, logger="reconciler.netlify.client")
+    with logs, _scripted(502, 404) as client, pytest.raises(ApiError) as raised:
+        client.request("GET", f"/build_hooks/{hook_id}", params={"access_token": "tok-123"})
+    message = str(raised.value)
+    assert raised.value.status == 404 and message.startswith("GET /api/v1/build_hooks/(sensitive): HTTP 404")
+    assert hook_id not in message and "tok-123" not in message
+    assert "retrying GET /api/v1/build_hooks/(sensitive): HTTP 502" in caplog.text
+    assert hook_id not in caplog.text and "tok-123" not in caplog.text
