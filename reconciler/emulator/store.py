@@ -128,8 +128,13 @@ class Store:
         # connection holds its locks until closed (locking_mode=EXCLUSIVE): no lock calls per transaction,
         # and no other process opens an emulator's database while it runs (`BlobStore` enforces one
         # emulator per data directory).
-        pragmas = ("locking_mode=EXCLUSIVE", "journal_mode=WAL", "synchronous=OFF", "foreign_keys=ON")
-        for pragma in (*pragmas, "busy_timeout=5000"):
+        for pragma in (
+            "locking_mode=EXCLUSIVE",
+            "journal_mode=WAL",
+            "synchronous=OFF",
+            "foreign_keys=ON",
+            "busy_timeout=5000",
+        ):
             self._conn.execute(f"PRAGMA {pragma}")
         self._migrate()
 
